@@ -1,0 +1,102 @@
+package org.stemstream.kernel;
+
+import static org.stemstream.kernel.CountingPlan.HIGH;
+import static org.stemstream.kernel.CountingPlan.LOW15;
+import static org.stemstream.protocol.FrameGeometry.FRAME_BYTES;
+import static org.stemstream.protocol.FrameGeometry.FRAME_HEIGHT;
+import static org.stemstream.protocol.FrameGeometry.FRAME_PIXELS;
+import static org.stemstream.protocol.FrameGeometry.FRAME_WIDTH;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Finds the electron events of one frame with stempy's semantics: after dark, gain and thresholds, a pixel is an event
+ * when it is non-zero and strictly greater than each of its (up to 8) in-frame neighbours. Events come out as flat
+ * indices {@code row * 576 + col}, ascending.
+ *
+ * <p>One instance per thread; it holds no per-frame state and allocates nothing per frame.
+ */
+public final class ElectronCounter {
+    /** No frame can hold more events than this: two events are never neighbours. */
+    public static final int MAX_EVENTS = FRAME_PIXELS / 2;
+
+    private final CountingPlan plan;
+
+    public ElectronCounter(CountingPlan plan) {
+        this.plan = plan;
+    }
+
+    public CountingPlan plan() {
+        return plan;
+    }
+
+    /**
+     * Counts one frame.
+     *
+     * @param frame  576 x 576 little-endian uint16 pixels, read with absolute indices from 0
+     * @param events receives the event indices; at least {@link #MAX_EVENTS} long
+     * @return how many events were written
+     */
+    public int count(ByteBuffer frame, int[] events) {
+        if (frame.order() != ByteOrder.LITTLE_ENDIAN || frame.capacity() < FRAME_BYTES) {
+            throw new IllegalArgumentException("a frame is a little-endian buffer of " + FRAME_BYTES + " bytes");
+        }
+        long[] bias = plan.laneBias();
+        return bias == null ? countEveryPixel(frame, events) : countCandidates(frame, events, bias);
+    }
+
+    private int countCandidates(ByteBuffer frame, int[] events, long[] bias) {
+        int n = 0;
+        for (int word = 0; word < bias.length; word += 2) {
+            long a = frame.getLong(word << 3);
+            long b = frame.getLong((word + 1) << 3);
+            long candidates = (((a & LOW15) + bias[word]) | a | ((b & LOW15) + bias[word + 1]) | b) & HIGH;
+            if (candidates != 0) {
+                int first = word << 2;
+                for (int p = first; p < first + 8; p++) {
+                    if (isEvent(frame, p)) {
+                        events[n++] = p;
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    private int countEveryPixel(ByteBuffer frame, int[] events) {
+        int n = 0;
+        for (int p = 0; p < FRAME_PIXELS; p++) {
+            if (isEvent(frame, p)) {
+                events[n++] = p;
+            }
+        }
+        return n;
+    }
+
+    private boolean isEvent(ByteBuffer frame, int p) {
+        double v = plan.thresholded(p, raw(frame, p));
+        if (v == 0.0) {
+            return false;
+        }
+        int row = p / FRAME_WIDTH;
+        int col = p - row * FRAME_WIDTH;
+        int rowFrom = row > 0 ? -1 : 0;
+        int rowTo = row < FRAME_HEIGHT - 1 ? 1 : 0;
+        int colFrom = col > 0 ? -1 : 0;
+        int colTo = col < FRAME_WIDTH - 1 ? 1 : 0;
+        for (int dr = rowFrom; dr <= rowTo; dr++) {
+            for (int dc = colFrom; dc <= colTo; dc++) {
+                int q = p + dr * FRAME_WIDTH + dc;
+                if (q != p && !(v > plan.thresholded(q, raw(frame, q)))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static int raw(ByteBuffer frame, int p) {
+        return frame.getShort(p << 1) & 0xFFFF;
+    }
+}
