@@ -43,6 +43,7 @@ public final class SparseCountsWriter implements AutoCloseable {
     private final ScanShape shape;
     private final FileChannel channel;
     private final Map<String, Map<String, Object>> metadata = new LinkedHashMap<>();
+    private final Map<String, Map<String, long[]>> extraDatasets = new LinkedHashMap<>();
     /** Per frame: the heap collection's address, the object's index in it, and the event count. */
     private final long[] frameCollection;
     private final int[] frameObject;
@@ -118,6 +119,17 @@ public final class SparseCountsWriter implements AutoCloseable {
         metadata.computeIfAbsent(group, g -> new LinkedHashMap<>()).putAll(attributes);
     }
 
+    /**
+     * A 1-D int64 dataset {@code /<group>/<name>} beside stempy's layout, for lists too long for an attribute
+     * (stempy's loader reads only its own paths, so extra groups leave it unaffected).
+     */
+    public void dataset(String group, String name, long[] values) {
+        if (group.equals("electron_events") || group.equals("metadata")) {
+            throw new IllegalArgumentException("/" + group + " belongs to stempy's layout");
+        }
+        extraDatasets.computeIfAbsent(group, g -> new LinkedHashMap<>()).put(name, values.clone());
+    }
+
     /** Writes the index and metadata, and moves the file to its final name. */
     public void commit() throws IOException {
         if (committed) {
@@ -154,11 +166,24 @@ public final class SparseCountsWriter implements AutoCloseable {
             metadataGroup.link(group.getKey(), append(header));
         }
         long meta = append(metadataGroup);
-        long root = append(ObjectHeader.group().link("electron_events", events).link("metadata", meta)
-                .attribute("version", Encoder.signedInt64(), Encoder.scalarSpace(), int64(3)));
+        ObjectHeader root = ObjectHeader.group().link("electron_events", events).link("metadata", meta)
+                .attribute("version", Encoder.signedInt64(), Encoder.scalarSpace(), int64(3));
+        for (Map.Entry<String, Map<String, long[]>> group : extraDatasets.entrySet()) {
+            ObjectHeader header = ObjectHeader.group();
+            for (Map.Entry<String, long[]> dataset : group.getValue().entrySet()) {
+                long[] values = dataset.getValue();
+                ByteBuffer data = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+                data.asLongBuffer().put(values);
+                long address = append(data);
+                header.link(dataset.getKey(), append(ObjectHeader.dataset(Encoder.signedInt64(),
+                        Encoder.simpleSpace(values.length), address, 8L * values.length)));
+            }
+            root.link(group.getKey(), append(header));
+        }
+        long rootAddress = append(root);
 
         byte[] superblock = new Encoder().bytes(SIGNATURE).u8(2).u8(8).u8(8).u8(0)
-                .u64(0).u64(Encoder.UNDEFINED_ADDRESS).u64(end).u64(root).checksum().toArray();
+                .u64(0).u64(Encoder.UNDEFINED_ADDRESS).u64(end).u64(rootAddress).checksum().toArray();
         channel.write(ByteBuffer.wrap(superblock), 0);
         channel.force(true);
         channel.close();

@@ -36,6 +36,8 @@ class SparseCountsWriterTest {
             }
             writer.metadata("electron_counting", Map.of("background_threshold", 28.5, "frames_counted", 30L,
                     "dark", "none"));
+            writer.dataset("frame_status", "incomplete", new long[] {4, 9});
+            writer.dataset("frame_status", "missing", new long[0]);
             writer.commit();
         }
         String script = """
@@ -51,6 +53,7 @@ class SparseCountsWriterTest {
                     print(' '.join(str(v) for v in row))
                 m = f['metadata/electron_counting'].attrs
                 print(m['background_threshold'], m['frames_counted'], m['dark'].decode())
+                print(list(f['frame_status/incomplete'][()]), len(f['frame_status/missing'][()]))
                 """;
         String[] lines = H5py.run(script, file).split("\n", -1);
         assertEquals("576 576 5 3 True", lines[0]);
@@ -59,6 +62,7 @@ class SparseCountsWriterTest {
             assertEquals(expected, lines[1 + i].strip(), "frame " + i);
         }
         assertEquals("28.5 30 none", lines[1 + shape.frames()]);
+        assertEquals("[4, 9] 0", lines[2 + shape.frames()]);
     }
 
     @Test

@@ -1,0 +1,99 @@
+package org.stemstream.node.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.stemstream.node.bench.KernelBenchmark;
+import org.stemstream.node.counting.CountSummary;
+import org.stemstream.node.counting.CountingSetup;
+import org.stemstream.node.counting.OfflineCounter;
+import org.stemstream.node.counting.ProgressLine;
+import org.stemstream.node.counting.ThresholdPolicy;
+import org.stemstream.protocol.RawScan;
+import org.stemstream.simulator.SyntheticDetector;
+import org.stemstream.simulator.SyntheticScan;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code stemstream bench}: measurements that print their figures. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
+        subcommands = {BenchCommand.Kernel.class, BenchCommand.Count.class})
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "kernel", mixinStandardHelpOptions = true,
+            description = "Counting kernel frames/s on synthetic 576 x 576 frames (~40 electrons), 1 and 2 threads.")
+    static final class Kernel implements Callable<Integer> {
+        @Option(names = "--iterations", defaultValue = "5")
+        int iterations;
+
+        @Option(names = "--seconds", defaultValue = "2", description = "Length of one timed iteration.")
+        double seconds;
+
+        @Option(names = "--frames", defaultValue = "64", description = "Distinct frames cycled through.")
+        int frames;
+
+        @Override
+        public Integer call() throws Exception {
+            KernelBenchmark bench = new KernelBenchmark(frames, 7);
+            double[] result = new double[2];
+            for (int threads = 1; threads <= 2; threads++) {
+                int t = threads;
+                result[threads - 1] = bench.framesPerSecond(threads, iterations, seconds, rate -> System.out.printf(
+                        Locale.ROOT, "  %d thread(s): %.0f frames/s%n", t, rate));
+                System.out.printf(Locale.ROOT, "%d thread(s): median %.0f frames/s%n", threads, result[threads - 1]);
+            }
+            System.out.printf(Locale.ROOT, "kernel_frames_per_s_1_thread=%.0f kernel_frames_per_s_2_threads=%.0f%n",
+                    result[0], result[1]);
+            return 0;
+        }
+    }
+
+    @Command(name = "count", mixinStandardHelpOptions = true,
+            description = "End-to-end offline count of a synthetic scan whose raw files sit in the page cache.")
+    static final class Count implements Callable<Integer> {
+        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "64x64", converter = ScanSize.Converter.class)
+        ScanSize scan;
+
+        @Option(names = "--threads", defaultValue = "2")
+        int threads;
+
+        @Option(names = "--work-dir", description = "Where the raw files go (default: a temporary directory).")
+        Path workDir;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = workDir != null ? workDir : Files.createTempDirectory("stemstream-bench");
+            SyntheticScan synthetic = new SyntheticScan(1, scan.width(), scan.height(), 1, SyntheticDetector.typical(3));
+            List<Path> files = synthetic.writeRawFiles(dir, 2);
+            for (Path f : files) { // into the page cache
+                try (var in = Files.newInputStream(f)) {
+                    in.transferTo(java.io.OutputStream.nullOutputStream());
+                }
+            }
+            CountingSetup setup = CountingSetup.of(null, null, null, null, ThresholdPolicy.Computed.DEFAULT);
+            CountSummary summary;
+            try (RawScan raw = RawScan.open(files);
+                 ProgressLine progress = new ProgressLine("counting", raw.frameSlots(), System.err)) {
+                summary = OfflineCounter.count(raw, setup, dir.resolve("counted.h5"), threads, progress);
+            }
+            System.out.println(summary.describe());
+            System.out.printf(Locale.ROOT, "count_frames_per_s=%.0f threads=%d frames=%d%n",
+                    summary.framesPerSecond(), threads, summary.framesCounted());
+            if (workDir == null) {
+                try (var walk = Files.walk(dir)) {
+                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package org.stemstream.node.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.stemstream.kernel.Thresholds;
+import org.stemstream.node.counting.CountingSetup;
+import org.stemstream.node.counting.References;
+import org.stemstream.node.counting.ThresholdPolicy;
+import picocli.CommandLine.Option;
+
+/** The counting options shared by every command that counts: thresholds, dark and gain. */
+final class CountingOptions {
+    @Option(names = "--background-threshold", paramLabel = "X",
+            description = "Given background threshold (with --xray-threshold): values at or below it are zeroed.")
+    Double backgroundThreshold;
+
+    @Option(names = "--xray-threshold", paramLabel = "Y",
+            description = "Given x-ray threshold (with --background-threshold): values at or above it are zeroed.")
+    Double xrayThreshold;
+
+    @Option(names = "--threshold-frames", paramLabel = "K",
+            description = "Compute thresholds from the first K complete frames (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1")
+    int thresholdFrames;
+
+    @Option(names = "--threshold-samples", paramLabel = "N",
+            description = "stempy's number of samples; each of the K frames weighs N/K (default: ${DEFAULT-VALUE}).",
+            defaultValue = "40")
+    int thresholdSamples;
+
+    @Option(names = "--background-sigma", paramLabel = "S", defaultValue = "4",
+            description = "Background threshold = fitted mean + S fitted sigma (default: ${DEFAULT-VALUE}).")
+    double backgroundSigma;
+
+    @Option(names = "--xray-sigma", paramLabel = "S", defaultValue = "10",
+            description = "X-ray threshold = sample mean + S standard deviations (default: ${DEFAULT-VALUE}).")
+    double xraySigma;
+
+    @Option(names = "--dark", paramLabel = "FILE",
+            description = "Dark reference: 576 x 576 float32, little-endian.")
+    Path dark;
+
+    @Option(names = "--dark-scan", paramLabel = "FILE", arity = "1..*", split = ",",
+            description = "Raw files of a dark scan (after the scan's files, or comma-separated); their mean frame"
+                    + " is the dark reference.")
+    List<Path> darkScan;
+
+    @Option(names = "--gain", paramLabel = "FILE",
+            description = "Gain: 576 x 576 float32 multipliers; counts (raw - dark) * gain in float.")
+    Path gain;
+
+    CountingSetup toSetup(boolean thresholdFramesGiven) throws IOException {
+        ThresholdPolicy policy;
+        if (backgroundThreshold != null || xrayThreshold != null) {
+            if (backgroundThreshold == null || xrayThreshold == null) {
+                throw new IllegalArgumentException("give both --background-threshold and --xray-threshold,"
+                        + " or neither to compute them");
+            }
+            if (thresholdFramesGiven) {
+                throw new IllegalArgumentException("--threshold-frames computes thresholds; it cannot go with"
+                        + " given thresholds");
+            }
+            policy = new ThresholdPolicy.Given(new Thresholds(backgroundThreshold, xrayThreshold));
+        } else {
+            policy = new ThresholdPolicy.Computed(thresholdFrames, thresholdSamples, backgroundSigma, xraySigma);
+        }
+        if (dark != null && darkScan != null) {
+            throw new IllegalArgumentException("give --dark or --dark-scan, not both");
+        }
+        float[] darkValues = null;
+        String darkSource = null;
+        if (dark != null) {
+            darkValues = References.readFloat32(dark, "dark reference");
+            darkSource = dark.toAbsolutePath().toString();
+        } else if (darkScan != null) {
+            darkValues = References.darkFromScan(darkScan);
+            darkSource = "mean of dark scan " + darkScan;
+        }
+        float[] gainValues = gain == null ? null : References.readFloat32(gain, "gain");
+        return CountingSetup.of(darkValues, darkSource, gainValues, gain == null ? null : gain.toAbsolutePath().toString(),
+                policy);
+    }
+}

@@ -1,0 +1,52 @@
+package org.stemstream.node.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code stemstream} command line. */
+@Command(name = "stemstream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Streams 4D-STEM detector frames into a cluster and counts electrons on the fly.",
+        subcommands = {DemoCommand.class, CountCommand.class, SimulateCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code: 0 done, 1 failed, 2 bad usage or bad input. */
+    public static int run(String... args) {
+        return new CommandLine(new Main())
+                .setExecutionExceptionHandler(Main::reportError)
+                .execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Bad input ends with one clear line, not a stack trace. */
+    private static int reportError(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+        if (cause instanceof IOException || cause instanceof IllegalArgumentException) {
+            cmd.getErr().println("stemstream " + cmd.getCommandName() + ": " + cause.getMessage());
+            return 2;
+        }
+        cmd.getErr().println("stemstream " + cmd.getCommandName() + " failed:");
+        e.printStackTrace(cmd.getErr());
+        return 1;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"stemstream " + (v == null ? "dev" : v)};
+        }
+    }
+}

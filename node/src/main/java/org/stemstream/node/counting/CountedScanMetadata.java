@@ -1,0 +1,55 @@
+package org.stemstream.node.counting;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.stemstream.hdf5.SparseCountsWriter;
+import org.stemstream.kernel.ThresholdStatistics;
+
+/**
+ * The metadata written beside the events: {@code /metadata/electron_counting} attributes (thresholds, sample
+ * statistics, dark and gain, frame accounting) and {@code /frame_status} lists of incomplete and missing frame slots.
+ */
+public final class CountedScanMetadata {
+    public static final String SOFTWARE = "stemstream " + version();
+
+    private CountedScanMetadata() {
+    }
+
+    public static void write(SparseCountsWriter writer, CountingSetup setup, CountSummary summary) {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("software", SOFTWARE);
+        a.put("scan_number", summary.scanNumber());
+        a.put("background_threshold", summary.thresholds().background());
+        a.put("xray_threshold", summary.thresholds().xray());
+        ThresholdStatistics s = summary.statistics();
+        a.put("thresholds", s == null ? "given" : "computed");
+        if (s != null) {
+            a.put("threshold_frames", s.sampleFrames());
+            a.put("number_of_samples", s.samples());
+            a.put("background_threshold_n_sigma", s.backgroundSigma());
+            a.put("xray_threshold_n_sigma", s.xraySigma());
+            a.put("mean", s.mean());
+            a.put("std_dev", s.stdDev());
+            a.put("variance", s.stdDev() * s.stdDev());
+            a.put("min_sample", s.minSample());
+            a.put("max_sample", s.maxSample());
+            a.put("number_of_bins", s.bins());
+            a.put("optimized_mean", s.fittedMean());
+            a.put("optimized_std_dev", s.fittedSigma());
+        }
+        a.putAll(setup.describe());
+        a.put("frames_expected", summary.framesExpected());
+        a.put("frames_counted", summary.framesCounted());
+        a.put("frames_incomplete", summary.framesIncomplete());
+        a.put("frames_missing", summary.framesMissing());
+        a.put("events", summary.events());
+        writer.metadata("electron_counting", a);
+        writer.dataset("frame_status", "incomplete", summary.incompleteSlots());
+        writer.dataset("frame_status", "missing", summary.missingSlots());
+    }
+
+    private static String version() {
+        String v = CountedScanMetadata.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

@@ -1,0 +1,211 @@
+package org.stemstream.simulator;
+
+import static org.stemstream.protocol.FrameGeometry.FRAME_HEIGHT;
+import static org.stemstream.protocol.FrameGeometry.FRAME_PIXELS;
+import static org.stemstream.protocol.FrameGeometry.FRAME_WIDTH;
+import static org.stemstream.protocol.FrameGeometry.SECTOR_PIXELS;
+
+import java.nio.ByteBuffer;
+import java.util.SplittableRandom;
+
+/**
+ * Synthetic 4D Camera frames with known electrons, deterministic for a seed: any frame (or any one sector of it) can
+ * be made again independently, so four emulated receivers each render only their own sector of the same frame.
+ *
+ * <p>Physics, as in the reference fixtures: a fixed per-pixel dark offset (~20 ADU), Gaussian read noise, electrons
+ * whose charge spreads over their 3 x 3 neighbourhood, and a few x-ray hits. Read noise comes from a pool drawn once
+ * and read at a per-frame offset, so making a frame costs about as much as copying one.
+ */
+public final class SyntheticDetector {
+    /** What the generator put into a frame. */
+    public interface Truth {
+        void electron(long frame, double row, double col, double charge, int peakPixel, double peakCharge);
+
+        void xray(long frame, int row, int col, int value);
+    }
+
+    public static final Truth NO_TRUTH = new Truth() {
+        @Override
+        public void electron(long frame, double row, double col, double charge, int peakPixel, double peakCharge) {
+        }
+
+        @Override
+        public void xray(long frame, int row, int col, int value) {
+        }
+    };
+
+    private static final int POOL = FRAME_PIXELS * 2 + 7919;
+    private static final int MAX_ELECTRONS = 4096;
+
+    private final long seed;
+    private final double electronsPerFrame;
+    private final double xraysPerFrame;
+    private final short[] darkOffset = new short[FRAME_PIXELS];
+    private final short[] noise = new short[POOL];
+
+    /** One frame's hits, reused: electron centres, charges, x-rays. */
+    private final double[] rows = new double[MAX_ELECTRONS];
+    private final double[] cols = new double[MAX_ELECTRONS];
+    private final double[] charges = new double[MAX_ELECTRONS];
+    private final float[] signal = new float[FRAME_PIXELS];
+    private int xrayPixel = -1;
+
+    public SyntheticDetector(long seed, double electronsPerFrame, double xraysPerFrame) {
+        this.seed = seed;
+        this.electronsPerFrame = electronsPerFrame;
+        this.xraysPerFrame = xraysPerFrame;
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int p = 0; p < FRAME_PIXELS; p++) {
+            darkOffset[p] = (short) Math.round(20 + 1.5 * random.nextGaussian());
+        }
+        for (int i = 0; i < POOL; i++) {
+            noise[i] = (short) Math.round(2.0 * random.nextGaussian());
+        }
+    }
+
+    /** The reference fixtures' physics: about 40 electrons and a rare x-ray per frame. */
+    public static SyntheticDetector typical(long seed) {
+        return new SyntheticDetector(seed, 40, 0.05);
+    }
+
+    /** The per-pixel dark offset (the true dark reference of this detector). */
+    public float[] darkReference() {
+        float[] dark = new float[FRAME_PIXELS];
+        for (int p = 0; p < FRAME_PIXELS; p++) {
+            dark[p] = darkOffset[p];
+        }
+        return dark;
+    }
+
+    /** Renders frame {@code frame} (any index, the same pixels every time) into a little-endian buffer. */
+    public void frame(long frame, ByteBuffer out, Truth truth) {
+        render(frame, 0, FRAME_PIXELS, out, 0, truth);
+    }
+
+    /** Renders only sector {@code sector} (version-5 horizontal strip) of a frame into {@code out} from index 0. */
+    public void sector(long frame, int sector, ByteBuffer out, Truth truth) {
+        render(frame, sector * SECTOR_PIXELS, SECTOR_PIXELS, out, 0, truth);
+    }
+
+    /** Renders a dark frame: offset and read noise only. */
+    public void darkFrame(long frame, ByteBuffer out) {
+        int start = poolStart(frame);
+        for (int p = 0; p < FRAME_PIXELS; p++) {
+            out.putShort(p << 1, (short) Math.max(0, darkOffset[p] + noise[(start + p) % POOL]));
+        }
+    }
+
+    private synchronized void render(long frame, int from, int count, ByteBuffer out, int outPixel, Truth truth) {
+        SplittableRandom random = new SplittableRandom(seed ^ (frame * 0x9E3779B97F4A7C15L));
+        int electrons = hits(frame, random, truth, from, count);
+        int start = poolStart(frame);
+        for (int i = 0; i < count; i++) {
+            int p = from + i;
+            int value = darkOffset[p] + noise[(start + p) % POOL] + Math.round(signal[p]);
+            out.putShort((outPixel + i) << 1, (short) Math.min(0xFFFF, Math.max(0, value)));
+        }
+        clearSignal(electrons);
+    }
+
+    /** Draws the frame's electrons and x-rays into {@link #signal}; returns the electron count. */
+    private int hits(long frame, SplittableRandom random, Truth truth, int from, int count) {
+        int n = Math.min(MAX_ELECTRONS, poisson(random, electronsPerFrame));
+        for (int e = 0; e < n; e++) {
+            double row = 1 + random.nextDouble() * (FRAME_HEIGHT - 3);
+            double col = 1 + random.nextDouble() * (FRAME_WIDTH - 3);
+            double charge = 30 + random.nextDouble() * 80;
+            rows[e] = row;
+            cols[e] = col;
+            charges[e] = charge;
+            int peak = deposit(row, col, charge);
+            if (peak >= from && peak < from + count) {
+                truth.electron(frame, row, col, charge, peak, peakShare(row, col, charge, peak));
+            }
+        }
+        if (random.nextDouble() < xraysPerFrame) {
+            int row = random.nextInt(FRAME_HEIGHT);
+            int col = random.nextInt(FRAME_WIDTH);
+            int value = 3000 + random.nextInt(5000);
+            xrayPixel = row * FRAME_WIDTH + col;
+            signal[xrayPixel] += value;
+            if (xrayPixel >= from && xrayPixel < from + count) {
+                truth.xray(frame, row, col, value);
+            }
+        }
+        return n;
+    }
+
+    /** Spreads an electron's charge over the 3 x 3 pixels around it (Gaussian, sigma 0.5 px); returns the peak pixel. */
+    private int deposit(double row, double col, double charge) {
+        int r0 = (int) Math.round(row);
+        int c0 = (int) Math.round(col);
+        double total = 0;
+        for (int dr = -1; dr <= 1; dr++) {
+            for (int dc = -1; dc <= 1; dc++) {
+                total += weight(row, col, r0 + dr, c0 + dc);
+            }
+        }
+        for (int dr = -1; dr <= 1; dr++) {
+            for (int dc = -1; dc <= 1; dc++) {
+                signal[(r0 + dr) * FRAME_WIDTH + c0 + dc] += (float) (charge * weight(row, col, r0 + dr, c0 + dc) / total);
+            }
+        }
+        return r0 * FRAME_WIDTH + c0;
+    }
+
+    private double peakShare(double row, double col, double charge, int peak) {
+        int r0 = peak / FRAME_WIDTH;
+        int c0 = peak % FRAME_WIDTH;
+        double total = 0;
+        for (int dr = -1; dr <= 1; dr++) {
+            for (int dc = -1; dc <= 1; dc++) {
+                total += weight(row, col, r0 + dr, c0 + dc);
+            }
+        }
+        return charge * weight(row, col, r0, c0) / total;
+    }
+
+    private static double weight(double row, double col, int r, int c) {
+        double dr = r - row;
+        double dc = c - col;
+        return Math.exp(-(dr * dr + dc * dc) / (2 * 0.5 * 0.5));
+    }
+
+    private void clearSignal(int electrons) {
+        for (int e = 0; e < electrons; e++) {
+            int r0 = (int) Math.round(rows[e]);
+            int c0 = (int) Math.round(cols[e]);
+            for (int dr = -1; dr <= 1; dr++) {
+                for (int dc = -1; dc <= 1; dc++) {
+                    signal[(r0 + dr) * FRAME_WIDTH + c0 + dc] = 0;
+                }
+            }
+        }
+        if (xrayPixel >= 0) {
+            signal[xrayPixel] = 0;
+            xrayPixel = -1;
+        }
+    }
+
+    private int poolStart(long frame) {
+        return (int) Math.floorMod(frame * 104_729L + seed, (long) POOL);
+    }
+
+    private static int poisson(SplittableRandom random, double mean) {
+        if (mean <= 0) {
+            return 0;
+        }
+        // Knuth for small means; normal approximation above, where it is accurate enough for a simulator.
+        if (mean > 200) {
+            return (int) Math.max(0, Math.round(mean + Math.sqrt(mean) * random.nextGaussian()));
+        }
+        double limit = Math.exp(-mean);
+        double product = random.nextDouble();
+        int k = 0;
+        while (product > limit) {
+            product *= random.nextDouble();
+            k++;
+        }
+        return k;
+    }
+}
