@@ -20,11 +20,13 @@ public final class CountingPlan {
     private final Thresholds thresholds;
     /** Per four pixels, lane by lane: {@code 0x7FFF - min(ceiling, 0x7FFF)}; null when every pixel must be tested. */
     private final long[] laneBias;
+    private final boolean uniform;
 
     private CountingPlan(PixelCorrection correction, Thresholds thresholds, long[] laneBias) {
         this.correction = correction;
         this.thresholds = thresholds;
         this.laneBias = laneBias;
+        this.uniform = laneBias != null && java.util.Arrays.stream(laneBias).allMatch(b -> b == laneBias[0]);
     }
 
     public static CountingPlan of(PixelCorrection correction, Thresholds thresholds) {
@@ -55,6 +57,11 @@ public final class CountingPlan {
 
     long[] laneBias() {
         return laneBias;
+    }
+
+    /** True when every lane of {@link #laneBias} is the same (no per-pixel dark). */
+    boolean uniformBias() {
+        return uniform;
     }
 
     /** The pixel's value after correction and thresholding (0 when zeroed), as stempy compares it. */

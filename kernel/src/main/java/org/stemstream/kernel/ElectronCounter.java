@@ -43,22 +43,53 @@ public final class ElectronCounter {
             throw new IllegalArgumentException("a frame is a little-endian buffer of " + FRAME_BYTES + " bytes");
         }
         long[] bias = plan.laneBias();
-        return bias == null ? countEveryPixel(frame, events) : countCandidates(frame, events, bias);
+        if (bias == null) {
+            return countEveryPixel(frame, events);
+        }
+        return plan.uniformBias() ? countCandidates(frame, events, bias[0]) : countCandidates(frame, events, bias);
     }
 
+    /** The scan when every pixel has the same raw ceiling (no dark): one constant, no second array to stream. */
+    private int countCandidates(ByteBuffer frame, int[] events, long bias) {
+        int n = 0;
+        int words = FRAME_PIXELS / 4;
+        for (int word = 0; word < words; word += 4) {
+            int at = word << 3;
+            long a = frame.getLong(at);
+            long b = frame.getLong(at + 8);
+            long c = frame.getLong(at + 16);
+            long d = frame.getLong(at + 24);
+            long candidates = ((a & LOW15) + bias | a | (b & LOW15) + bias | b
+                    | (c & LOW15) + bias | c | (d & LOW15) + bias | d) & HIGH;
+            if (candidates != 0) {
+                n = examine(frame, word << 2, 16, events, n);
+            }
+        }
+        return n;
+    }
+
+    private int examine(ByteBuffer frame, int first, int pixels, int[] events, int n) {
+        for (int p = first; p < first + pixels; p++) {
+            if (isEvent(frame, p)) {
+                events[n++] = p;
+            }
+        }
+        return n;
+    }
+
+    /** The scan with a raw ceiling per pixel (a dark reference): four words of four pixels per step. */
     private int countCandidates(ByteBuffer frame, int[] events, long[] bias) {
         int n = 0;
-        for (int word = 0; word < bias.length; word += 2) {
-            long a = frame.getLong(word << 3);
-            long b = frame.getLong((word + 1) << 3);
-            long candidates = (((a & LOW15) + bias[word]) | a | ((b & LOW15) + bias[word + 1]) | b) & HIGH;
+        for (int word = 0; word < bias.length; word += 4) {
+            int at = word << 3;
+            long a = frame.getLong(at);
+            long b = frame.getLong(at + 8);
+            long c = frame.getLong(at + 16);
+            long d = frame.getLong(at + 24);
+            long candidates = ((a & LOW15) + bias[word] | a | (b & LOW15) + bias[word + 1] | b
+                    | (c & LOW15) + bias[word + 2] | c | (d & LOW15) + bias[word + 3] | d) & HIGH;
             if (candidates != 0) {
-                int first = word << 2;
-                for (int p = first; p < first + 8; p++) {
-                    if (isEvent(frame, p)) {
-                        events[n++] = p;
-                    }
-                }
+                n = examine(frame, word << 2, 16, events, n);
             }
         }
         return n;

@@ -1,0 +1,55 @@
+package org.stemstream.node;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.stemstream.hdf5.H5py;
+
+/** The reference fixtures in {@code ../shared/fixtures} and reading counted files back through h5py. */
+public final class Fixtures {
+    private Fixtures() {
+    }
+
+    public static Path tiny() {
+        Path dir = Path.of(System.getProperty("stemstream.fixtures", "../../shared/fixtures")).resolve("tiny");
+        if (!Files.isDirectory(dir)) {
+            throw new AssertionError("reference fixtures not found at " + dir.toAbsolutePath()
+                    + " (they live in ../shared/fixtures beside the project)");
+        }
+        return dir;
+    }
+
+    /** The raw files of the tiny fixture's scan number 1 (signal) or 2 (dark). */
+    public static List<Path> tinyScan(int scanNumber) throws IOException {
+        try (Stream<Path> files = Files.list(tiny())) {
+            return files.filter(f -> f.getFileName().toString().startsWith(String.format("data_scan%010d_", scanNumber)))
+                    .sorted().toList();
+        }
+    }
+
+    /** Reference events: per frame slot, the event line {@code "<n> <idx...>"}. */
+    public static List<String> referenceEvents(String file) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(tiny().resolve(file))) {
+            if (!line.startsWith("#") && !line.isBlank()) {
+                String[] parts = line.strip().split("\\s+", 3);
+                out.add(parts.length > 2 ? parts[2] : "0");
+            }
+        }
+        return out;
+    }
+
+    /** A counted file's events as h5py reads them, one line {@code "<n> <idx...>"} per frame slot. */
+    public static List<String> countedEvents(Path h5) throws IOException, InterruptedException {
+        String out = H5py.run("""
+                import sys, h5py
+                with h5py.File(sys.argv[1], 'r') as f:
+                    for frame in f['electron_events/frames'][()]:
+                        print(' '.join([str(len(frame))] + [str(v) for v in frame]))
+                """, h5);
+        return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+    }
+}
