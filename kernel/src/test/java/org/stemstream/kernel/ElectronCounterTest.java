@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class ElectronCounterTest {
     private static ByteBuffer frame() {
-        return ByteBuffer.allocateDirect(FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        return ByteBuffer.allocate(FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     private static void set(ByteBuffer frame, int row, int col, int value) {

@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
  * be made again independently, so four emulated receivers each render only their own sector of the same frame.
  *
  * <p>Physics, as in the reference fixtures: a fixed per-pixel dark offset (~20 ADU), Gaussian read noise, electrons
- * whose charge spreads over their 3 x 3 neighbourhood, and a few x-ray hits. Read noise comes from a pool drawn once
+ * whose charge spreads over their 3 x 3 neighbourhood (most in a central bright-field disk), and a few x-ray hits. Read noise comes from a pool drawn once
  * and read at a per-frame offset, so making a frame costs about as much as copying one.
  */
 public final class SyntheticDetector {
@@ -36,6 +36,11 @@ public final class SyntheticDetector {
 
     private static final int POOL = FRAME_PIXELS * 2 + 7919;
     private static final int MAX_ELECTRONS = 4096;
+    /** Charge spread of an electron, in pixels: about a third of its charge lands on its peak pixel, as measured. */
+    private static final double SPREAD = 0.7;
+    /** Most electrons land in the bright-field disk of the convergent beam; the rest are scattered. */
+    private static final double BRIGHT_FIELD = 0.8;
+    private static final double DISK_RADIUS = 110;
 
     private final long seed;
     private final double electronsPerFrame;
@@ -111,8 +116,17 @@ public final class SyntheticDetector {
     private int hits(long frame, SplittableRandom random, Truth truth, int from, int count) {
         int n = Math.min(MAX_ELECTRONS, poisson(random, electronsPerFrame));
         for (int e = 0; e < n; e++) {
-            double row = 1 + random.nextDouble() * (FRAME_HEIGHT - 3);
-            double col = 1 + random.nextDouble() * (FRAME_WIDTH - 3);
+            double row;
+            double col;
+            if (random.nextDouble() < BRIGHT_FIELD) { // inside the central beam disk
+                double r = DISK_RADIUS * Math.sqrt(random.nextDouble());
+                double angle = 2 * Math.PI * random.nextDouble();
+                row = FRAME_HEIGHT / 2.0 + r * Math.sin(angle);
+                col = FRAME_WIDTH / 2.0 + r * Math.cos(angle);
+            } else { // scattered anywhere
+                row = 1 + random.nextDouble() * (FRAME_HEIGHT - 3);
+                col = 1 + random.nextDouble() * (FRAME_WIDTH - 3);
+            }
             double charge = 30 + random.nextDouble() * 80;
             rows[e] = row;
             cols[e] = col;
@@ -135,7 +149,7 @@ public final class SyntheticDetector {
         return n;
     }
 
-    /** Spreads an electron's charge over the 3 x 3 pixels around it (Gaussian, sigma 0.5 px); returns the peak pixel. */
+    /** Spreads an electron's charge over the 3 x 3 pixels around it (Gaussian, sigma 0.7 px); returns the peak pixel. */
     private int deposit(double row, double col, double charge) {
         int r0 = (int) Math.round(row);
         int c0 = (int) Math.round(col);
@@ -168,7 +182,7 @@ public final class SyntheticDetector {
     private static double weight(double row, double col, int r, int c) {
         double dr = r - row;
         double dc = c - col;
-        return Math.exp(-(dr * dr + dc * dc) / (2 * 0.5 * 0.5));
+        return Math.exp(-(dr * dr + dc * dc) / (2 * SPREAD * SPREAD));
     }
 
     private void clearSignal(int electrons) {

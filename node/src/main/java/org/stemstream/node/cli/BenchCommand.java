@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.stemstream.node.bench.KernelBenchmark;
+import org.stemstream.benchmarks.KernelThroughput;
 import org.stemstream.node.counting.CountSummary;
 import org.stemstream.node.counting.CountingSetup;
 import org.stemstream.node.counting.OfflineCounter;
@@ -30,29 +30,24 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "kernel", mixinStandardHelpOptions = true,
-            description = "Counting kernel frames/s on synthetic 576 x 576 frames (~40 electrons), 1 and 2 threads.")
+            description = "Counting kernel frames/s (JMH) on synthetic 576 x 576 frames with ~40 electrons,"
+                    + " on 1 and 2 threads.")
     static final class Kernel implements Callable<Integer> {
-        @Option(names = "--iterations", defaultValue = "5")
+        @Option(names = "--iterations", defaultValue = "5", description = "Timed iterations (median reported).")
         int iterations;
 
         @Option(names = "--seconds", defaultValue = "2", description = "Length of one timed iteration.")
-        double seconds;
+        int seconds;
 
-        @Option(names = "--frames", defaultValue = "64", description = "Distinct frames cycled through.")
-        int frames;
+        @Option(names = "--correction", defaultValue = "none", description = "none or dark (per-pixel dark).")
+        String correction;
 
         @Override
         public Integer call() throws Exception {
-            KernelBenchmark bench = new KernelBenchmark(frames, 7);
-            double[] result = new double[2];
-            for (int threads = 1; threads <= 2; threads++) {
-                int t = threads;
-                result[threads - 1] = bench.framesPerSecond(threads, iterations, seconds, rate -> System.out.printf(
-                        Locale.ROOT, "  %d thread(s): %.0f frames/s%n", t, rate));
-                System.out.printf(Locale.ROOT, "%d thread(s): median %.0f frames/s%n", threads, result[threads - 1]);
-            }
+            double one = KernelThroughput.medianFramesPerSecond(1, correction, iterations, seconds);
+            double two = KernelThroughput.medianFramesPerSecond(2, correction, iterations, seconds);
             System.out.printf(Locale.ROOT, "kernel_frames_per_s_1_thread=%.0f kernel_frames_per_s_2_threads=%.0f%n",
-                    result[0], result[1]);
+                    one, two);
             return 0;
         }
     }

@@ -140,7 +140,7 @@ public final class OfflineCounter {
                                    AtomicLong events, ProgressLine progress, FrameListener listener)
             throws IOException {
         ElectronCounter counter = new ElectronCounter(plan);
-        ByteBuffer frame = ByteBuffer.allocateDirect(FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer frame = ByteBuffer.allocate(FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         int[] found = new int[ElectronCounter.MAX_EVENTS];
         for (int slot = next.getAndIncrement(); slot < reader.frameSlots(); slot = next.getAndIncrement()) {
             if (reader.isMissing(slot)) {

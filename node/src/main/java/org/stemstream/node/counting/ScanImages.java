@@ -47,19 +47,24 @@ public final class ScanImages implements OfflineCounter.FrameListener {
         return new Path[] {scan, diffraction};
     }
 
-    /** A grey image scaled from the smallest to the largest value, each value drawn as a zoom x zoom square. */
+    /**
+     * A grey image, each value drawn as a zoom x zoom square, scaled from the smallest value to the 99.9th percentile
+     * so that a few hot pixels do not turn the rest black.
+     */
     private static BufferedImage grey(AtomicLongArray values, int width, int height, int zoom) {
-        long min = Long.MAX_VALUE;
-        long max = Long.MIN_VALUE;
-        for (int i = 0; i < values.length(); i++) {
-            min = Math.min(min, values.get(i));
-            max = Math.max(max, values.get(i));
+        long[] sorted = new long[values.length()];
+        for (int i = 0; i < sorted.length; i++) {
+            sorted[i] = values.get(i);
         }
+        java.util.Arrays.sort(sorted);
+        long min = sorted[0];
+        long max = sorted[(int) Math.floor(0.999 * (sorted.length - 1))];
         double range = Math.max(1, max - min);
         BufferedImage image = new BufferedImage(width * zoom, height * zoom, BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < height * zoom; y++) {
             for (int x = 0; x < width * zoom; x++) {
-                int v = (int) Math.round(255 * (values.get((y / zoom) * width + x / zoom) - min) / range);
+                long value = Math.min(max, values.get((y / zoom) * width + x / zoom));
+                int v = (int) Math.round(255 * (value - min) / range);
                 image.getRaster().setSample(x, y, 0, v);
             }
         }
