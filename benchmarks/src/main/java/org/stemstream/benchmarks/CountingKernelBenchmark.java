@@ -1,6 +1,7 @@
 package org.stemstream.benchmarks;
 
 import static org.stemstream.protocol.FrameGeometry.FRAME_BYTES;
+import static org.stemstream.protocol.FrameGeometry.SECTOR_BYTES;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -41,7 +42,12 @@ public class CountingKernelBenchmark {
         @Param({"none", "dark"})
         public String correction;
 
+        /** frame: one buffer per frame; sectors: the four sector arrays as received from the detector. */
+        @Param({"frame", "sectors"})
+        public String layout;
+
         ByteBuffer[] frames;
+        byte[][][] sectors;
         CountingPlan plan;
 
         @Setup(Level.Trial)
@@ -51,6 +57,13 @@ public class CountingKernelBenchmark {
             for (int i = 0; i < frames.length; i++) {
                 frames[i] = ByteBuffer.allocate(FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 detector.frame(i + 1, frames[i], SyntheticDetector.NO_TRUTH);
+            }
+            sectors = new byte[frames.length][4][];
+            for (int i = 0; i < frames.length; i++) {
+                for (int s = 0; s < 4; s++) {
+                    sectors[i][s] = java.util.Arrays.copyOfRange(frames[i].array(), s * SECTOR_BYTES,
+                            (s + 1) * SECTOR_BYTES);
+                }
             }
             PixelCorrection c = correction.equals("dark")
                     ? PixelCorrection.of(detector.darkReference(), null) : PixelCorrection.none();
@@ -75,9 +88,10 @@ public class CountingKernelBenchmark {
 
     @Benchmark
     public int countFrame(Frames shared, Worker worker) {
-        ByteBuffer[] frames = shared.frames;
         int f = worker.next;
-        worker.next = f + 1 == frames.length ? 0 : f + 1;
-        return worker.counter.count(frames[f], worker.events);
+        worker.next = f + 1 == shared.frames.length ? 0 : f + 1;
+        return shared.layout.equals("sectors")
+                ? worker.counter.count(shared.sectors[f], worker.events)
+                : worker.counter.count(shared.frames[f], worker.events);
     }
 }

@@ -18,6 +18,7 @@ public final class KernelThroughput {
         Options options = new OptionsBuilder()
                 .include(CountingKernelBenchmark.class.getName() + ".countFrame")
                 .param("correction", correction)
+                .param("layout", "frame")
                 .threads(threads)
                 .measurementIterations(iterations)
                 .measurementTime(TimeValue.seconds(seconds))

@@ -147,6 +147,28 @@ class ElectronCounterTest {
     }
 
     @Test
+    void sectorStripsCountExactlyLikeTheAssembledFrameAndAMissingSectorLikeZeros() {
+        float[] dark = randomDark(8);
+        for (PixelCorrection correction : new PixelCorrection[] {PixelCorrection.none(),
+                PixelCorrection.of(dark, null)}) {
+            CountingPlan plan = CountingPlan.of(correction, new Thresholds(27, 65000));
+            ByteBuffer frame = randomFrame(12, 21);
+            byte[][] sectors = new byte[4][];
+            for (int s = 0; s < 4; s++) {
+                sectors[s] = Arrays.copyOfRange(frame.array(), s * 144 * 576 * 2, (s + 1) * 144 * 576 * 2);
+            }
+            int[] events = new int[ElectronCounter.MAX_EVENTS];
+            int n = new ElectronCounter(plan).count(sectors, events);
+            assertArrayEquals(count(plan, frame), Arrays.copyOf(events, n));
+
+            sectors[2] = null;
+            Arrays.fill(frame.array(), 2 * 144 * 576 * 2, 3 * 144 * 576 * 2, (byte) 0);
+            n = new ElectronCounter(plan).count(sectors, events);
+            assertArrayEquals(reference(correction, new Thresholds(27, 65000), frame), Arrays.copyOf(events, n));
+        }
+    }
+
+    @Test
     void unsignedWrapAroundThatTheXrayCutKeepsFallsBackToTestingEveryPixel() {
         float[] dark = randomDark(4);
         // With an x-ray threshold above 65535 - dark, wrapped values (raw below dark) survive: no raw ceiling exists.
