@@ -149,6 +149,34 @@ public final class RawScan implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads one sector's payload of a slot's frame into {@code into} (at its position, which advances); false when
+     * that sector is missing.
+     */
+    public boolean readSector(int slot, int sector, ByteBuffer into) throws IOException {
+        int block = slotBlock[slot * layout.sectors() + sector];
+        if (block < 0) {
+            return false;
+        }
+        int file = fileOf(block);
+        ByteBuffer target = into.duplicate();
+        target.limit(target.position() + layout.blockBytes() - BlockHeader.BYTES);
+        readFully(file, target, (block - firstBlockOfFile[file]) * layout.blockBytes() + BlockHeader.BYTES);
+        into.position(target.position());
+        return true;
+    }
+
+    /** The header the blocks of a slot's frame carry (as the detector wrote it: scan, frame, size, position). */
+    public BlockHeader header(int slot) {
+        int position = slot / framesPerPosition;
+        return new BlockHeader(scanNumber, slotFrameNumber[slot], scanWidth, scanHeight, position % scanWidth,
+                position / scanWidth);
+    }
+
+    public SectorLayout layout() {
+        return layout;
+    }
+
     /** Another reader over the same index and files, for a second thread. */
     public RawScan copy() throws IOException {
         FileChannel[] own = new FileChannel[files.size()];

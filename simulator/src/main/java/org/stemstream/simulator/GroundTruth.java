@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Electrons a generator put into a scan, read from {@code truth_electrons.csv}, and recall against counted events. */
-public final class GroundTruth {
+public final class GroundTruth implements SyntheticDetector.Truth {
     /** Per frame number: the peak pixels of its electrons. */
     private final Map<Long, List<Integer>> peaks = new HashMap<>();
     private int electrons;
@@ -27,7 +27,17 @@ public final class GroundTruth {
         return truth;
     }
 
-    public void add(long frameNumber, int peakPixel) {
+    @Override
+    public synchronized void electron(long frame, double row, double col, double charge, int peakPixel,
+                                      double peakCharge) {
+        add(frame, peakPixel);
+    }
+
+    @Override
+    public void xray(long frame, int row, int col, int value) {
+    }
+
+    public synchronized void add(long frameNumber, int peakPixel) {
         peaks.computeIfAbsent(frameNumber, k -> new ArrayList<>()).add(peakPixel);
         electrons++;
     }

@@ -68,6 +68,11 @@ public final class SyntheticDetector {
         }
     }
 
+    /** An identical detector (same seed, same pixels) for another thread. */
+    public SyntheticDetector copy() {
+        return new SyntheticDetector(seed, electronsPerFrame, xraysPerFrame);
+    }
+
     /** The reference fixtures' physics: about 40 electrons and a rare x-ray per frame. */
     public static SyntheticDetector typical(long seed) {
         return new SyntheticDetector(seed, 40, 0.05);

@@ -3,7 +3,6 @@ package org.stemstream.simulator;
 import static org.stemstream.protocol.FrameGeometry.SECTORS;
 import static org.stemstream.protocol.FrameGeometry.SECTOR_BYTES;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,10 +19,49 @@ import org.stemstream.protocol.BlockHeader;
  * A synthetic scan: which frames a {@link SyntheticDetector} produces for a scan of a given size, and writing them as
  * 4D Camera raw files (version 5) with the ground truth beside them.
  *
- * <p>Frame numbers start at 1 and run position-major: frame f is at position (f - 1) / framesPerPosition.
+ * <p>Frame numbers start at 1 and run position-major: frame f is at position (f - 1) / framesPerPosition. With
+ * {@code distinctFrames} > 0 the pixels repeat every that many frames (frame f shows detector frame
+ * {@link #sourceFrame}), so that a fast sender can render a bank once and stream it; 0 makes every frame distinct.
  */
 public record SyntheticScan(long scanNumber, int scanWidth, int scanHeight, int framesPerPosition,
-                            SyntheticDetector detector) {
+                            SyntheticDetector detector, int distinctFrames) {
+
+    public SyntheticScan(long scanNumber, int scanWidth, int scanHeight, int framesPerPosition,
+                         SyntheticDetector detector) {
+        this(scanNumber, scanWidth, scanHeight, framesPerPosition, detector, 0);
+    }
+
+    /** The detector frame whose pixels frame {@code frameNumber} shows. */
+    public long sourceFrame(long frameNumber) {
+        return distinctFrames > 0 ? (frameNumber - 1) % distinctFrames + 1 : frameNumber;
+    }
+
+    /** Renders frame {@code frameNumber} of the scan, reporting its electrons under that frame number. */
+    public void frame(long frameNumber, ByteBuffer out, SyntheticDetector.Truth truth) {
+        detector.frame(sourceFrame(frameNumber), out, renumbered(frameNumber, truth));
+    }
+
+    /** Renders one sector of frame {@code frameNumber}. */
+    public void sector(long frameNumber, int sector, ByteBuffer out, SyntheticDetector.Truth truth) {
+        detector.sector(sourceFrame(frameNumber), sector, out, renumbered(frameNumber, truth));
+    }
+
+    private static SyntheticDetector.Truth renumbered(long frameNumber, SyntheticDetector.Truth truth) {
+        if (truth == SyntheticDetector.NO_TRUTH) {
+            return truth;
+        }
+        return new SyntheticDetector.Truth() {
+            @Override
+            public void electron(long f, double row, double col, double charge, int peakPixel, double peakCharge) {
+                truth.electron(frameNumber, row, col, charge, peakPixel, peakCharge);
+            }
+
+            @Override
+            public void xray(long f, int row, int col, int value) {
+                truth.xray(frameNumber, row, col, value);
+            }
+        };
+    }
 
     public int frames() {
         return scanWidth * scanHeight * framesPerPosition;
@@ -48,7 +86,7 @@ public record SyntheticScan(long scanNumber, int scanWidth, int scanHeight, int 
         FileChannel[][] channels = new FileChannel[SECTORS][filesPerModule];
         ByteBuffer block = ByteBuffer.allocateDirect(BlockHeader.BYTES + SECTOR_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer frame = ByteBuffer.allocateDirect(SECTORS * SECTOR_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        try (TruthCsv truth = new TruthCsv(dir, framesPerPosition)) {
+        try (TruthFiles truth = new TruthFiles(dir, framesPerPosition)) {
             for (int m = 0; m < SECTORS; m++) {
                 for (int k = 0; k < filesPerModule; k++) {
                     Path file = dir.resolve(String.format(Locale.ROOT, "data_scan%010d_module%d_%03d.data",
@@ -59,7 +97,7 @@ public record SyntheticScan(long scanNumber, int scanWidth, int scanHeight, int 
                 }
             }
             for (long f = 1; f <= frames(); f++) {
-                detector.frame(f, frame, truth);
+                frame(f, frame, truth);
                 BlockHeader header = header(f);
                 for (int m = 0; m < SECTORS; m++) {
                     block.clear();
@@ -83,46 +121,4 @@ public record SyntheticScan(long scanNumber, int scanWidth, int scanHeight, int 
         }
         return files;
     }
-
-    /** The ground truth as CSV, in the fixtures' columns. */
-    private static final class TruthCsv implements SyntheticDetector.Truth, AutoCloseable {
-        private final BufferedWriter electrons;
-        private final BufferedWriter xrays;
-        private final int framesPerPosition;
-
-        TruthCsv(Path dir, int framesPerPosition) throws IOException {
-            this.framesPerPosition = framesPerPosition;
-            electrons = Files.newBufferedWriter(dir.resolve("truth_electrons.csv"));
-            xrays = Files.newBufferedWriter(dir.resolve("truth_xrays.csv"));
-            electrons.write("image,frame_number,row,col,charge,peak_pixel_index,peak_pixel_charge\n");
-            xrays.write("image,frame_number,row,col,value\n");
-        }
-
-        @Override
-        public void electron(long frame, double row, double col, double charge, int peakPixel, double peakCharge) {
-            write(electrons, String.format(Locale.ROOT, "%d,%d,%.6f,%.6f,%.4f,%d,%.4f%n",
-                    (frame - 1) / framesPerPosition, frame, row, col, charge, peakPixel, peakCharge));
-        }
-
-        @Override
-        public void xray(long frame, int row, int col, int value) {
-            write(xrays, String.format(Locale.ROOT, "%d,%d,%d,%d,%d%n",
-                    (frame - 1) / framesPerPosition, frame, row, col, value));
-        }
-
-        private static void write(BufferedWriter out, String line) {
-            try {
-                out.write(line);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            electrons.close();
-            xrays.close();
-        }
-    }
-
 }

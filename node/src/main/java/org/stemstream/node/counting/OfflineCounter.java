@@ -37,14 +37,6 @@ public final class OfflineCounter {
     private OfflineCounter() {
     }
 
-    /** Sees each counted frame's events, from the counting threads. */
-    public interface FrameListener {
-        FrameListener NONE = (slot, frameNumber, events, count) -> {
-        };
-
-        void counted(int slot, long frameNumber, int[] events, int count);
-    }
-
     public static CountSummary count(RawScan scan, CountingSetup setup, Path output, int threads,
                                      ProgressLine progress) throws IOException {
         return count(scan, setup, output, threads, progress, FrameListener.NONE);

@@ -15,7 +15,7 @@ import javax.imageio.ImageIO;
  * virtual detector image of the scan) and electrons per detector pixel summed over the scan (the mean diffraction
  * pattern).
  */
-public final class ScanImages implements OfflineCounter.FrameListener {
+public final class ScanImages implements FrameListener {
     private final int scanWidth;
     private final int scanHeight;
     private final int framesPerPosition;

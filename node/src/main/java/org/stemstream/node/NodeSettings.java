@@ -1,0 +1,49 @@
+package org.stemstream.node;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import org.stemstream.node.stream.IngestPipeline;
+
+/** The node's settings, read once from the {@code stemstream} section of the configuration. */
+public record NodeSettings(String ingressHost, int ingressPort, int receiveHighWaterMark, int bufferPool,
+                           IngestPipeline.Settings stream, Duration scanIdleTimeout) {
+
+    public static NodeSettings from(Config config) {
+        Config s = config.getConfig("stemstream");
+        int parallelism = s.getInt("stream.counting-parallelism");
+        NodeSettings settings = new NodeSettings(
+                s.getString("ingress.host"),
+                s.getInt("ingress.port"),
+                s.getInt("ingress.receive-high-water-mark"),
+                s.getInt("ingress.buffer-pool"),
+                new IngestPipeline.Settings(
+                        s.getInt("stream.max-open-frames"),
+                        s.getDuration("stream.frame-timeout"),
+                        s.getInt("stream.calibration-frames"),
+                        parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors()),
+                s.getDuration("scan.idle-timeout"));
+        settings.check();
+        return settings;
+    }
+
+    private void check() {
+        require(ingressPort > 0 && ingressPort + 3 <= 65535, "stemstream.ingress.port " + ingressPort
+                + " must leave room for 4 sector ports below 65536");
+        require(receiveHighWaterMark > 0, "stemstream.ingress.receive-high-water-mark must be positive");
+        require(stream.maxOpenFrames() > 0, "stemstream.stream.max-open-frames must be positive");
+        require(stream.calibrationFrames() > 0, "stemstream.stream.calibration-frames must be positive");
+        require(!stream.frameTimeout().isNegative() && !stream.frameTimeout().isZero(),
+                "stemstream.stream.frame-timeout must be positive");
+    }
+
+    private static void require(boolean ok, String problem) {
+        if (!ok) {
+            throw new IllegalArgumentException("configuration: " + problem);
+        }
+    }
+
+    /** The endpoint sector s binds. */
+    public String sectorEndpoint(int sector) {
+        return "tcp://" + ingressHost + ":" + (ingressPort + sector);
+    }
+}

@@ -1,0 +1,74 @@
+package org.stemstream.node.detector;
+
+import static org.stemstream.protocol.FrameGeometry.SECTORS;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.zeromq.ZContext;
+
+/**
+ * The detector's four receiver servers, emulated: one producer thread and PUSH socket per sector, sending to the
+ * node's sector sockets {@code tcp://host:port+s}. See docs/wire-protocol.md.
+ */
+public final class DetectorEmulator {
+    /**
+     * @param framesPerSecond   the frame rate, or 0 for as fast as the node takes them
+     * @param sendTimeoutMillis how long a send may wait on a full queue (-1: for ever)
+     */
+    public record Settings(String host, int port, double framesPerSecond, int sendHighWaterMark,
+                           int sendTimeoutMillis, int lingerMillis) {
+        /** The facility's producer settings (high-water mark 1000), waiting as long as the node needs. */
+        public static Settings to(String host, int port) {
+            return new Settings(host, port, 0, 1000, -1, 60_000);
+        }
+
+        public Settings atRate(double fps) {
+            return new Settings(host, port, fps, sendHighWaterMark, sendTimeoutMillis, lingerMillis);
+        }
+
+        public Settings withSendTimeout(int millis) {
+            return new Settings(host, port, framesPerSecond, sendHighWaterMark, millis, lingerMillis);
+        }
+    }
+
+    /** What was sent: blocks per sector, and when the first and last messages went. */
+    public record Result(long[] blocksSent, long startNanos, long lastSentNanos) {
+        public double seconds() {
+            return (lastSentNanos - startNanos) / 1e9;
+        }
+    }
+
+    private DetectorEmulator() {
+    }
+
+    /** Sends a whole scan from the four producers and returns when every producer has sent its end of scan. */
+    public static Result run(FrameFeed feed, Settings settings, FaultInjection faults) throws Exception {
+        ExecutorService producers = Executors.newFixedThreadPool(SECTORS, r -> new Thread(r, "producer"));
+        try (ZContext context = new ZContext(1)) {
+            context.setLinger(settings.lingerMillis()); // applied to each socket as it closes: deliver what is queued
+            long start = System.nanoTime();
+            List<SectorProducer> sectors = new ArrayList<>();
+            List<Future<Long>> sent = new ArrayList<>();
+            for (int s = 0; s < SECTORS; s++) {
+                SectorProducer producer = new SectorProducer(context, s, "tcp://" + settings.host() + ":"
+                        + (settings.port() + s), feed, settings, faults, start);
+                sectors.add(producer);
+                sent.add(producers.submit(producer));
+            }
+            long[] blocks = new long[SECTORS];
+            for (int s = 0; s < SECTORS; s++) {
+                blocks[s] = sent.get(s).get();
+            }
+            long last = sectors.stream().mapToLong(SectorProducer::lastSentNanos).max().orElse(start);
+            return new Result(blocks, start, last);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        } finally {
+            producers.shutdownNow();
+        }
+    }
+}

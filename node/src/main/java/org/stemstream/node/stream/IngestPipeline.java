@@ -1,0 +1,66 @@
+package org.stemstream.node.stream;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.ClosedShape;
+import org.apache.pekko.stream.UniformFanInShape;
+import org.apache.pekko.stream.javadsl.GraphDSL;
+import org.apache.pekko.stream.javadsl.RunnableGraph;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.stemstream.node.ingress.SectorBuffers;
+import org.stemstream.node.ingress.SectorMessage;
+import org.stemstream.node.ingress.SectorReceiver;
+import org.stemstream.node.ingress.SectorSource;
+import org.stemstream.node.ingress.SectorStats;
+import org.stemstream.node.scan.ScanDirectory;
+import org.stemstream.node.scan.ScanSession;
+
+/**
+ * The node's data path, one stream for all scans:
+ *
+ * <pre>
+ * 4 sector sources (one PULL socket each) -> frame assembler -> threshold gate -> counting (N threads) -> scan ends
+ * </pre>
+ *
+ * Every stage is bounded and demand-driven; see docs/backpressure.md.
+ */
+public final class IngestPipeline {
+    /** The bounds of the stream. */
+    public record Settings(int maxOpenFrames, Duration frameTimeout, int calibrationFrames, int countingParallelism) {
+    }
+
+    private IngestPipeline() {
+    }
+
+    public static void run(ActorSystem<?> system, List<SectorReceiver> receivers, ScanDirectory scans,
+                           SectorBuffers buffers, SectorStats[] stats, Settings settings, Executor counting,
+                           Consumer<ScanSession> inputEnded) {
+        FrameCounting counter = new FrameCounting(buffers);
+        RunnableGraph<NotUsed> graph = RunnableGraph.fromGraph(GraphDSL.create(b -> {
+            UniformFanInShape<SectorMessage, Assembled> assembler = b.add(new FrameAssembler(scans, buffers, stats,
+                    settings.maxOpenFrames(), settings.frameTimeout()));
+            for (SectorReceiver receiver : receivers) {
+                b.from(b.add(Source.fromGraph(new SectorSource(receiver)))).toInlet(assembler.in(receiver.sector()));
+            }
+            b.from(assembler.out())
+                    .via(b.add(org.apache.pekko.stream.javadsl.Flow.fromGraph(
+                            new ThresholdGate(settings.calibrationFrames()))))
+                    .via(b.add(org.apache.pekko.stream.javadsl.Flow.<Assembled>create().mapAsync(
+                            settings.countingParallelism(),
+                            element -> CompletableFuture.supplyAsync(() -> counter.process(element), counting))))
+                    .to(b.add(Sink.<Assembled>foreach(element -> {
+                        if (element instanceof Assembled.InputEnded ended) {
+                            inputEnded.accept(ended.session());
+                        }
+                    })));
+            return ClosedShape.getInstance();
+        }));
+        graph.run(system);
+    }
+}

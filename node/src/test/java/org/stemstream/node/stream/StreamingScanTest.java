@@ -1,0 +1,50 @@
+package org.stemstream.node.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stemstream.node.Fixtures;
+import org.stemstream.node.StemstreamNode;
+import org.stemstream.node.TestNodes;
+import org.stemstream.node.cli.Main;
+import org.stemstream.node.detector.DetectorEmulator;
+import org.stemstream.node.detector.FaultInjection;
+import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.node.scan.ScanStatus;
+import org.stemstream.simulator.SyntheticDetector;
+import org.stemstream.simulator.SyntheticScan;
+
+/** A scan streamed over real ZeroMQ sockets into a real node gives exactly what offline counting gives. */
+class StreamingScanTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aStreamedScanGivesExactlyTheEventsOfCountOnTheSameFrames() throws Exception {
+        SyntheticScan scan = new SyntheticScan(21, 8, 6, 1, SyntheticDetector.typical(9));
+        List<Path> raw = scan.writeRawFiles(dir.resolve("raw"), 1);
+        List<String> args = new ArrayList<>(List.of("count", "-o", dir.resolve("offline.h5").toString(),
+                "--background-threshold=29", "--xray-threshold=400"));
+        raw.forEach(f -> args.add(f.toString()));
+        assertEquals(0, Main.run(args.toArray(String[]::new)));
+
+        try (StemstreamNode node = TestNodes.node(Map.of())) {
+            TestNodes.start(node, TestNodes.spec(21, 8, 6, TestNodes.givenThresholds(29, 400),
+                    dir.resolve("streamed.h5"), Duration.ofSeconds(20)));
+            DetectorEmulator.run(new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH),
+                    DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort()), FaultInjection.NONE);
+            ScanStatus status = TestNodes.awaitFinished(node, 21, Duration.ofSeconds(30));
+            assertEquals(ScanStatus.State.DONE, status.state(), status.describe());
+            assertEquals(48, status.framesCounted());
+            assertEquals(0, status.framesIncomplete());
+            assertEquals(0, status.framesMissing());
+        }
+        assertEquals(Fixtures.countedEvents(dir.resolve("offline.h5")), Fixtures.countedEvents(dir.resolve("streamed.h5")));
+    }
+}
