@@ -20,7 +20,8 @@ public record NodeSettings(String ingressHost, int ingressPort, int receiveHighW
                         s.getInt("stream.max-open-frames"),
                         s.getDuration("stream.frame-timeout"),
                         s.getInt("stream.calibration-frames"),
-                        parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors()),
+                        parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors(),
+                        s.getDuration("testing.counting-delay")),
                 s.getDuration("scan.idle-timeout"));
         settings.check();
         return settings;

@@ -46,7 +46,7 @@ public final class GroundTruth implements SyntheticDetector.Truth {
         return electrons;
     }
 
-    public List<Integer> peaks(long frameNumber) {
+    public synchronized List<Integer> peaks(long frameNumber) {
         return peaks.getOrDefault(frameNumber, List.of());
     }
 

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.stemstream.benchmarks.KernelThroughput;
+import org.stemstream.node.bench.StreamBenchmark;
 import org.stemstream.node.counting.CountSummary;
 import org.stemstream.node.counting.CountingSetup;
 import org.stemstream.node.counting.OfflineCounter;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code stemstream bench}: measurements that print their figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
-        subcommands = {BenchCommand.Kernel.class, BenchCommand.Count.class})
+        subcommands = {BenchCommand.Kernel.class, BenchCommand.Count.class, BenchCommand.Stream.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -88,6 +89,45 @@ final class BenchCommand implements Runnable {
                     walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "stream", mixinStandardHelpOptions = true,
+            description = "Emulator -> node throughput and latency, side by side with bare JeroMQ on the same sockets.")
+    static final class Stream implements Callable<Integer> {
+        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "64x64", converter = ScanSize.Converter.class)
+        ScanSize scan;
+
+        @Option(names = "--distinct-frames", defaultValue = "256")
+        int distinctFrames;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Runs of each, alternating; medians reported.")
+        int rounds;
+
+        @Override
+        public Integer call() throws Exception {
+            StreamBenchmark bench = new StreamBenchmark(scan.width(), scan.height(), distinctFrames);
+            Path output = Files.createTempDirectory("stemstream-bench").resolve("streamed.h5");
+            double[] bare = new double[rounds];
+            double[] node = new double[rounds];
+            double[] latency = new double[rounds];
+            for (int i = 0; i < rounds; i++) {
+                StreamBenchmark.Run b = bench.bare(FreePorts.sectorBase(), 16);
+                System.out.println(StreamBenchmark.describe("bare JeroMQ", b));
+                StreamBenchmark.Run n = bench.node(FreePorts.sectorBase(), output, null);
+                System.out.println(StreamBenchmark.describe("node", n));
+                bare[i] = b.framesPerSecond();
+                node[i] = n.framesPerSecond();
+                latency[i] = n.latencySeconds();
+            }
+            java.util.Arrays.sort(bare);
+            java.util.Arrays.sort(node);
+            java.util.Arrays.sort(latency);
+            double ratio = node[rounds / 2] / bare[rounds / 2];
+            System.out.printf(Locale.ROOT, "stream_bare_frames_per_s=%.0f stream_node_frames_per_s=%.0f ratio=%.2f"
+                    + " latency_ms=%.0f%n", bare[rounds / 2], node[rounds / 2], ratio, latency[rounds / 2] * 1000);
+            Files.deleteIfExists(output);
             return 0;
         }
     }

@@ -2,63 +2,104 @@ package org.stemstream.node.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import org.stemstream.node.counting.CountSummary;
+import org.stemstream.node.NodeConfig;
+import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.counting.CountingSetup;
-import org.stemstream.node.counting.OfflineCounter;
-import org.stemstream.node.counting.ProgressLine;
 import org.stemstream.node.counting.ScanImages;
 import org.stemstream.node.counting.ThresholdPolicy;
+import org.stemstream.node.detector.DetectorEmulator;
+import org.stemstream.node.detector.FaultInjection;
+import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.node.scan.ScanCoordinator;
+import org.stemstream.node.scan.ScanSpec;
+import org.stemstream.node.scan.ScanStatus;
 import org.stemstream.protocol.FrameGeometry;
-import org.stemstream.protocol.RawScan;
 import org.stemstream.simulator.GroundTruth;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code stemstream demo}: a whole scan on this machine, from synthetic detector to counted file and pictures. */
+/**
+ * {@code stemstream demo}: a node and the emulated detector on this machine; a synthetic scan streams over ZeroMQ,
+ * is counted as it arrives, and is checked against the simulator's ground truth.
+ */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Simulate a scan, count it, and report the result against the simulator's ground truth.")
+        description = "Stream a synthetic scan from the emulated detector into a node and count it on the fly.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--scan", paramLabel = "WxH", defaultValue = "64x64", converter = ScanSize.Converter.class,
             description = "Probe positions (default: ${DEFAULT-VALUE}).")
     ScanSize scan;
 
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "demo-output",
-            description = "Where the raw files, the counted file and the pictures go (default: ${DEFAULT-VALUE}).")
+            description = "Where the counted file and the pictures go (default: ${DEFAULT-VALUE}).")
     Path workDir;
+
+    @Option(names = "--rate", paramLabel = "FPS", defaultValue = "0",
+            description = "Detector frame rate (default: as fast as the node counts).")
+    double rate;
+
+    @Option(names = "--distinct-frames", paramLabel = "N", defaultValue = "256",
+            description = "Distinct synthetic frames, rendered once and repeated (default: ${DEFAULT-VALUE}).")
+    int distinctFrames;
 
     @Override
     public Integer call() throws Exception {
-        Path raw = workDir.resolve("raw");
-        System.out.println("simulating a " + scan + " scan into " + raw);
-        SyntheticScan synthetic = new SyntheticScan(1, scan.width(), scan.height(), 1, SyntheticDetector.typical(42));
-        List<Path> files = synthetic.writeRawFiles(raw, 2);
-        GroundTruth truth = GroundTruth.read(raw.resolve("truth_electrons.csv"));
-
+        Files.createDirectories(workDir);
         Path output = workDir.resolve("scan1_counted.h5");
+        Files.deleteIfExists(output);
+        GroundTruth truth = new GroundTruth();
+        SyntheticScan synthetic = new SyntheticScan(1, scan.width(), scan.height(), 1, SyntheticDetector.typical(42),
+                distinctFrames);
+        SyntheticFeed feed = new SyntheticFeed(synthetic, truth);
         ScanImages images = new ScanImages(scan.width(), scan.height(), 1);
         AtomicLong found = new AtomicLong();
-        CountSummary summary;
-        try (RawScan rawScan = RawScan.open(files);
-             ProgressLine progress = new ProgressLine("counting", rawScan.frameSlots(), System.err)) {
-            summary = OfflineCounter.count(rawScan, CountingSetup.of(null, null, null, null,
-                            ThresholdPolicy.Computed.DEFAULT), output, Runtime.getRuntime().availableProcessors(),
-                    progress, (slot, frame, events, n) -> {
-                        images.counted(slot, frame, events, n);
-                        found.addAndGet(truth.found(frame, events, n, FrameGeometry.FRAME_WIDTH));
-                    });
+
+        Map<String, Object> ports = Map.of("stemstream.ingress.port", FreePorts.sectorBase(),
+                "pekko.remote.artery.canonical.port", 0);
+        try (StemstreamNode node = StemstreamNode.start(NodeConfig.load(null, ports))) {
+            ScanSpec spec = new ScanSpec(1, scan.width(), scan.height(), 1, CountingSetup.of(null, null, null, null,
+                    ThresholdPolicy.Computed.DEFAULT), output.toAbsolutePath(), Duration.ofSeconds(30));
+            ScanCoordinator.StartReply started = node.startScan(spec, (slot, frame, events, n) -> {
+                images.counted(slot, frame, events, n);
+                found.addAndGet(truth.found(frame, events, n, FrameGeometry.FRAME_WIDTH));
+            }).toCompletableFuture().join();
+            if (started instanceof ScanCoordinator.Refused refused) {
+                throw new IllegalStateException(refused.reason());
+            }
+            System.out.println("node up: sector sockets " + node.settings().sectorEndpoint(0) + " .. +3; streaming a "
+                    + scan + " scan (" + synthetic.frames() + " frames, "
+                    + String.format(Locale.ROOT, "%.1f", synthetic.frames() * 4.0 * 165_904 / 1e9) + " GB raw)");
+            CompletableFuture<DetectorEmulator.Result> sending = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return DetectorEmulator.run(feed, DetectorEmulator.Settings.to("127.0.0.1",
+                            node.settings().ingressPort()).atRate(rate), FaultInjection.NONE);
+                } catch (Exception e) {
+                    throw new IllegalStateException("the detector emulator failed: " + e.getMessage(), e);
+                }
+            });
+            ScanStatus status = ScanProgress.follow(node, 1);
+            long doneNanos = System.nanoTime();
+            DetectorEmulator.Result sent = sending.join();
+            Path[] pictures = images.writePngs(workDir.resolve("scan1"));
+            System.out.println(status.describe());
+            System.out.printf(Locale.ROOT, "frames: %d counted, %d incomplete, %d missing%n", status.framesCounted(),
+                    status.framesIncomplete(), status.framesMissing());
+            System.out.printf(Locale.ROOT, "rate: %.0f frames/s from the first frame sent to the file complete%n",
+                    status.framesCounted() / ((doneNanos - sent.startNanos()) / 1e9));
+            System.out.printf(Locale.ROOT, "file complete %.0f ms after the last frame was sent%n",
+                    (doneNanos - sent.lastSentNanos()) / 1e6);
+            System.out.printf(Locale.ROOT, "recall: %.4f (%d of %d simulated electrons found within 1 pixel)%n",
+                    (double) found.get() / truth.electrons(), found.get(), truth.electrons());
+            System.out.println("output: " + output.toAbsolutePath());
+            System.out.println("pictures: " + pictures[0] + " " + pictures[1]);
+            return status.state() == ScanStatus.State.DONE ? 0 : 1;
         }
-        Path[] pictures = images.writePngs(workDir.resolve("scan1"));
-        System.out.println(summary.describe());
-        System.out.printf(Locale.ROOT, "recall: %.4f (%d of %d simulated electrons found within 1 pixel)%n",
-                (double) found.get() / truth.electrons(), found.get(), truth.electrons());
-        System.out.println("pictures: " + pictures[0] + " " + pictures[1]);
-        Files.createDirectories(workDir);
-        return 0;
     }
 }

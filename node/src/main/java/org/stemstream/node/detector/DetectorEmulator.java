@@ -4,6 +4,7 @@ import static org.stemstream.protocol.FrameGeometry.SECTORS;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,6 +31,10 @@ public final class DetectorEmulator {
             return new Settings(host, port, fps, sendHighWaterMark, sendTimeoutMillis, lingerMillis);
         }
 
+        public Settings withSendHighWaterMark(int messages) {
+            return new Settings(host, port, framesPerSecond, messages, sendTimeoutMillis, lingerMillis);
+        }
+
         public Settings withSendTimeout(int millis) {
             return new Settings(host, port, framesPerSecond, sendHighWaterMark, millis, lingerMillis);
         }
@@ -47,21 +52,28 @@ public final class DetectorEmulator {
 
     /** Sends a whole scan from the four producers and returns when every producer has sent its end of scan. */
     public static Result run(FrameFeed feed, Settings settings, FaultInjection faults) throws Exception {
+        return run(feed, settings, faults, Set.of(0, 1, 2, 3));
+    }
+
+    /** Runs only the producers of the given sectors (a receiver server restarted on its own, say). */
+    public static Result run(FrameFeed feed, Settings settings, FaultInjection faults, Set<Integer> only)
+            throws Exception {
         ExecutorService producers = Executors.newFixedThreadPool(SECTORS, r -> new Thread(r, "producer"));
         try (ZContext context = new ZContext(1)) {
             context.setLinger(settings.lingerMillis()); // applied to each socket as it closes: deliver what is queued
             long start = System.nanoTime();
             List<SectorProducer> sectors = new ArrayList<>();
             List<Future<Long>> sent = new ArrayList<>();
-            for (int s = 0; s < SECTORS; s++) {
+            for (int s : only.stream().sorted().toList()) {
                 SectorProducer producer = new SectorProducer(context, s, "tcp://" + settings.host() + ":"
                         + (settings.port() + s), feed, settings, faults, start);
                 sectors.add(producer);
                 sent.add(producers.submit(producer));
             }
             long[] blocks = new long[SECTORS];
-            for (int s = 0; s < SECTORS; s++) {
-                blocks[s] = sent.get(s).get();
+            int i = 0;
+            for (int s : only.stream().sorted().toList()) {
+                blocks[s] = sent.get(i++).get();
             }
             long last = sectors.stream().mapToLong(SectorProducer::lastSentNanos).max().orElse(start);
             return new Result(blocks, start, last);

@@ -19,6 +19,8 @@ import zmq.msg.MsgAllocator;
 public final class SectorBuffers implements MsgAllocator {
     private final ManyToManyConcurrentArrayQueue<byte[]> free;
     private final AtomicLong misses = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger peakInUse = new java.util.concurrent.atomic.AtomicInteger();
 
     public SectorBuffers(int capacity) {
         free = new ManyToManyConcurrentArrayQueue<>(capacity);
@@ -37,6 +39,7 @@ public final class SectorBuffers implements MsgAllocator {
 
     /** A buffer from the pool, or a new one when the pool is empty. */
     public byte[] take() {
+        peakInUse.accumulateAndGet(inUse.incrementAndGet(), Math::max);
         byte[] buffer = free.poll();
         if (buffer == null) {
             misses.incrementAndGet();
@@ -48,6 +51,7 @@ public final class SectorBuffers implements MsgAllocator {
     /** Returns a sector buffer for reuse; null is ignored, and a full pool lets the buffer go. */
     public void release(byte[] buffer) {
         if (buffer != null && buffer.length == SECTOR_BYTES) {
+            inUse.decrementAndGet();
             free.offer(buffer);
         }
     }
@@ -57,7 +61,8 @@ public final class SectorBuffers implements MsgAllocator {
         return misses.get();
     }
 
-    public int available() {
-        return free.size();
+    /** The most sector buffers ever held at once: by ZeroMQ's queues, the assembler and the counting step. */
+    public int peakInUse() {
+        return peakInUse.get();
     }
 }

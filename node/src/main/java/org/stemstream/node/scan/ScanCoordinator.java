@@ -244,7 +244,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<ScanCoordina
         e.state = state;
         e.summary = summary;
         ScanStatus status = status(e);
-        getContext().getLog().info(status.describe());
+        getContext().getLog().info(status.line() + (e.message.isEmpty() ? "" : "; " + e.message));
         e.waiting.forEach(w -> w.tell(new Known(status)));
         e.waiting.clear();
     }

@@ -12,6 +12,7 @@ import org.stemstream.node.scan.ScanSession;
  */
 public final class FrameCounting {
     private final SectorBuffers buffers;
+    private final long delayMillis;
     private final ThreadLocal<Worker> workers = ThreadLocal.withInitial(Worker::new);
 
     private static final class Worker {
@@ -26,8 +27,9 @@ public final class FrameCounting {
         }
     }
 
-    public FrameCounting(SectorBuffers buffers) {
+    public FrameCounting(SectorBuffers buffers, java.time.Duration delay) {
         this.buffers = buffers;
+        this.delayMillis = delay.toMillis();
     }
 
     public Assembled process(Assembled element) {
@@ -41,9 +43,16 @@ public final class FrameCounting {
                 session.discarded();
                 return element;
             }
+            if (delayMillis > 0) {
+                Thread.sleep(delayMillis); // the testing.counting-delay hook
+            }
             Worker worker = workers.get();
             int n = worker.counterFor(plan).count(frame.sectors(), worker.events);
             session.record(frame.frameNumber(), frame.position(), frame.complete(), worker.events, n);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            session.fail("counting interrupted");
+            session.discarded();
         } catch (IOException | RuntimeException e) {
             session.fail("counting failed: " + e);
             session.discarded();

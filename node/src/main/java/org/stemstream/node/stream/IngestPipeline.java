@@ -31,8 +31,13 @@ import org.stemstream.node.scan.ScanSession;
  * Every stage is bounded and demand-driven; see docs/backpressure.md.
  */
 public final class IngestPipeline {
+    /** Messages each sector's receiver may read ahead of the stream's demand. */
+    private static final int SOURCE_PREFETCH = 4;
+
     /** The bounds of the stream. */
-    public record Settings(int maxOpenFrames, Duration frameTimeout, int calibrationFrames, int countingParallelism) {
+    /** @param countingDelay a test hook: extra time spent on each frame in the counting step */
+    public record Settings(int maxOpenFrames, Duration frameTimeout, int calibrationFrames, int countingParallelism,
+                           Duration countingDelay) {
     }
 
     private IngestPipeline() {
@@ -41,12 +46,12 @@ public final class IngestPipeline {
     public static void run(ActorSystem<?> system, List<SectorReceiver> receivers, ScanDirectory scans,
                            SectorBuffers buffers, SectorStats[] stats, Settings settings, Executor counting,
                            Consumer<ScanSession> inputEnded) {
-        FrameCounting counter = new FrameCounting(buffers);
+        FrameCounting counter = new FrameCounting(buffers, settings.countingDelay());
         RunnableGraph<NotUsed> graph = RunnableGraph.fromGraph(GraphDSL.create(b -> {
             UniformFanInShape<SectorMessage, Assembled> assembler = b.add(new FrameAssembler(scans, buffers, stats,
                     settings.maxOpenFrames(), settings.frameTimeout()));
             for (SectorReceiver receiver : receivers) {
-                b.from(b.add(Source.fromGraph(new SectorSource(receiver)))).toInlet(assembler.in(receiver.sector()));
+                b.from(b.add(Source.fromGraph(new SectorSource(receiver, SOURCE_PREFETCH)))).toInlet(assembler.in(receiver.sector()));
             }
             b.from(assembler.out())
                     .via(b.add(org.apache.pekko.stream.javadsl.Flow.fromGraph(

@@ -1,0 +1,76 @@
+package org.stemstream.node.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import org.stemstream.node.NodeConfig;
+import org.stemstream.node.StemstreamNode;
+import org.stemstream.node.counting.CountingSetup;
+import org.stemstream.node.counting.FrameListener;
+import org.stemstream.node.counting.ThresholdPolicy;
+import org.stemstream.node.detector.DetectorEmulator;
+import org.stemstream.node.detector.FaultInjection;
+import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.node.scan.ScanCoordinator;
+import org.stemstream.node.scan.ScanSpec;
+import org.stemstream.node.scan.ScanStatus;
+import org.stemstream.simulator.SyntheticDetector;
+import org.stemstream.simulator.SyntheticScan;
+
+/** Streams the same synthetic scan into bare JeroMQ sockets and into a node, and compares. */
+public final class StreamBenchmark {
+    /** Frames per second and the time from the last frame sent to the end (all ends received, or file complete). */
+    public record Run(int frames, double seconds, double latencySeconds) {
+        public double framesPerSecond() {
+            return frames / seconds;
+        }
+    }
+
+    private final SyntheticScan scan;
+    private final SyntheticFeed feed;
+
+    public StreamBenchmark(int width, int height, int distinctFrames) {
+        this.scan = new SyntheticScan(1, width, height, 1, SyntheticDetector.typical(5), distinctFrames);
+        this.feed = new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH);
+    }
+
+    public Run bare(int port, int receiveHighWaterMark) throws Exception {
+        try (BareSink sink = new BareSink("127.0.0.1", port, receiveHighWaterMark)) {
+            DetectorEmulator.Result sent = DetectorEmulator.run(feed, DetectorEmulator.Settings.to("127.0.0.1", port),
+                    FaultInjection.NONE);
+            long end = sink.awaitEnds();
+            return new Run(scan.frames(), (end - sent.startNanos()) / 1e9, (end - sent.lastSentNanos()) / 1e9);
+        }
+    }
+
+    public Run node(int port, Path output, FrameListener listener) throws Exception {
+        Files.deleteIfExists(output);
+        Map<String, Object> settings = Map.of("stemstream.ingress.port", port,
+                "pekko.remote.artery.canonical.port", 0);
+        try (StemstreamNode node = StemstreamNode.start(NodeConfig.load(null, settings))) {
+            ScanSpec spec = new ScanSpec(1, scan.scanWidth(), scan.scanHeight(), 1, CountingSetup.of(null, null,
+                    null, null, ThresholdPolicy.Computed.DEFAULT), output.toAbsolutePath(), Duration.ofSeconds(30));
+            if (node.startScan(spec, listener).toCompletableFuture().join() instanceof ScanCoordinator.Refused r) {
+                throw new IllegalStateException(r.reason());
+            }
+            DetectorEmulator.Result sent = DetectorEmulator.run(feed, DetectorEmulator.Settings.to("127.0.0.1", port),
+                    FaultInjection.NONE);
+            ScanCoordinator.StatusReply reply = node.whenFinished(1, Duration.ofMinutes(30)).toCompletableFuture()
+                    .join();
+            long end = System.nanoTime();
+            ScanStatus status = ((ScanCoordinator.Known) reply).status();
+            if (status.state() != ScanStatus.State.DONE || status.framesCounted() != scan.frames()) {
+                throw new IllegalStateException("the benchmark scan did not count every frame: " + status.describe());
+            }
+            return new Run(scan.frames(), (end - sent.startNanos()) / 1e9, (end - sent.lastSentNanos()) / 1e9);
+        }
+    }
+
+    public static String describe(String what, Run run) {
+        return String.format(Locale.ROOT, "%s: %d frames in %.2f s = %.0f frames/s (%.2f GB/s raw), end %.0f ms after"
+                + " the last frame was sent", what, run.frames(), run.seconds(), run.framesPerSecond(),
+                run.framesPerSecond() * 4 * 165_904 / 1e9, run.latencySeconds() * 1000);
+    }
+}

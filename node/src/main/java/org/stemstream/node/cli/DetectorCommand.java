@@ -1,0 +1,130 @@
+package org.stemstream.node.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.stemstream.node.detector.DetectorEmulator;
+import org.stemstream.node.detector.FaultInjection;
+import org.stemstream.node.detector.FrameFeed;
+import org.stemstream.node.detector.ReplayFeed;
+import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.simulator.SyntheticDetector;
+import org.stemstream.simulator.SyntheticScan;
+import org.stemstream.simulator.TruthFiles;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code stemstream detector}: the detector's four receiver servers, emulated. */
+@Command(name = "detector", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Emulate the detector's 4 receiver servers: stream a synthetic or replayed scan to a node.")
+final class DetectorCommand implements Callable<Integer> {
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "The node's address (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "6200", description = "The node's first sector port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--rate", paramLabel = "FPS", defaultValue = "0",
+            description = "Frames per second (default: as fast as the node takes them).")
+    double rate;
+
+    @Option(names = "--send-timeout", paramLabel = "MS", defaultValue = "-1",
+            description = "Give up when a send waits longer than this (default: wait for the node).")
+    int sendTimeout;
+
+    @Option(names = "--replay", paramLabel = "FILE", arity = "1..*", description = "Replay these raw files.")
+    List<Path> replay;
+
+    @Option(names = "--scan-number", defaultValue = "1")
+    long scanNumber;
+
+    @Option(names = "--scan", paramLabel = "WxH", defaultValue = "16x16", converter = ScanSize.Converter.class)
+    ScanSize scan;
+
+    @Option(names = "--frames-per-position", defaultValue = "1")
+    int framesPerPosition;
+
+    @Option(names = "--seed", defaultValue = "1")
+    long seed;
+
+    @Option(names = "--electrons", defaultValue = "40", description = "Mean electrons per synthetic frame.")
+    double electrons;
+
+    @Option(names = "--distinct-frames", paramLabel = "N", defaultValue = "0",
+            description = "Render N frames once and repeat them (fast); 0 renders every frame.")
+    int distinctFrames;
+
+    @Option(names = "--truth-dir", paramLabel = "DIR", description = "Write the synthetic scan's ground truth here.")
+    Path truthDir;
+
+    @ArgGroup(exclusive = false, heading = "%nTesting (faults a real detector never adds on purpose):%n")
+    Faults faults = new Faults();
+
+    static final class Faults {
+        @Option(names = "--drop", paramLabel = "S:F", split = ",", description = "Do not send sector S of frame F.")
+        List<String> drop = List.of();
+
+        @Option(names = "--duplicate", paramLabel = "S:F", split = ",", description = "Send sector S of frame F twice.")
+        List<String> duplicate = List.of();
+
+        @Option(names = "--malformed", paramLabel = "N", defaultValue = "0",
+                description = "Send N malformed messages first.")
+        int malformed;
+
+        @Option(names = "--foreign-blocks", paramLabel = "N", defaultValue = "0",
+                description = "Send N blocks of another scan first.")
+        int foreign;
+
+        @Option(names = "--pause-after", paramLabel = "I", defaultValue = "-1",
+                description = "Pause after frame index I.")
+        long pauseAfter;
+
+        @Option(names = "--pause-ms", defaultValue = "0")
+        long pauseMillis;
+
+        @Option(names = "--no-end", paramLabel = "S", split = ",", description = "Sectors that send no end of scan.")
+        List<Integer> noEnd = List.of();
+
+        FaultInjection toFaults() {
+            return new FaultInjection(FaultInjection.parseAll(drop), FaultInjection.parseAll(duplicate), malformed,
+                    foreign, pauseAfter, Duration.ofMillis(pauseMillis), Set.copyOf(noEnd));
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        FaultInjection injected = faults.toFaults();
+        DetectorEmulator.Settings settings = DetectorEmulator.Settings.to(host, port).atRate(rate)
+                .withSendTimeout(sendTimeout);
+        DetectorEmulator.Result result;
+        if (replay != null) {
+            try (ReplayFeed feed = new ReplayFeed(replay)) {
+                result = DetectorEmulator.run(feed, settings, injected);
+            }
+        } else {
+            SyntheticScan synthetic = new SyntheticScan(scanNumber, scan.width(), scan.height(), framesPerPosition,
+                    new SyntheticDetector(seed, electrons, 0.05), distinctFrames);
+            if (truthDir != null) {
+                java.nio.file.Files.createDirectories(truthDir);
+                try (TruthFiles truth = new TruthFiles(truthDir, framesPerPosition)) {
+                    result = send(new SyntheticFeed(synthetic, truth), settings, injected);
+                }
+            } else {
+                result = send(new SyntheticFeed(synthetic, SyntheticDetector.NO_TRUTH), settings, injected);
+            }
+        }
+        long blocks = java.util.Arrays.stream(result.blocksSent()).sum();
+        System.out.printf(Locale.ROOT, "sent %d blocks (per sector %s) in %.2f s, %.0f frames/s%n", blocks,
+                java.util.Arrays.toString(result.blocksSent()), result.seconds(), blocks / 4.0 / result.seconds());
+        return 0;
+    }
+
+    private static DetectorEmulator.Result send(FrameFeed feed, DetectorEmulator.Settings settings,
+                                                FaultInjection faults) throws Exception {
+        return DetectorEmulator.run(feed, settings, faults);
+    }
+}
