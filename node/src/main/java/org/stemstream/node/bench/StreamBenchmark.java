@@ -36,6 +36,10 @@ public final class StreamBenchmark {
         this.feed = new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH);
     }
 
+    public SyntheticFeed feed() {
+        return feed;
+    }
+
     public Run bare(int port, int receiveHighWaterMark) throws Exception {
         try (BareSink sink = new BareSink("127.0.0.1", port, receiveHighWaterMark)) {
             DetectorEmulator.Result sent = DetectorEmulator.run(feed, DetectorEmulator.Settings.to("127.0.0.1", port),

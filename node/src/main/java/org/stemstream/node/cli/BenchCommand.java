@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 
 /** {@code stemstream bench}: measurements that print their figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
-        subcommands = {BenchCommand.Kernel.class, BenchCommand.Count.class, BenchCommand.Stream.class})
+        subcommands = {BenchCommand.Kernel.class, BenchCommand.Count.class, BenchCommand.Stream.class,
+                BenchCommand.Science.class, BenchCommand.Memory.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -129,6 +130,81 @@ final class BenchCommand implements Runnable {
                     + " latency_ms=%.0f%n", bare[rounds / 2], node[rounds / 2], ratio, latency[rounds / 2] * 1000);
             Files.deleteIfExists(output);
             return 0;
+        }
+    }
+
+    @Command(name = "science", mixinStandardHelpOptions = true,
+            description = "Time to science: streaming vs the file-based workflow (write, copy, count), same frames.")
+    static final class Science implements Callable<Integer> {
+        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "128x128", converter = ScanSize.Converter.class)
+        ScanSize scan;
+
+        @Option(names = "--distinct-frames", defaultValue = "256")
+        int distinctFrames;
+
+        @Option(names = "--work-dir", description = "Where the raw files go (default: a temporary directory).")
+        Path workDir;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("stemstream-tts");
+            StreamBenchmark bench = new StreamBenchmark(scan.width(), scan.height(), distinctFrames);
+            StreamBenchmark.Run streaming = bench.node(FreePorts.sectorBase(), dir.resolve("streamed.h5"), null);
+            System.out.println(StreamBenchmark.describe("streaming", streaming));
+            org.stemstream.node.bench.TimeToScience.FileWorkflow files =
+                    org.stemstream.node.bench.TimeToScience.run(bench.feed(), dir, 2);
+            System.out.println("file-based: " + files.describe());
+            System.out.printf(Locale.ROOT, "time_to_science_streaming_s=%.2f time_to_science_files_s=%.2f"
+                    + " speedup=%.1f%n", streaming.seconds(), files.total(), files.total() / streaming.seconds());
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "memory", mixinStandardHelpOptions = true,
+            description = "A node in its own JVM (-Xmx512m) held to a counting rate, fed twice as fast.")
+    static final class Memory implements Callable<Integer> {
+        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "256x256", converter = ScanSize.Converter.class)
+        ScanSize scan;
+
+        @Option(names = "--node-fps", defaultValue = "500", description = "The node's counting rate (2 threads).")
+        int nodeFps;
+
+        @Option(names = "--heap", defaultValue = "512m")
+        String heap;
+
+        @Override
+        public Integer call() throws Exception {
+            int port = FreePorts.sectorBase();
+            Path dir = Files.createTempDirectory("stemstream-memory");
+            Path output = dir.resolve("scan.h5");
+            List<String> command = new java.util.ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
+                    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+                    "-Dstemstream.testing.counting-delay=" + (2000 / nodeFps) + "ms",
+                    "-Dstemstream.stream.counting-parallelism=2",
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName(), "node",
+                    "--port", String.valueOf(port), "--scan-number", "1", "--scan", scan.toString(),
+                    "--output", output.toString(), "--background-threshold", "29", "--xray-threshold", "400",
+                    "--exit-after-scan"));
+            Process node = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            StreamBenchmark bench = new StreamBenchmark(scan.width(), scan.height(), 256);
+            Thread.sleep(3000); // the node's start-up
+            System.out.printf(Locale.ROOT, "sending %d frames at %d frames/s to a node counting %d frames/s%n",
+                    scan.width() * scan.height(), 2 * nodeFps, nodeFps);
+            org.stemstream.node.detector.DetectorEmulator.Result sent =
+                    org.stemstream.node.detector.DetectorEmulator.run(bench.feed(),
+                            org.stemstream.node.detector.DetectorEmulator.Settings.to("127.0.0.1", port)
+                                    .atRate(2.0 * nodeFps), org.stemstream.node.detector.FaultInjection.NONE);
+            String report = new String(node.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int exit = node.waitFor();
+            System.out.println(report.strip());
+            System.out.printf(Locale.ROOT, "detector sent for %.1f s; node exit code %d%n", sent.seconds(), exit);
+            Files.deleteIfExists(output);
+            Files.deleteIfExists(dir);
+            return exit;
         }
     }
 }

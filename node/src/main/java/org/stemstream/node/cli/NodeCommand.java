@@ -60,6 +60,7 @@ final class NodeCommand implements Callable<Integer> {
             System.err.println("scan " + spec.scanNumber() + " waiting for frames");
             ScanStatus status = ScanProgress.follow(node, spec.scanNumber());
             System.out.println(status.describe());
+            System.out.println(HeapUse.describe());
             if (!exitAfterScan) {
                 stop.await();
             }

@@ -47,4 +47,32 @@ class StreamingScanTest {
         }
         assertEquals(Fixtures.countedEvents(dir.resolve("offline.h5")), Fixtures.countedEvents(dir.resolve("streamed.h5")));
     }
+
+    @Test
+    void computedThresholdsInTheStreamMatchOfflineCountingOnTheSameFrames() throws Exception {
+        SyntheticScan scan = new SyntheticScan(22, 6, 6, 1, SyntheticDetector.typical(4));
+        List<Path> raw = scan.writeRawFiles(dir.resolve("raw"), 2);
+        List<String> args = new ArrayList<>(List.of("count", "-o", dir.resolve("offline.h5").toString()));
+        raw.forEach(f -> args.add(f.toString()));
+        assertEquals(0, Main.run(args.toArray(String[]::new)));
+
+        try (StemstreamNode node = TestNodes.node(Map.of())) {
+            TestNodes.start(node, new org.stemstream.node.scan.ScanSpec(22, 6, 6, 1,
+                    org.stemstream.node.counting.CountingSetup.of(null, null, null, null,
+                            org.stemstream.node.counting.ThresholdPolicy.Computed.DEFAULT),
+                    dir.resolve("streamed.h5"), Duration.ofSeconds(20)));
+            DetectorEmulator.run(new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH),
+                    DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort()), FaultInjection.NONE);
+            ScanStatus status = TestNodes.awaitFinished(node, 22, Duration.ofSeconds(30));
+            assertEquals(ScanStatus.State.DONE, status.state(), status.describe());
+        }
+        String thresholds = """
+                import sys, h5py
+                m = h5py.File(sys.argv[1], 'r')['metadata/electron_counting'].attrs
+                print(repr(float(m['background_threshold'])), repr(float(m['xray_threshold'])))
+                """;
+        assertEquals(org.stemstream.hdf5.H5py.run(thresholds, dir.resolve("offline.h5")),
+                org.stemstream.hdf5.H5py.run(thresholds, dir.resolve("streamed.h5")));
+        assertEquals(Fixtures.countedEvents(dir.resolve("offline.h5")), Fixtures.countedEvents(dir.resolve("streamed.h5")));
+    }
 }
