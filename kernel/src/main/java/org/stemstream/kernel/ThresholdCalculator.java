@@ -1,8 +1,7 @@
 package org.stemstream.kernel;
 
-import static org.stemstream.protocol.FrameGeometry.FRAME_PIXELS;
-
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.math3.fitting.leastsquares.LeastSquaresBuilder;
 import org.apache.commons.math3.fitting.leastsquares.LeastSquaresOptimizer;
@@ -22,74 +21,54 @@ import org.apache.commons.math3.util.Pair;
  * unit-bin histogram gives the background threshold {@code mu + |sigma| * backgroundSigma}.
  */
 public final class ThresholdCalculator {
-    private static final int MAX_BINS = 1 << 20;
+    static final int MAX_BINS = 1 << 20;
 
     private ThresholdCalculator() {
     }
 
+    /** Thresholds from sample frames held in memory (frame numbers are their order). */
     public static ThresholdStatistics compute(List<ByteBuffer> frames, PixelCorrection correction, int samples,
                                               double backgroundSigma, double xraySigma) {
-        if (frames.isEmpty()) {
-            throw new IllegalArgumentException("no complete frame to compute thresholds from");
+        List<SampleStatistics> each = new ArrayList<>();
+        for (int i = 0; i < frames.size(); i++) {
+            each.add(SampleStatistics.of(i, frames.get(i), correction));
         }
+        return compute(SampleStatistics.mergeAll(each), samples, backgroundSigma, xraySigma);
+    }
+
+    /** Thresholds from the merged statistics of the sample frames. */
+    public static ThresholdStatistics compute(SampleStatistics s, int samples, double backgroundSigma,
+                                              double xraySigma) {
         if (samples < 1) {
             throw new IllegalArgumentException("the number of threshold samples must be at least 1, got " + samples);
         }
-        double weight = (double) samples / frames.size();
-        long values = (long) frames.size() * FRAME_PIXELS;
-
-        double sum = 0;
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
-        for (ByteBuffer frame : frames) {
-            for (int p = 0; p < FRAME_PIXELS; p++) {
-                double v = correction.sampleValue(p, raw(frame, p));
-                sum += v;
-                min = Math.min(min, v);
-                max = Math.max(max, v);
-            }
-        }
-        double mean = sum / values;
-        double squares = 0;
-        for (ByteBuffer frame : frames) {
-            for (int p = 0; p < FRAME_PIXELS; p++) {
-                double d = correction.sampleValue(p, raw(frame, p)) - mean;
-                squares += d * d;
-            }
-        }
-        double stdDev = Math.sqrt(weight * squares / (weight * values - 1.0));
+        int sampleFrames = s.frames().length;
+        double weight = (double) samples / sampleFrames;
+        double mean = s.sum() / s.count();
+        double squares = Math.max(0, s.sumOfSquares() - s.sum() * mean); // sum of squared deviations
+        double stdDev = Math.sqrt(weight * squares / (weight * s.count() - 1.0));
         double xray = mean + xraySigma * stdDev;
-        if (!Double.isFinite(stdDev) || !Double.isFinite(mean)) {
-            throw new IllegalArgumentException("threshold samples hold values that are not numbers"
-                    + " (check the dark reference and the gain)");
-        }
 
         // stempy's histogram range: its clamp uses the x-ray threshold where a sigma count was meant, so it is
         // in effect the sample range; the maximum itself falls outside the last bin.
-        int maxBin = (int) Math.min(Math.ceil(max), (int) (mean + xray * stdDev));
-        int minBin = (int) Math.max((int) min, (int) (mean - xray * stdDev));
+        int maxBin = (int) Math.min(Math.ceil(s.max()), (int) (mean + xray * stdDev));
+        int minBin = (int) Math.max((int) s.min(), (int) (mean - xray * stdDev));
         int bins = maxBin - minBin;
         if (bins < 3) {
             throw new IllegalArgumentException("threshold samples span " + bins
                     + " unit bins; a Gaussian needs more spread (is the detector returning constant frames?)");
         }
-        if (bins > MAX_BINS) {
-            throw new IllegalArgumentException("threshold samples span " + bins + " unit bins (from " + min + " to "
-                    + max + "); check the dark reference and the gain");
-        }
         double[] histogram = new double[bins];
-        for (ByteBuffer frame : frames) {
-            for (int p = 0; p < FRAME_PIXELS; p++) {
-                int bin = (int) (correction.sampleValue(p, raw(frame, p)) - minBin);
-                if (bin < bins) {
-                    histogram[bin] += weight;
-                }
+        for (int i = 0; i < s.histogram().length; i++) {
+            int bin = s.firstBin() + i - minBin;
+            if (bin >= 0 && bin < bins) {
+                histogram[bin] += weight * s.histogram()[i];
             }
         }
         double[] fit = fitGaussian(minBin, histogram, mean, stdDev);
         double sigma = Math.abs(fit[2]);
         Thresholds thresholds = new Thresholds(fit[1] + sigma * backgroundSigma, xray);
-        return new ThresholdStatistics(frames.size(), samples, mean, stdDev, min, Math.ceil(max), bins,
+        return new ThresholdStatistics(sampleFrames, samples, mean, stdDev, s.min(), Math.ceil(s.max()), bins,
                 fit[1], sigma, backgroundSigma, xraySigma, thresholds);
     }
 
@@ -108,24 +87,20 @@ public final class ThresholdCalculator {
                 .model(point -> {
                     double a = point.getEntry(0);
                     double mu = point.getEntry(1);
-                    double s = point.getEntry(2);
+                    double sd = point.getEntry(2);
                     RealVector value = new ArrayRealVector(n);
                     Array2DRowRealMatrix jacobian = new Array2DRowRealMatrix(n, 3);
                     for (int i = 0; i < n; i++) {
                         double dx = firstBin + i - mu;
-                        double e = Math.exp(-dx * dx / (2 * s * s));
+                        double e = Math.exp(-dx * dx / (2 * sd * sd));
                         value.setEntry(i, a * e);
                         jacobian.setEntry(i, 0, e);
-                        jacobian.setEntry(i, 1, a * e * dx / (s * s));
-                        jacobian.setEntry(i, 2, a * e * dx * dx / (s * s * s));
+                        jacobian.setEntry(i, 1, a * e * dx / (sd * sd));
+                        jacobian.setEntry(i, 2, a * e * dx * dx / (sd * sd * sd));
                     }
                     return new Pair<>(value, jacobian);
                 })
                 .build());
         return optimum.getPoint().toArray();
-    }
-
-    private static int raw(ByteBuffer frame, int p) {
-        return frame.getShort(p << 1) & 0xFFFF;
     }
 }
