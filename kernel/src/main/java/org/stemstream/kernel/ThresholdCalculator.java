@@ -1,5 +1,7 @@
 package org.stemstream.kernel;
 
+import static org.stemstream.protocol.FrameGeometry.FRAME_PIXELS;
+
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +12,7 @@ import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.ArrayRealVector;
 import org.apache.commons.math3.linear.RealVector;
 import org.apache.commons.math3.util.Pair;
+import org.stemstream.protocol.cluster.SampleStatistics;
 
 /**
  * stempy's threshold calculation, made deterministic and numerically sound.
@@ -26,12 +29,42 @@ public final class ThresholdCalculator {
     private ThresholdCalculator() {
     }
 
+    /** The statistics of one frame's corrected values (signed, or float with a gain: never wrapped). */
+    public static SampleStatistics sample(long frameNumber, ByteBuffer frame, PixelCorrection correction) {
+        double sum = 0;
+        double squares = 0;
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int p = 0; p < FRAME_PIXELS; p++) {
+            double v = correction.sampleValue(p, frame.getShort(p << 1) & 0xFFFF);
+            sum += v;
+            squares += v * v;
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        if (!Double.isFinite(sum) || !Double.isFinite(squares)) {
+            throw new IllegalArgumentException("threshold samples hold values that are not numbers"
+                    + " (check the dark reference and the gain)");
+        }
+        int first = (int) Math.floor(min);
+        long span = (long) Math.floor(max) - first + 1;
+        if (span > MAX_BINS) {
+            throw new IllegalArgumentException("threshold samples span " + span + " unit bins (from " + min + " to "
+                    + max + "); check the dark reference and the gain");
+        }
+        long[] histogram = new long[(int) span];
+        for (int p = 0; p < FRAME_PIXELS; p++) {
+            histogram[(int) Math.floor(correction.sampleValue(p, frame.getShort(p << 1) & 0xFFFF)) - first]++;
+        }
+        return new SampleStatistics(new long[] {frameNumber}, FRAME_PIXELS, sum, squares, min, max, first, histogram);
+    }
+
     /** Thresholds from sample frames held in memory (frame numbers are their order). */
     public static ThresholdStatistics compute(List<ByteBuffer> frames, PixelCorrection correction, int samples,
                                               double backgroundSigma, double xraySigma) {
         List<SampleStatistics> each = new ArrayList<>();
         for (int i = 0; i < frames.size(); i++) {
-            each.add(SampleStatistics.of(i, frames.get(i), correction));
+            each.add(sample(i, frames.get(i), correction));
         }
         return compute(SampleStatistics.mergeAll(each), samples, backgroundSigma, xraySigma);
     }

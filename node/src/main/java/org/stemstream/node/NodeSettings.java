@@ -2,11 +2,16 @@ package org.stemstream.node;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
+import org.stemstream.node.scan.ScanCoordinator;
 import org.stemstream.node.stream.IngestPipeline;
 
 /** The node's settings, read once from the {@code stemstream} section of the configuration. */
 public record NodeSettings(String ingressHost, int ingressPort, int receiveHighWaterMark, int bufferPool,
-                           IngestPipeline.Settings stream, Duration scanIdleTimeout) {
+                           IngestPipeline.Settings stream, Duration scanIdleTimeout,
+                           ScanCoordinator.Settings coordinator, Duration leaveDrain, boolean management) {
+
+    /** Ports a node uses above its ingress port: 4 sector sockets and the routing socket. */
+    public static final int PORTS = 5;
 
     public static NodeSettings from(Config config) {
         Config s = config.getConfig("stemstream");
@@ -22,19 +27,24 @@ public record NodeSettings(String ingressHost, int ingressPort, int receiveHighW
                         s.getInt("stream.calibration-frames"),
                         parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors(),
                         s.getDuration("testing.counting-delay")),
-                s.getDuration("scan.idle-timeout"));
+                s.getDuration("scan.idle-timeout"),
+                new ScanCoordinator.Settings(s.getInt("cluster.partitions"),
+                        s.getLong("cluster.switch-margin-frames"), s.getInt("stream.calibration-frames")),
+                s.getDuration("cluster.leave-drain"),
+                s.getBoolean("management.enabled"));
         settings.check();
         return settings;
     }
 
     private void check() {
-        require(ingressPort > 0 && ingressPort + 3 <= 65535, "stemstream.ingress.port " + ingressPort
-                + " must leave room for 4 sector ports below 65536");
+        require(ingressPort > 0 && ingressPort + PORTS - 1 <= 65535, "stemstream.ingress.port " + ingressPort
+                + " must leave room for " + PORTS + " ports below 65536");
         require(receiveHighWaterMark > 0, "stemstream.ingress.receive-high-water-mark must be positive");
         require(stream.maxOpenFrames() > 0, "stemstream.stream.max-open-frames must be positive");
         require(stream.calibrationFrames() > 0, "stemstream.stream.calibration-frames must be positive");
         require(!stream.frameTimeout().isNegative() && !stream.frameTimeout().isZero(),
                 "stemstream.stream.frame-timeout must be positive");
+        require(coordinator.partitions() > 0, "stemstream.cluster.partitions must be positive");
     }
 
     private static void require(boolean ok, String problem) {
@@ -46,5 +56,10 @@ public record NodeSettings(String ingressHost, int ingressPort, int receiveHighW
     /** The endpoint sector s binds. */
     public String sectorEndpoint(int sector) {
         return "tcp://" + ingressHost + ":" + (ingressPort + sector);
+    }
+
+    /** The endpoint the routing socket binds, above the four sector sockets. */
+    public String routingEndpoint() {
+        return "tcp://" + ingressHost + ":" + (ingressPort + 4);
     }
 }

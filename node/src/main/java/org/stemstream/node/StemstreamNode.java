@@ -6,41 +6,69 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.AddressFromURIString;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.JoinSeedNodes;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.stemstream.node.counting.FrameListener;
 import org.stemstream.node.ingress.SectorBuffers;
 import org.stemstream.node.ingress.SectorReceiver;
 import org.stemstream.node.ingress.SectorStats;
+import org.stemstream.node.routing.RoutingService;
+import org.stemstream.node.scan.Gateway;
+import org.stemstream.node.scan.LocalListeners;
+import org.stemstream.node.scan.NodeHost;
 import org.stemstream.node.scan.ScanCoordinator;
 import org.stemstream.node.scan.ScanDirectory;
-import org.stemstream.node.scan.ScanSpec;
-import org.stemstream.node.scan.ScanStatus;
+import org.stemstream.node.scan.ScanWriter;
 import org.stemstream.node.stream.IngestPipeline;
+import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.NodeProtocol;
+import org.stemstream.protocol.cluster.RoutingTable;
+import org.stemstream.protocol.cluster.ScanRequest;
+import org.stemstream.protocol.cluster.ScanView;
 import org.zeromq.ZContext;
 
 /**
- * A running stemstream node: an actor system in a Pekko cluster, the four sector receivers, the ingest stream and
- * the scan coordinator. Closing it stops the receivers (by flag, not interrupt), then ZeroMQ, then the actor system.
+ * A running stemstream node: a member of the Pekko cluster (a seed, or joining one), its four sector receivers and
+ * routing socket, the ingest stream, its host actor, the gateway for the CLI, and its share of the cluster-wide
+ * pieces (the scan coordinator singleton, scan writer shards).
+ *
+ * <p>Stopping runs Pekko's coordinated shutdown: the node announces that it leaves, keeps counting while the
+ * producers switch away, ends its scans' input and waits until its frames are stored, leaves the cluster, then
+ * stops its sockets (by flag, never by interrupt).
  */
 public final class StemstreamNode implements AutoCloseable {
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
 
-    private final ActorSystem<ScanCoordinator.Command> system;
+    private final ActorSystem<Void> system;
     private final NodeSettings settings;
     private final ZContext zmq;
     private final List<SectorReceiver> receivers = new ArrayList<>();
     private final SectorStats[] stats = new SectorStats[SECTORS];
     private final SectorBuffers buffers;
+    private final RoutingService routing;
+    private final LocalListeners listeners = new LocalListeners();
+    private final CompletableFuture<ActorRef<GatewayProtocol.Command>> gateway = new CompletableFuture<>();
+    private final CompletableFuture<ActorRef<NodeProtocol.Command>> host = new CompletableFuture<>();
 
-    private StemstreamNode(Config config) {
+    private StemstreamNode(Config config, List<String> seeds) {
         this.settings = NodeSettings.from(config);
         ScanDirectory directory = new ScanDirectory();
         this.buffers = new SectorBuffers(settings.bufferPool());
@@ -51,26 +79,80 @@ public final class StemstreamNode implements AutoCloseable {
                 receivers.add(new SectorReceiver(zmq, s, settings.sectorEndpoint(s), settings.receiveHighWaterMark(),
                         buffers, directory, stats[s]));
             }
+            this.routing = new RoutingService(zmq, settings.routingEndpoint());
         } catch (RuntimeException e) {
             receivers.forEach(SectorReceiver::close);
             zmq.close();
-            throw new IllegalStateException("cannot bind the sector sockets from " + settings.sectorEndpoint(0)
-                    + ": " + e.getMessage() + " (is another node using these ports?)", e);
+            throw new IllegalStateException("cannot bind the node's sockets from " + settings.sectorEndpoint(0)
+                    + " (5 ports): " + e.getMessage() + " (is another node using these ports?)", e);
         }
         this.system = ActorSystem.create(Behaviors.setup(context -> {
-            Executor blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
-            return ScanCoordinator.create(directory, blockingIo, settings.stream().calibrationFrames());
+            ActorSystem<?> sys = context.getSystem();
+            ScanWriter.initSharding(sys, listeners);
+            ActorRef<CoordinatorProtocol.Command> coordinator = ClusterSingleton.get(sys)
+                    .init(SingletonActor.of(ScanCoordinator.create(settings.coordinator()), "scan-coordinator"));
+            RoutingTable.Endpoint endpoint = new RoutingTable.Endpoint(
+                    Cluster.get(sys).selfMember().address().toString(), settings.ingressHost(), settings.ingressPort());
+            host.complete(context.spawn(NodeHost.create(coordinator, directory, endpoint), "node-host"));
+            gateway.complete(context.spawn(Gateway.create(coordinator), Gateway.NAME));
+            context.spawn(routing.subscriber(), "routing");
+            return Behaviors.empty();
         }), "stemstream", config);
-        Cluster cluster = Cluster.get(system);
-        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        join(seeds);
         Executor counting = system.dispatchers().lookup(DispatcherSelector.fromConfig("stemstream.counting-dispatcher"));
+        ActorRef<NodeProtocol.Command> nodeHost = host.join();
         IngestPipeline.run(system, receivers, directory, buffers, stats, settings.stream(), counting,
-                session -> system.tell(new ScanCoordinator.InputEnded(session)));
+                session -> nodeHost.tell(new NodeHost.InputEnded(session)));
+        if (settings.management()) {
+            PekkoManagement.get(Adapter.toClassic(system)).start();
+        }
+        CoordinatedShutdown shutdown = CoordinatedShutdown.get(Adapter.toClassic(system));
+        shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "stemstream-hand-over", () ->
+                AskPattern.<NodeProtocol.Command, Done>ask(nodeHost,
+                        reply -> new NodeHost.Leave(settings.leaveDrain(), reply), Duration.ofSeconds(55),
+                        system.scheduler()));
+        shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stemstream-sockets", () -> {
+            receivers.forEach(SectorReceiver::close);
+            routing.close();
+            zmq.close();
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
     }
 
-    /** Starts a node with the given configuration (the {@code stemstream} and {@code pekko} sections). */
+    /**
+     * Starts a node. {@code seeds} are {@code host:port} addresses of nodes to join; with none (and none in
+     * {@code stemstream.cluster.join}) the node is a seed and joins itself.
+     */
+    public static StemstreamNode start(Config config, List<String> seeds) {
+        List<String> join = new ArrayList<>(seeds);
+        if (join.isEmpty()) {
+            join.addAll(config.getStringList("stemstream.cluster.join"));
+        }
+        return new StemstreamNode(config, join);
+    }
+
+    /** A seed node (a cluster of its own until others join). */
     public static StemstreamNode start(Config config) {
-        return new StemstreamNode(config);
+        return start(config, List.of());
+    }
+
+    private void join(List<String> seeds) {
+        Cluster cluster = Cluster.get(system);
+        if (seeds.isEmpty()) {
+            cluster.manager().tell(Join.create(cluster.selfMember().address()));
+            return;
+        }
+        List<Address> addresses = seeds.stream().map(StemstreamNode::address).toList();
+        cluster.manager().tell(new JoinSeedNodes(addresses));
+    }
+
+    /** {@code host:port} as the address of a stemstream node's actor system. */
+    public static Address address(String hostPort) {
+        String[] parts = hostPort.split(":");
+        if (parts.length != 2 || parts[0].isBlank() || !parts[1].matches("\\d{1,5}")) {
+            throw new IllegalArgumentException("'" + hostPort + "' is not HOST:PORT");
+        }
+        return AddressFromURIString.parse("pekko://stemstream@" + hostPort);
     }
 
     public NodeSettings settings() {
@@ -85,46 +167,73 @@ public final class StemstreamNode implements AutoCloseable {
         return buffers;
     }
 
-    public ActorRef<ScanCoordinator.Command> coordinator() {
+    public ActorSystem<Void> system() {
         return system;
     }
 
-    /** Starts a scan; completes with the reason when the node refuses it. */
-    public CompletionStage<ScanCoordinator.StartReply> startScan(ScanSpec spec, FrameListener listener) {
-        return AskPattern.ask(system, reply -> new ScanCoordinator.Start(spec, listener, reply), ASK_TIMEOUT,
-                system.scheduler());
+    /** This node's cluster address, {@code pekko://stemstream@host:port}. */
+    public String address() {
+        return Cluster.get(system).selfMember().address().toString();
     }
 
-    public CompletionStage<ScanCoordinator.StatusReply> status(long scanNumber) {
-        return AskPattern.ask(system, reply -> new ScanCoordinator.GetStatus(scanNumber, reply), ASK_TIMEOUT,
-                system.scheduler());
+    public RoutingTable routingTable() {
+        return routing.current();
     }
 
-    public CompletionStage<ScanCoordinator.StatusReply> cancel(long scanNumber) {
-        return AskPattern.ask(system, reply -> new ScanCoordinator.Cancel(scanNumber, reply), ASK_TIMEOUT,
-                system.scheduler());
+    /** Starts a scan through the gateway; the listener (in this JVM only) sees its counted frames. */
+    public CompletionStage<GatewayProtocol.ScanReply> startScan(ScanRequest request, FrameListener listener) {
+        if (listener != null) {
+            listeners.put(request.scanNumber(), listener);
+        }
+        return ask(reply -> new GatewayProtocol.StartScan(request, reply), ASK_TIMEOUT);
+    }
+
+    public CompletionStage<GatewayProtocol.ScanReply> status(long scanNumber) {
+        return ask(reply -> new GatewayProtocol.GetScan(scanNumber, reply), ASK_TIMEOUT);
+    }
+
+    public CompletionStage<GatewayProtocol.ScanReply> cancel(long scanNumber) {
+        return ask(reply -> new GatewayProtocol.CancelScan(scanNumber, reply), ASK_TIMEOUT);
     }
 
     /** Completes when the scan is done, failed or cancelled. */
-    public CompletionStage<ScanCoordinator.StatusReply> whenFinished(long scanNumber, Duration timeout) {
-        return AskPattern.ask(system, reply -> new ScanCoordinator.WhenFinished(scanNumber, reply), timeout,
-                system.scheduler());
+    public CompletionStage<GatewayProtocol.ScanReply> whenFinished(long scanNumber, Duration timeout) {
+        return ask(reply -> new GatewayProtocol.WhenFinished(scanNumber, reply), timeout);
     }
 
-    /** The status of a scan, waiting at most the ask timeout. */
-    public ScanStatus statusNow(long scanNumber) {
-        ScanCoordinator.StatusReply reply = status(scanNumber).toCompletableFuture().join();
-        if (reply instanceof ScanCoordinator.Known known) {
-            return known.status();
+    public CompletionStage<GatewayProtocol.Members> members() {
+        return AskPattern.ask(gateway.join(), GatewayProtocol.GetMembers::new, ASK_TIMEOUT, system.scheduler());
+    }
+
+    /** The scan's current view, or an exception with the cluster's reason. */
+    public ScanView statusNow(long scanNumber) {
+        GatewayProtocol.ScanReply reply = status(scanNumber).toCompletableFuture().join();
+        if (reply instanceof GatewayProtocol.ScanFound found) {
+            return found.view();
         }
-        throw new IllegalArgumentException("no scan " + scanNumber + " on this node");
+        throw new IllegalArgumentException(((GatewayProtocol.ScanRefused) reply).reason());
     }
 
+    private CompletionStage<GatewayProtocol.ScanReply> ask(
+            org.apache.pekko.japi.function.Function<ActorRef<GatewayProtocol.ScanReply>, GatewayProtocol.Command> make,
+            Duration timeout) {
+        return AskPattern.ask(gateway.join(), make::apply, timeout, system.scheduler());
+    }
+
+    /**
+     * Leaves the cluster gracefully (see the class comment) and stops. The last member has no one to hand over to:
+     * it takes itself down rather than wait for a leave that nobody can acknowledge.
+     */
     @Override
     public void close() {
-        receivers.forEach(SectorReceiver::close);
-        zmq.close();
-        system.terminate();
+        Cluster cluster = Cluster.get(system);
+        boolean alone = java.util.stream.StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+                .allMatch(m -> m.address().equals(cluster.selfMember().address()));
+        if (alone) {
+            cluster.manager().tell(new org.apache.pekko.cluster.typed.Down(cluster.selfMember().address()));
+        } else {
+            system.terminate();
+        }
         system.getWhenTerminated().toCompletableFuture().join();
     }
 }

@@ -8,26 +8,24 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.stemstream.node.counting.CountingSetup;
-import org.stemstream.node.counting.ThresholdPolicy;
-import org.stemstream.node.scan.ScanCoordinator;
-import org.stemstream.node.scan.ScanSpec;
-import org.stemstream.node.scan.ScanStatus;
-import org.stemstream.kernel.Thresholds;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.ScanRequest;
+import org.stemstream.protocol.cluster.ScanView;
 
 /** Real nodes on loopback for tests: free ports, short timeouts, and helpers to run a scan. */
 public final class TestNodes {
     private TestNodes() {
     }
 
-    /** A base port with the three above it free too (the four sector sockets). */
+    /** A base port with the four above it free too (the sector sockets and the routing socket). */
     public static int freeSectorPorts() throws IOException {
         for (int attempt = 0; attempt < 50; attempt++) {
             int base;
             try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 base = probe.getLocalPort();
             }
-            if (base + 3 < 65535 && free(base) && free(base + 1) && free(base + 2) && free(base + 3)) {
+            if (base + 4 < 65535 && free(base) && free(base + 1) && free(base + 2) && free(base + 3)
+                    && free(base + 4)) {
                 return base;
             }
         }
@@ -48,6 +46,8 @@ public final class TestNodes {
         values.put("stemstream.ingress.port", freeSectorPorts());
         values.put("pekko.remote.artery.canonical.port", 0);
         values.put("stemstream.stream.frame-timeout", "1s");
+        values.put("stemstream.management.enabled", false);
+        values.put("stemstream.cluster.leave-drain", "0s");
         values.putAll(overrides);
         return ConfigFactory.parseMap(values).withFallback(ConfigFactory.load());
     }
@@ -56,28 +56,19 @@ public final class TestNodes {
         return StemstreamNode.start(config(overrides));
     }
 
-    public static CountingSetup givenThresholds(double background, double xray) {
-        return CountingSetup.of(null, null, null, null, new ThresholdPolicy.Given(new Thresholds(background, xray)));
-    }
-
-    public static ScanSpec spec(long scan, int width, int height, CountingSetup setup, java.nio.file.Path output,
-                                Duration idle) {
-        return new ScanSpec(scan, width, height, 1, setup, output, idle);
-    }
-
-    /** Starts a scan and fails the test with the node's reason if it is refused. */
-    public static void start(StemstreamNode node, ScanSpec spec) {
-        ScanCoordinator.StartReply reply = node.startScan(spec, null).toCompletableFuture().join();
-        if (reply instanceof ScanCoordinator.Refused refused) {
+    /** Starts a scan and fails the test with the cluster's reason if it is refused. */
+    public static void start(StemstreamNode node, ScanRequest request) {
+        GatewayProtocol.ScanReply reply = node.startScan(request, null).toCompletableFuture().join();
+        if (reply instanceof GatewayProtocol.ScanRefused refused) {
             throw new AssertionError("scan refused: " + refused.reason());
         }
     }
 
-    public static ScanStatus awaitFinished(StemstreamNode node, long scan, Duration timeout) {
-        ScanCoordinator.StatusReply reply = node.whenFinished(scan, timeout).toCompletableFuture().join();
-        if (reply instanceof ScanCoordinator.Known known) {
-            return known.status();
+    public static ScanView awaitFinished(StemstreamNode node, long scan, Duration timeout) {
+        GatewayProtocol.ScanReply reply = node.whenFinished(scan, timeout).toCompletableFuture().join();
+        if (reply instanceof GatewayProtocol.ScanFound found) {
+            return found.view();
         }
-        throw new AssertionError("scan " + scan + " unknown to the node");
+        throw new AssertionError(((GatewayProtocol.ScanRefused) reply).reason());
     }
 }

@@ -7,15 +7,14 @@ import java.util.Locale;
 import java.util.Map;
 import org.stemstream.node.NodeConfig;
 import org.stemstream.node.StemstreamNode;
-import org.stemstream.node.counting.CountingSetup;
 import org.stemstream.node.counting.FrameListener;
-import org.stemstream.node.counting.ThresholdPolicy;
 import org.stemstream.node.detector.DetectorEmulator;
 import org.stemstream.node.detector.FaultInjection;
 import org.stemstream.node.detector.SyntheticFeed;
-import org.stemstream.node.scan.ScanCoordinator;
-import org.stemstream.node.scan.ScanSpec;
-import org.stemstream.node.scan.ScanStatus;
+import org.stemstream.node.scan.Scans;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.ScanRequest;
+import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 
@@ -42,8 +41,8 @@ public final class StreamBenchmark {
 
     public Run bare(int port, int receiveHighWaterMark) throws Exception {
         try (BareSink sink = new BareSink("127.0.0.1", port, receiveHighWaterMark)) {
-            DetectorEmulator.Result sent = DetectorEmulator.run(feed, DetectorEmulator.Settings.to("127.0.0.1", port),
-                    FaultInjection.NONE);
+            DetectorEmulator.Result sent = DetectorEmulator.run(feed,
+                    DetectorEmulator.Settings.directTo("127.0.0.1", port), FaultInjection.NONE);
             long end = sink.awaitEnds();
             return new Run(scan.frames(), (end - sent.startNanos()) / 1e9, (end - sent.lastSentNanos()) / 1e9);
         }
@@ -52,20 +51,20 @@ public final class StreamBenchmark {
     public Run node(int port, Path output, FrameListener listener) throws Exception {
         Files.deleteIfExists(output);
         Map<String, Object> settings = Map.of("stemstream.ingress.port", port,
-                "pekko.remote.artery.canonical.port", 0);
+                "pekko.remote.artery.canonical.port", 0, "stemstream.management.enabled", false);
         try (StemstreamNode node = StemstreamNode.start(NodeConfig.load(null, settings))) {
-            ScanSpec spec = new ScanSpec(1, scan.scanWidth(), scan.scanHeight(), 1, CountingSetup.of(null, null,
-                    null, null, ThresholdPolicy.Computed.DEFAULT), output.toAbsolutePath(), Duration.ofSeconds(30));
-            if (node.startScan(spec, listener).toCompletableFuture().join() instanceof ScanCoordinator.Refused r) {
+            ScanRequest request = Scans.computed(1, scan.scanWidth(), scan.scanHeight(), output, 30);
+            if (node.startScan(request, listener).toCompletableFuture().join()
+                    instanceof GatewayProtocol.ScanRefused r) {
                 throw new IllegalStateException(r.reason());
             }
             DetectorEmulator.Result sent = DetectorEmulator.run(feed, DetectorEmulator.Settings.to("127.0.0.1", port),
                     FaultInjection.NONE);
-            ScanCoordinator.StatusReply reply = node.whenFinished(1, Duration.ofMinutes(30)).toCompletableFuture()
+            GatewayProtocol.ScanReply reply = node.whenFinished(1, Duration.ofMinutes(30)).toCompletableFuture()
                     .join();
             long end = System.nanoTime();
-            ScanStatus status = ((ScanCoordinator.Known) reply).status();
-            if (status.state() != ScanStatus.State.DONE || status.framesCounted() != scan.frames()) {
+            ScanView status = ((GatewayProtocol.ScanFound) reply).view();
+            if (status.state() != ScanView.State.DONE || status.framesCounted() != scan.frames()) {
                 throw new IllegalStateException("the benchmark scan did not count every frame: " + status.describe());
             }
             return new Run(scan.frames(), (end - sent.startNanos()) / 1e9, (end - sent.lastSentNanos()) / 1e9);

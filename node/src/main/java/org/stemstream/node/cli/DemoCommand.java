@@ -2,7 +2,6 @@ package org.stemstream.node.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -10,15 +9,13 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import org.stemstream.node.NodeConfig;
 import org.stemstream.node.StemstreamNode;
-import org.stemstream.node.counting.CountingSetup;
 import org.stemstream.node.counting.ScanImages;
-import org.stemstream.node.counting.ThresholdPolicy;
 import org.stemstream.node.detector.DetectorEmulator;
 import org.stemstream.node.detector.FaultInjection;
 import org.stemstream.node.detector.SyntheticFeed;
-import org.stemstream.node.scan.ScanCoordinator;
-import org.stemstream.node.scan.ScanSpec;
-import org.stemstream.node.scan.ScanStatus;
+import org.stemstream.node.scan.Scans;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.protocol.FrameGeometry;
 import org.stemstream.simulator.GroundTruth;
 import org.stemstream.simulator.SyntheticDetector;
@@ -62,19 +59,18 @@ final class DemoCommand implements Callable<Integer> {
         AtomicLong found = new AtomicLong();
 
         Map<String, Object> ports = Map.of("stemstream.ingress.port", FreePorts.sectorBase(),
-                "pekko.remote.artery.canonical.port", 0);
+                "pekko.remote.artery.canonical.port", 0, "stemstream.management.enabled", false);
         try (StemstreamNode node = StemstreamNode.start(NodeConfig.load(null, ports))) {
-            ScanSpec spec = new ScanSpec(1, scan.width(), scan.height(), 1, CountingSetup.of(null, null, null, null,
-                    ThresholdPolicy.Computed.DEFAULT), output.toAbsolutePath(), Duration.ofSeconds(30));
-            ScanCoordinator.StartReply started = node.startScan(spec, (slot, frame, events, n) -> {
-                images.counted(slot, frame, events, n);
-                found.addAndGet(truth.found(frame, events, n, FrameGeometry.FRAME_WIDTH));
-            }).toCompletableFuture().join();
-            if (started instanceof ScanCoordinator.Refused refused) {
+            GatewayProtocol.ScanReply started = node.startScan(Scans.computed(1, scan.width(), scan.height(), output,
+                    30), (slot, frame, events, n) -> {
+                        images.counted(slot, frame, events, n);
+                        found.addAndGet(truth.found(frame, events, n, FrameGeometry.FRAME_WIDTH));
+                    }).toCompletableFuture().join();
+            if (started instanceof GatewayProtocol.ScanRefused refused) {
                 throw new IllegalStateException(refused.reason());
             }
-            System.out.println("node up: sector sockets " + node.settings().sectorEndpoint(0) + " .. +3; streaming a "
-                    + scan + " scan (" + synthetic.frames() + " frames, "
+            System.out.println("node up: detector sockets " + node.settings().sectorEndpoint(0) + " .. +3; streaming"
+                    + " a " + scan + " scan (" + synthetic.frames() + " frames, "
                     + String.format(Locale.ROOT, "%.1f", synthetic.frames() * 4.0 * 165_904 / 1e9) + " GB raw)");
             CompletableFuture<DetectorEmulator.Result> sending = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -84,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
                     throw new IllegalStateException("the detector emulator failed: " + e.getMessage(), e);
                 }
             });
-            ScanStatus status = ScanProgress.follow(node, 1);
+            ScanView status = ScanProgress.follow(() -> node.statusNow(1));
             long doneNanos = System.nanoTime();
             DetectorEmulator.Result sent = sending.join();
             Path[] pictures = images.writePngs(workDir.resolve("scan1"));
@@ -99,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
                     (double) found.get() / truth.electrons(), found.get(), truth.electrons());
             System.out.println("output: " + output.toAbsolutePath());
             System.out.println("pictures: " + pictures[0] + " " + pictures[1]);
-            return status.state() == ScanStatus.State.DONE ? 0 : 1;
+            return status.state() == ScanView.State.DONE ? 0 : 1;
         }
     }
 }

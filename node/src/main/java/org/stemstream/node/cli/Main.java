@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** The {@code stemstream} command line. */
 @Command(name = "stemstream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Streams 4D-STEM detector frames into a cluster and counts electrons on the fly.",
-        subcommands = {DemoCommand.class, NodeCommand.class, DetectorCommand.class, CountCommand.class,
+        subcommands = {DemoCommand.class, NodeCommand.class, ScanCommand.class, MembersCommand.class,
+                DetectorCommand.class, CountCommand.class,
                 SimulateCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

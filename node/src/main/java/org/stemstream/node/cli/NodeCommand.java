@@ -1,31 +1,46 @@
 package org.stemstream.node.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.stemstream.node.NodeConfig;
 import org.stemstream.node.StemstreamNode;
-import org.stemstream.node.scan.ScanCoordinator;
-import org.stemstream.node.scan.ScanSpec;
-import org.stemstream.node.scan.ScanStatus;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.ScanRequest;
+import org.stemstream.protocol.cluster.ScanView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code stemstream node}: runs a node that takes detector sectors over ZeroMQ and counts them. */
+/** {@code stemstream node}: a cluster node that takes detector sectors over ZeroMQ and counts them. */
 @Command(name = "node", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run a node: sector sockets on host:port+0..3, counting scans as they stream in.")
+        description = "Run a cluster node: a seed (--seed) or one that joins (--join HOST:PORT).")
 final class NodeCommand implements Callable<Integer> {
+    @Option(names = "--seed", description = "Start a new cluster with this node as its seed (the default).")
+    boolean seed;
+
+    @Option(names = "--join", paramLabel = "HOST:PORT", split = ",",
+            description = "Join the cluster of these seed nodes (their cluster host:port).")
+    List<String> join = new ArrayList<>();
+
     @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (default: application.conf).")
     Path config;
 
-    @Option(names = "--host", description = "Address the sector sockets bind (default: from the config).")
+    @Option(names = "--host", description = "Address this node's sockets and cluster port bind (default: config).")
     String host;
 
-    @Option(names = "--port", description = "First of the four sector ports (default: from the config).")
+    @Option(names = "--port", description = "First of the 5 ports of the detector sockets (default: config).")
     Integer port;
+
+    @Option(names = "--cluster-port", description = "This node's cluster port (default: config).")
+    Integer clusterPort;
+
+    @Option(names = "--management-port", description = "Pekko Management HTTP port (default: config).")
+    Integer managementPort;
 
     @Mixin
     ScanOptions scan;
@@ -35,37 +50,54 @@ final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> overrides = new HashMap<>();
-        if (host != null) {
-            overrides.put("stemstream.ingress.host", host);
-        }
-        if (port != null) {
-            overrides.put("stemstream.ingress.port", port);
+        if (seed && !join.isEmpty()) {
+            throw new IllegalArgumentException("--seed starts a new cluster; it cannot go with --join");
         }
         if (exitAfterScan && !scan.given()) {
             throw new IllegalArgumentException("--exit-after-scan needs a scan (--scan-number, --scan, --output)");
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        try (StemstreamNode node = StemstreamNode.start(NodeConfig.load(config, overrides))) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-            System.err.println("stemstream node: sector sockets " + node.settings().sectorEndpoint(0) + " .. +3");
-            if (!scan.given()) {
-                stop.await();
-                return 0;
-            }
-            ScanSpec spec = scan.toSpec(node.settings().scanIdleTimeout());
-            if (node.startScan(spec, null).toCompletableFuture().join() instanceof ScanCoordinator.Refused refused) {
+        join.forEach(StemstreamNode::address); // a clear error for a malformed address, before anything starts
+        Map<String, Object> overrides = new HashMap<>();
+        if (host != null) {
+            overrides.put("stemstream.ingress.host", host);
+            overrides.put("pekko.remote.artery.canonical.hostname", host);
+        }
+        if (port != null) {
+            overrides.put("stemstream.ingress.port", port);
+        }
+        if (clusterPort != null) {
+            overrides.put("pekko.remote.artery.canonical.port", clusterPort);
+        }
+        if (managementPort != null) {
+            overrides.put("pekko.management.http.port", managementPort);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        StemstreamNode node = StemstreamNode.start(NodeConfig.load(config, overrides), join);
+        node.system().getWhenTerminated().thenRun(stopped::countDown);
+        System.err.println("stemstream node " + node.address() + ": detector sockets "
+                + node.settings().sectorEndpoint(0) + " .. +3, routing " + node.settings().routingEndpoint());
+        if (!scan.given()) {
+            stopped.await();
+            return 0;
+        }
+        try {
+            ScanRequest request = scan.toRequest();
+            GatewayProtocol.ScanReply reply = node.startScan(request, null).toCompletableFuture().join();
+            if (reply instanceof GatewayProtocol.ScanRefused refused) {
                 throw new IllegalArgumentException(refused.reason());
             }
-            System.err.println("scan " + spec.scanNumber() + " waiting for frames");
-            ScanStatus status = ScanProgress.follow(node, spec.scanNumber());
-            System.out.println(status.describe());
+            System.err.println("scan " + request.scanNumber() + " waiting for frames");
+            ScanView view = ScanProgress.follow(() -> node.statusNow(request.scanNumber()));
+            System.out.println(view.describe());
             System.out.println(HeapUse.describe());
             if (!exitAfterScan) {
-                stop.await();
+                stopped.await();
             }
-            return status.state() == ScanStatus.State.DONE ? 0 : 1;
+            return view.state() == ScanView.State.DONE ? 0 : 1;
+        } finally {
+            if (exitAfterScan || stopped.getCount() == 0) {
+                node.close();
+            }
         }
     }
-
 }

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.stemstream.hdf5.SparseCountsWriter;
 import org.stemstream.kernel.ThresholdStatistics;
+import org.stemstream.protocol.cluster.ScanRequest;
 
 /**
  * The metadata written beside the events: {@code /metadata/electron_counting} attributes (thresholds, sample
@@ -19,9 +20,39 @@ public final class CountedScanMetadata {
         Map<String, Object> a = new LinkedHashMap<>();
         a.put("software", SOFTWARE);
         a.put("scan_number", summary.scanNumber());
-        a.put("background_threshold", summary.thresholds().background());
-        a.put("xray_threshold", summary.thresholds().xray());
-        ThresholdStatistics s = summary.statistics();
+        thresholds(a, summary.thresholds().background(), summary.thresholds().xray(), summary.statistics());
+        a.putAll(setup.describe());
+        a.put("frames_expected", summary.framesExpected());
+        a.put("frames_counted", summary.framesCounted());
+        a.put("frames_incomplete", summary.framesIncomplete());
+        a.put("frames_missing", summary.framesMissing());
+        a.put("events", summary.events());
+        writer.metadata("electron_counting", a);
+        writer.dataset("frame_status", "incomplete", summary.incompleteSlots());
+        writer.dataset("frame_status", "missing", summary.missingSlots());
+    }
+
+    /** The attributes of a streamed scan that the coordinator knows (the writer adds the frame accounting). */
+    public static Map<String, Object> attributes(ScanRequest r, double background, double xray,
+                                                 ThresholdStatistics statistics) {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("software", SOFTWARE);
+        a.put("scan_number", r.scanNumber());
+        if (!Double.isNaN(background)) {
+            thresholds(a, background, xray, statistics);
+        }
+        String dark = r.dark() != null ? r.dark() : r.darkScan().isEmpty() ? "none"
+                : "mean of dark scan " + r.darkScan();
+        a.put("dark", dark);
+        a.put("gain", r.gain() == null ? "none" : r.gain());
+        a.put("correction", r.gain() != null ? "float32 (raw - dark) * gain"
+                : dark.equals("none") ? "raw values" : "uint16 (raw - dark), wrapping");
+        return a;
+    }
+
+    private static void thresholds(Map<String, Object> a, double background, double xray, ThresholdStatistics s) {
+        a.put("background_threshold", background);
+        a.put("xray_threshold", xray);
         a.put("thresholds", s == null ? "given" : "computed");
         if (s != null) {
             a.put("threshold_frames", s.sampleFrames());
@@ -37,15 +68,6 @@ public final class CountedScanMetadata {
             a.put("optimized_mean", s.fittedMean());
             a.put("optimized_std_dev", s.fittedSigma());
         }
-        a.putAll(setup.describe());
-        a.put("frames_expected", summary.framesExpected());
-        a.put("frames_counted", summary.framesCounted());
-        a.put("frames_incomplete", summary.framesIncomplete());
-        a.put("frames_missing", summary.framesMissing());
-        a.put("events", summary.events());
-        writer.metadata("electron_counting", a);
-        writer.dataset("frame_status", "incomplete", summary.incompleteSlots());
-        writer.dataset("frame_status", "missing", summary.missingSlots());
     }
 
     private static String version() {

@@ -12,36 +12,46 @@ import java.util.concurrent.Future;
 import org.zeromq.ZContext;
 
 /**
- * The detector's four receiver servers, emulated: one producer thread and PUSH socket per sector, sending to the
- * node's sector sockets {@code tcp://host:port+s}. See docs/wire-protocol.md.
+ * The detector's four receiver servers, emulated: one producer thread per sector, sending each frame to the node
+ * that owns it in the cluster's routing table ({@code tcp://host:port+s} of that node). See docs/wire-protocol.md.
  */
 public final class DetectorEmulator {
     /**
-     * @param framesPerSecond   the frame rate, or 0 for as fast as the node takes them
-     * @param sendTimeoutMillis how long a send may wait on a full queue (-1: for ever)
+     * @param host              a node (its routing socket tells where each frame goes), or with {@code direct}
+     *                          the one receiver that takes everything
+     * @param framesPerSecond   the frame rate, or 0 for as fast as the nodes take them
+     * @param sendTimeoutMillis with {@code direct}: how long a send may wait on a full queue (-1: for ever)
      */
-    public record Settings(String host, int port, double framesPerSecond, int sendHighWaterMark,
+    public record Settings(String host, int port, boolean direct, double framesPerSecond, int sendHighWaterMark,
                            int sendTimeoutMillis, int lingerMillis) {
-        /** The facility's producer settings (high-water mark 1000), waiting as long as the node needs. */
+        /** Frames routed as the cluster's table says, fetched from this node; the facility's producer settings. */
         public static Settings to(String host, int port) {
-            return new Settings(host, port, 0, 1000, -1, 60_000);
+            return new Settings(host, port, false, 0, 1000, -1, 60_000);
+        }
+
+        /** Every frame to one receiver with no routing table (a bare socket benchmark). */
+        public static Settings directTo(String host, int port) {
+            return new Settings(host, port, true, 0, 1000, -1, 60_000);
         }
 
         public Settings atRate(double fps) {
-            return new Settings(host, port, fps, sendHighWaterMark, sendTimeoutMillis, lingerMillis);
+            return new Settings(host, port, direct, fps, sendHighWaterMark, sendTimeoutMillis, lingerMillis);
         }
 
         public Settings withSendHighWaterMark(int messages) {
-            return new Settings(host, port, framesPerSecond, messages, sendTimeoutMillis, lingerMillis);
+            return new Settings(host, port, direct, framesPerSecond, messages, sendTimeoutMillis, lingerMillis);
         }
 
         public Settings withSendTimeout(int millis) {
-            return new Settings(host, port, framesPerSecond, sendHighWaterMark, millis, lingerMillis);
+            return new Settings(host, port, direct, framesPerSecond, sendHighWaterMark, millis, lingerMillis);
         }
     }
 
-    /** What was sent: blocks per sector, and when the first and last messages went. */
-    public record Result(long[] blocksSent, long startNanos, long lastSentNanos) {
+    /**
+     * What was sent: blocks per sector, blocks no node would take (their owner died), and when the first and last
+     * messages went.
+     */
+    public record Result(long[] blocksSent, long undeliverable, long startNanos, long lastSentNanos) {
         public double seconds() {
             return (lastSentNanos - startNanos) / 1e9;
         }
@@ -65,8 +75,7 @@ public final class DetectorEmulator {
             List<SectorProducer> sectors = new ArrayList<>();
             List<Future<Long>> sent = new ArrayList<>();
             for (int s : only.stream().sorted().toList()) {
-                SectorProducer producer = new SectorProducer(context, s, "tcp://" + settings.host() + ":"
-                        + (settings.port() + s), feed, settings, faults, start);
+                SectorProducer producer = new SectorProducer(context, s, feed, settings, faults, start);
                 sectors.add(producer);
                 sent.add(producers.submit(producer));
             }
@@ -76,7 +85,7 @@ public final class DetectorEmulator {
                 blocks[s] = sent.get(i++).get();
             }
             long last = sectors.stream().mapToLong(SectorProducer::lastSentNanos).max().orElse(start);
-            return new Result(blocks, start, last);
+            return new Result(blocks, sectors.stream().mapToLong(SectorProducer::undeliverable).sum(), start, last);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         } finally {

@@ -2,34 +2,49 @@ package org.stemstream.node.detector;
 
 import static org.stemstream.protocol.FrameGeometry.SECTOR_BYTES;
 
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import org.stemstream.protocol.BlockHeader;
 import org.stemstream.protocol.EndOfScan;
+import org.stemstream.protocol.cluster.RoutingTable;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
- * One receiver server of the detector: a PUSH socket that sends its sector of every frame as a two-part message
- * (the 16-byte block header, then the 165,888-byte payload) and ends with an end of scan. A full send queue (the
- * high-water mark) makes the send wait: that is how a slow node slows its detector.
+ * One receiver server of the detector: sends its sector of every frame as a two-part message (the 16-byte block
+ * header, then the 165,888-byte payload) to the node that owns the frame in the cluster's routing table, one PUSH
+ * socket per node, and ends with an end of scan to every node (saying how many blocks that node got). It fetches
+ * the table again every {@value #REFRESH_MILLIS} ms and follows a new one from its switch frame on. A full send queue
+ * (the high-water mark) makes a send wait: that is how a slow node slows its detector.
  */
 final class SectorProducer implements Callable<Long> {
+    private static final long REFRESH_MILLIS = 200;
+    private static final int RETRIES = 30;
+
     private final ZContext context;
     private final int sector;
-    private final String endpoint;
     private final FrameFeed feed;
     private final DetectorEmulator.Settings settings;
     private final FaultInjection faults;
     private final long startNanos;
+    private final Map<String, ZMQ.Socket> sockets = new HashMap<>();
+    private final Map<String, Long> sentTo = new LinkedHashMap<>();
+    private RoutingClient routing;
+    private RoutingTable table;
+    private RoutingTable previous;
+    private long lastRefreshNanos;
+    private long undeliverable;
     private volatile long lastSentNanos;
 
-    SectorProducer(ZContext context, int sector, String endpoint, FrameFeed feed, DetectorEmulator.Settings settings,
+    SectorProducer(ZContext context, int sector, FrameFeed feed, DetectorEmulator.Settings settings,
                    FaultInjection faults, long startNanos) {
         this.context = context;
         this.sector = sector;
-        this.endpoint = endpoint;
         this.feed = feed;
         this.settings = settings;
         this.faults = faults;
@@ -40,17 +55,17 @@ final class SectorProducer implements Callable<Long> {
         return lastSentNanos;
     }
 
-    /** Sends the sector's blocks and its end of scan; returns the number of blocks sent. */
+    long undeliverable() {
+        return undeliverable;
+    }
+
+    /** Sends the sector's blocks and its ends of scan; returns the number of blocks sent. */
     @Override
     public Long call() throws Exception {
-        ZMQ.Socket socket = context.createSocket(SocketType.PUSH);
         try (FrameFeed.SectorReader reader = feed.reader(sector)) {
-            socket.setSndHWM(settings.sendHighWaterMark());
-            socket.setSendTimeOut(settings.sendTimeoutMillis());
-            socket.setLinger(settings.lingerMillis());
-            socket.connect(endpoint);
+            firstTable();
             if (sector == 0) {
-                sendFaults(socket, reader);
+                sendFaults(reader);
             }
             long sent = 0;
             for (int i = 0; i < feed.frames(); i++) {
@@ -58,10 +73,11 @@ final class SectorProducer implements Callable<Long> {
                 BlockHeader header = reader.header(i);
                 byte[] payload = reader.payload(i);
                 if (payload != null && !faults.drops(sector, header.frameNumber())) {
-                    send(socket, header.toBytes(), payload);
-                    sent++;
+                    if (send(header, payload)) {
+                        sent++;
+                    }
                     if (faults.duplicates(sector, header.frameNumber())) {
-                        send(socket, header.toBytes(), payload);
+                        send(header, payload);
                     }
                 }
                 if (i == faults.pauseAfter()) {
@@ -69,24 +85,110 @@ final class SectorProducer implements Callable<Long> {
                 }
             }
             if (!faults.noEnd().contains(sector)) {
-                check(socket.send(new EndOfScan(feed.scanNumber(), sector, sent).toBytes(), 0), "end of scan");
+                sendEnds();
             }
             lastSentNanos = System.nanoTime();
             return sent;
         } finally {
-            context.destroySocket(socket);
+            sockets.values().forEach(context::destroySocket);
+            if (routing != null) {
+                routing.close();
+            }
         }
     }
 
-    private void send(ZMQ.Socket socket, byte[] header, byte[] payload) {
-        check(socket.sendMore(header) && socket.send(payload, 0), "a block");
+    private void firstTable() throws InterruptedException {
+        if (settings.direct()) {
+            table = RoutingTable.roundRobin(0, 0, 1, List.of(new RoutingTable.Endpoint("direct", settings.host(),
+                    settings.port())));
+            return;
+        }
+        routing = new RoutingClient(context, settings.host(), settings.port());
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while ((table = routing.fetch()) == null) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("sector " + sector + ": no routing table from "
+                        + routing.contacts() + " (is a node running there?)");
+            }
+            Thread.sleep(200);
+        }
+        lastRefreshNanos = System.nanoTime();
     }
 
-    private void check(boolean sent, String what) {
-        if (!sent) {
-            throw new IllegalStateException("sector " + sector + ": sending " + what + " to " + endpoint
-                    + " timed out after " + settings.sendTimeoutMillis() + " ms (is the node running?)");
+    /** Takes a newer table if there is one; frames below its switch frame keep the table before it. */
+    private void refresh(boolean now) {
+        if (routing == null || !now && System.nanoTime() - lastRefreshNanos < REFRESH_MILLIS * 1_000_000) {
+            return;
         }
+        lastRefreshNanos = System.nanoTime();
+        RoutingTable fetched = routing.fetch();
+        if (fetched != null && fetched.epoch() > table.epoch()) {
+            previous = table;
+            table = fetched;
+        }
+    }
+
+    private RoutingTable.Endpoint ownerOf(long frameNumber) {
+        RoutingTable t = previous != null && frameNumber < table.effectiveFrom() ? previous : table;
+        return t.ownerOf(frameNumber);
+    }
+
+    /** Sends a block to its frame's owner; false when no node would take it (its owner died and none took over). */
+    private boolean send(BlockHeader header, byte[] payload) {
+        refresh(false);
+        for (int attempt = 0; attempt < RETRIES; attempt++) {
+            RoutingTable.Endpoint owner = ownerOf(header.frameNumber());
+            ZMQ.Socket socket = socketFor(owner);
+            if (socket.sendMore(header.toBytes()) && socket.send(payload, 0)) {
+                sentTo.merge(key(owner), 1L, Long::sum);
+                return true;
+            }
+            if (settings.direct()) {
+                break;
+            }
+            refresh(true); // the owner may be gone: follow the table
+        }
+        if (settings.direct()) {
+            throw new IllegalStateException("sector " + sector + ": sending a block to " + settings.host() + ":"
+                    + settings.port() + " timed out after " + settings.sendTimeoutMillis() + " ms"
+                    + " (is the node running?)");
+        }
+        undeliverable++;
+        return false;
+    }
+
+    private void sendEnds() {
+        refresh(true);
+        for (RoutingTable.Endpoint e : table.endpoints()) {
+            sentTo.putIfAbsent(key(e), 0L);
+        }
+        Map<String, RoutingTable.Endpoint> byKey = new HashMap<>();
+        table.endpoints().forEach(e -> byKey.put(key(e), e));
+        if (previous != null) {
+            previous.endpoints().forEach(e -> byKey.putIfAbsent(key(e), e));
+        }
+        for (Map.Entry<String, Long> entry : sentTo.entrySet()) {
+            RoutingTable.Endpoint e = byKey.get(entry.getKey());
+            if (e != null && table.endpoints().contains(e) || e != null && entry.getValue() > 0) {
+                socketFor(e).send(new EndOfScan(feed.scanNumber(), sector, entry.getValue()).toBytes(), 0);
+            }
+        }
+    }
+
+    private ZMQ.Socket socketFor(RoutingTable.Endpoint endpoint) {
+        return sockets.computeIfAbsent(key(endpoint), k -> {
+            ZMQ.Socket socket = context.createSocket(SocketType.PUSH);
+            socket.setSndHWM(settings.sendHighWaterMark());
+            socket.setSendTimeOut(settings.direct() ? settings.sendTimeoutMillis() : 2_000);
+            socket.setLinger(settings.lingerMillis());
+            socket.setImmediate(!settings.direct());
+            socket.connect(endpoint.sector(sector));
+            return socket;
+        });
+    }
+
+    private static String key(RoutingTable.Endpoint e) {
+        return e.host() + ":" + e.port();
     }
 
     /** Waits until frame i is due at the configured rate (no wait without a rate). */
@@ -100,25 +202,41 @@ final class SectorProducer implements Callable<Long> {
         }
     }
 
-    /** Malformed messages of each kind in turn, and blocks of another scan. */
-    private void sendFaults(ZMQ.Socket socket, FrameFeed.SectorReader reader) throws Exception {
+    /** Malformed messages of each kind in turn, and blocks of another scan, to the first frame's owner. */
+    private void sendFaults(FrameFeed.SectorReader reader) throws Exception {
+        ZMQ.Socket socket = socketFor(ownerOf(reader.header(0).frameNumber()));
         byte[] header = reader.header(0).toBytes();
         byte[] payload = new byte[SECTOR_BYTES];
         for (int i = 0; i < faults.malformed(); i++) {
-            switch (i % 5) {
-                case 0 -> check(socket.sendMore(header) && socket.sendMore(payload) && socket.send(new byte[1], 0),
-                        "a 3-part message");
-                case 1 -> check(socket.sendMore(header) && socket.send(new byte[100], 0), "a short payload");
-                case 2 -> check(socket.sendMore(new byte[10]) && socket.send(payload, 0), "a short header");
-                case 3 -> check(socket.send(new byte[24], 0), "an end of scan without its mark");
-                default -> check(socket.send(payload, 0), "a one-part payload");
-            }
+            sendMalformed(socket, i % 5, header, payload);
         }
         BlockHeader first = reader.header(0);
         BlockHeader foreign = new BlockHeader((first.scanNumber() + 1) & 0xFFFF_FFFFL, first.frameNumber(),
                 first.scanWidth(), first.scanHeight(), first.x(), first.y());
         for (int i = 0; i < faults.foreignBlocks(); i++) {
-            send(socket, foreign.toBytes(), payload);
+            socket.sendMore(foreign.toBytes());
+            socket.send(payload, 0);
+        }
+    }
+
+    /** One malformed message of each kind: 3 parts, a short payload, a short header, two bad one-part messages. */
+    private static void sendMalformed(ZMQ.Socket socket, int kind, byte[] header, byte[] payload) {
+        switch (kind) {
+            case 0 -> {
+                socket.sendMore(header);
+                socket.sendMore(payload);
+                socket.send(new byte[1], 0);
+            }
+            case 1 -> {
+                socket.sendMore(header);
+                socket.send(new byte[100], 0);
+            }
+            case 2 -> {
+                socket.sendMore(new byte[10]);
+                socket.send(payload, 0);
+            }
+            case 3 -> socket.send(new byte[24], 0); // an end of scan without its mark
+            default -> socket.send(payload, 0);
         }
     }
 }

@@ -2,270 +2,611 @@ package org.stemstream.node.scan;
 
 import static org.stemstream.protocol.FrameGeometry.SECTORS;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.Set;
+import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.stemstream.node.counting.CountSummary;
-import org.stemstream.node.counting.FrameListener;
-import org.stemstream.node.counting.ThresholdPolicy;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.LWWRegisterKey;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+import org.stemstream.kernel.ThresholdCalculator;
+import org.stemstream.kernel.ThresholdStatistics;
+import org.stemstream.node.counting.CountedScanMetadata;
+import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.NodeProtocol;
+import org.stemstream.protocol.cluster.RoutingTable;
+import org.stemstream.protocol.cluster.SampleStatistics;
+import org.stemstream.protocol.cluster.ScanRequest;
+import org.stemstream.protocol.cluster.ScanView;
+import org.stemstream.protocol.cluster.WriterProtocol;
 
 /**
- * Owns each scan's lifecycle on this node: Calibrating -> Streaming -> Finalizing -> Done | Failed | Cancelled.
+ * The cluster's scan coordinator, a singleton: it owns the routing table (partitions of frames to nodes, published in
+ * Distributed Data), and each scan's lifecycle Calibrating -> Streaming -> Finalizing -> Done | Failed | Cancelled.
  *
- * <p>It opens a scan (its file and its place in the {@link ScanDirectory}), answers status requests, and ends a scan
- * when all its producers have ended, when no data came for its idle timeout, when it fails or is cancelled. Ending
- * always goes through the stream: the coordinator asks for the scan's end mark and commits (or abandons) the file when
- * that mark has passed the counting step, so every frame of the scan is accounted for first.
+ * <p>A scan starts by opening its file at the scan's writer and then the scan on every node. Nodes report progress,
+ * samples for the thresholds (the coordinator merges them and decides), and the end of their input; when every node
+ * that takes part has ended and its frames are stored, the writer commits the file. A node that dies takes its
+ * uncounted frames with it: they end as missing, by slot, in the file and the status.
  */
-public final class ScanCoordinator extends AbstractMatchingBehavior<ScanCoordinator.Command> {
+public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorProtocol.Command> {
+    /** The routing table in Distributed Data. */
+    public static final Key<LWWRegister<RoutingTable>> ROUTING = LWWRegisterKey.create("stemstream-routing");
+
     private static final Duration TICK = Duration.ofMillis(200);
+    private static final long NODE_SILENT_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final long SAMPLE_GRACE_NANOS = Duration.ofSeconds(1).toNanos();
+    private static final long STRAGGLER_IDLE_MILLIS = 2_000;
 
-    public sealed interface Command {
+    /** Settings the coordinator takes from the configuration. */
+    public record Settings(int partitions, long switchMarginFrames, int calibrationFrames) {
     }
 
-    /** Starts a scan; the listener sees every counted frame (null for none). */
-    public record Start(ScanSpec spec, FrameListener listener, ActorRef<StartReply> replyTo) implements Command {
+    private record Tick() implements CoordinatorProtocol.Command {
     }
 
-    public sealed interface StartReply {
+    private record MemberEvent(ClusterEvent.MemberEvent event) implements CoordinatorProtocol.Command {
     }
 
-    public record Started(long scanNumber) implements StartReply {
+    private record Published(Replicator.UpdateResponse<LWWRegister<RoutingTable>> response)
+            implements CoordinatorProtocol.Command {
     }
 
-    public record Refused(String reason) implements StartReply {
+    /** A node as its heartbeats describe it. */
+    private static final class Node {
+        RoutingTable.Endpoint endpoint;
+        ActorRef<NodeProtocol.Command> host;
+        long lastSeenNanos;
+        double framesPerSecond;
+        boolean leaving;
     }
 
-    public record GetStatus(long scanNumber, ActorRef<StatusReply> replyTo) implements Command {
-    }
-
-    /** Replies once the scan has reached Done, Failed or Cancelled. */
-    public record WhenFinished(long scanNumber, ActorRef<StatusReply> replyTo) implements Command {
-    }
-
-    public record Cancel(long scanNumber, ActorRef<StatusReply> replyTo) implements Command {
-    }
-
-    public record ListScans(ActorRef<List<ScanStatus>> replyTo) implements Command {
-    }
-
-    public sealed interface StatusReply {
-    }
-
-    public record Known(ScanStatus status) implements StatusReply {
-    }
-
-    public record Unknown(long scanNumber) implements StatusReply {
-    }
-
-    /** From the stream: the scan's end mark has passed the counting step. */
-    public record InputEnded(ScanSession session) implements Command {
-    }
-
-    private record Tick() implements Command {
-    }
-
-    private record Closed(ScanSession session, CountSummary summary, Throwable error) implements Command {
-    }
-
-    /** A scan and what the coordinator knows of it. */
-    private static final class Entry {
-        final ScanSession session;
-        ScanStatus.State state;
+    /** A scan and everything the coordinator knows of it. */
+    private static final class Scan {
+        final ScanRequest request;
+        final EntityRef<WriterProtocol.Command> writer;
+        final long startedNanos = System.nanoTime();
+        ScanView.State state;
         String message = "";
-        CountSummary summary;
-        final List<ActorRef<StatusReply>> waiting = new ArrayList<>();
+        ActorRef<GatewayProtocol.ScanReply> starter;
+        final List<ActorRef<GatewayProtocol.ScanReply>> waiting = new ArrayList<>();
+        final Set<String> participants = new HashSet<>();
+        final Set<String> ended = new HashSet<>();
+        final Map<String, CoordinatorProtocol.NodeProgress> progress = new TreeMap<>();
+        final List<SampleStatistics> samples = new ArrayList<>();
+        final Set<String> sampled = new HashSet<>();
+        long firstSampleNanos;
+        ThresholdStatistics statistics;
+        double background = Double.NaN;
+        double xray = Double.NaN;
+        boolean cancelled;
+        String failure;
+        boolean closing;
+        CoordinatorProtocol.FileClosed closed;
 
-        Entry(ScanSession session) {
-            this.session = session;
-            this.state = session.plan() == null ? ScanStatus.State.CALIBRATING : ScanStatus.State.STREAMING;
+        Scan(ScanRequest request, EntityRef<WriterProtocol.Command> writer) {
+            this.request = request;
+            this.writer = writer;
+            if (request.thresholdsGiven()) {
+                background = request.backgroundThreshold();
+                xray = request.xrayThreshold();
+            }
+            state = request.thresholdsGiven() ? ScanView.State.STREAMING : ScanView.State.CALIBRATING;
         }
     }
 
-    private final ScanDirectory directory;
-    private final Executor blockingIo;
-    private final int calibrationFrames;
-    private final Map<Long, Entry> scans = new LinkedHashMap<>();
+    private final Settings settings;
+    private final Cluster cluster;
+    private final Map<String, Node> nodes = new TreeMap<>();
+    private final Map<String, Long> upSince = new HashMap<>();
+    private final Map<Long, Scan> scans = new LinkedHashMap<>();
+    private final ActorRef<Replicator.UpdateResponse<LWWRegister<RoutingTable>>> published;
+    private RoutingTable table;
+    private long epoch;
 
-    public static Behavior<Command> create(ScanDirectory directory, Executor blockingIo, int calibrationFrames) {
+    public static Behavior<CoordinatorProtocol.Command> create(Settings settings) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(new Tick(), TICK);
-            return new ScanCoordinator(context, directory, blockingIo, calibrationFrames);
+            return new ScanCoordinator(context, settings);
         }));
     }
 
-    private ScanCoordinator(ActorContext<Command> context, ScanDirectory directory, Executor blockingIo,
-                            int calibrationFrames) {
+    private ScanCoordinator(ActorContext<CoordinatorProtocol.Command> context, Settings settings) {
         super(context);
-        this.directory = directory;
-        this.blockingIo = blockingIo;
-        this.calibrationFrames = calibrationFrames;
+        this.settings = settings;
+        this.cluster = Cluster.get(context.getSystem());
+        this.published = context.messageAdapter(
+                (Class<Replicator.UpdateResponse<LWWRegister<RoutingTable>>>) (Class<?>) Replicator.UpdateResponse.class,
+                Published::new);
+        cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(ClusterEvent.MemberEvent.class,
+                MemberEvent::new), ClusterEvent.MemberEvent.class));
+        for (Member m : cluster.state().getMembers()) {
+            if (m.status() == MemberStatus.up()) {
+                upSince.put(m.address().toString(), System.currentTimeMillis());
+            }
+        }
     }
 
     @Override
-    public Behavior<Command> onMessage(Command command) {
-        if (command instanceof Start start) {
-            start.replyTo().tell(start(start.spec(), start.listener()));
-        } else if (command instanceof GetStatus get) {
-            Entry e = scans.get(get.scanNumber());
-            get.replyTo().tell(e == null ? new Unknown(get.scanNumber()) : new Known(status(e)));
-        } else if (command instanceof WhenFinished when) {
-            Entry e = scans.get(when.scanNumber());
-            if (e == null) {
-                when.replyTo().tell(new Unknown(when.scanNumber()));
-            } else if (e.state.isFinal()) {
-                when.replyTo().tell(new Known(status(e)));
+    public Behavior<CoordinatorProtocol.Command> onMessage(CoordinatorProtocol.Command command) {
+        if (command instanceof CoordinatorProtocol.NodeUp up) {
+            nodeUp(up);
+        } else if (command instanceof CoordinatorProtocol.NodeProgress p) {
+            progress(p);
+        } else if (command instanceof CoordinatorProtocol.ThresholdSamples s) {
+            samples(s);
+        } else if (command instanceof CoordinatorProtocol.FileOpened opened) {
+            fileOpened(opened);
+        } else if (command instanceof CoordinatorProtocol.FileClosed closed) {
+            fileClosed(closed);
+        } else if (command instanceof CoordinatorProtocol.NodeLeaving leaving) {
+            Node node = nodes.get(leaving.node());
+            if (node != null && !node.leaving) {
+                node.leaving = true;
+                reroute(switchPoint());
+            }
+        } else if (command instanceof GatewayProtocol.StartScan start) {
+            start(start);
+        } else if (command instanceof GatewayProtocol.GetScan get) {
+            Scan scan = scans.get(get.scanNumber());
+            get.replyTo().tell(scan == null ? unknown(get.scanNumber()) : new GatewayProtocol.ScanFound(view(scan)));
+        } else if (command instanceof GatewayProtocol.WhenFinished when) {
+            Scan scan = scans.get(when.scanNumber());
+            if (scan == null) {
+                when.replyTo().tell(unknown(when.scanNumber()));
+            } else if (scan.state.isFinal()) {
+                when.replyTo().tell(new GatewayProtocol.ScanFound(view(scan)));
             } else {
-                e.waiting.add(when.replyTo());
+                scan.waiting.add(when.replyTo());
             }
-        } else if (command instanceof Cancel cancel) {
-            Entry e = scans.get(cancel.scanNumber());
-            if (e != null && !e.state.isFinal()) {
-                e.session.cancel();
-                end(e, "cancelled");
+        } else if (command instanceof GatewayProtocol.CancelScan cancel) {
+            Scan scan = scans.get(cancel.scanNumber());
+            if (scan != null && !scan.state.isFinal()) {
+                scan.cancelled = true;
+                endInputs(scan, "cancelled", true);
             }
-            cancel.replyTo().tell(e == null ? new Unknown(cancel.scanNumber()) : new Known(status(e)));
-        } else if (command instanceof ListScans list) {
-            list.replyTo().tell(scans.values().stream().map(this::status).toList());
-        } else if (command instanceof InputEnded ended) {
-            inputEnded(ended.session());
+            cancel.replyTo().tell(scan == null ? unknown(cancel.scanNumber()) : new GatewayProtocol.ScanFound(view(scan)));
+        } else if (command instanceof GatewayProtocol.ListScans list) {
+            list.replyTo().tell(new GatewayProtocol.ScanList(scans.values().stream().map(this::view).toList()));
+        } else if (command instanceof GatewayProtocol.GetMembers request) {
+            request.replyTo().tell(members());
+        } else if (command instanceof MemberEvent event) {
+            memberEvent(event.event());
         } else if (command instanceof Tick) {
-            scans.values().forEach(this::check);
-        } else if (command instanceof Closed closed) {
-            closed(closed);
+            tick();
         }
         return this;
     }
 
-    private StartReply start(ScanSpec spec, FrameListener listener) {
-        Entry existing = scans.get(spec.scanNumber());
+    // ---- nodes and routing --------------------------------------------------------------------------------------
+
+    private void nodeUp(CoordinatorProtocol.NodeUp up) {
+        String address = up.ingress().node();
+        Node node = nodes.get(address);
+        boolean fresh = node == null;
+        if (fresh) {
+            node = new Node();
+            nodes.put(address, node);
+            getContext().getLog().info("node {} counts at {}:{}", address, up.ingress().host(), up.ingress().port());
+        }
+        node.endpoint = up.ingress();
+        node.host = up.host();
+        node.lastSeenNanos = System.nanoTime();
+        node.framesPerSecond = up.framesPerSecond();
+        if (fresh) {
+            reroute(switchPoint());
+            for (Scan scan : scans.values()) {
+                if (!scan.state.isFinal() && !scan.closing && !scan.cancelled && scan.starter == null) {
+                    openOn(scan, address, node);
+                }
+            }
+        }
+    }
+
+    private void memberEvent(ClusterEvent.MemberEvent event) {
+        String address = event.member().address().toString();
+        if (event instanceof ClusterEvent.MemberUp) {
+            upSince.putIfAbsent(address, System.currentTimeMillis());
+        } else if (event instanceof ClusterEvent.MemberRemoved || event instanceof ClusterEvent.MemberExited) {
+            upSince.remove(address);
+            nodeGone(address, event instanceof ClusterEvent.MemberRemoved ? "removed from the cluster" : "left");
+        }
+    }
+
+    /** A node that stopped for good: route around it now, and close its part in every scan. */
+    private void nodeGone(String address, String why) {
+        if (nodes.remove(address) == null) {
+            return;
+        }
+        getContext().getLog().warn("node {} {}: its partitions move now", address, why);
+        reroute(0);
+        for (Scan scan : scans.values()) {
+            if (scan.participants.remove(address) && !scan.ended.contains(address)) {
+                CoordinatorProtocol.NodeProgress last = scan.progress.get(address);
+                scan.message = "node " + address + " " + why + " during the scan"
+                        + (last == null ? "" : " after counting " + last.framesCounted() + " frames here")
+                        + "; its frames not yet stored are missing";
+                checkEnd(scan);
+            }
+        }
+    }
+
+    /** The first frame a new table may apply to: beyond what the nodes have seen, with a margin. */
+    private long switchPoint() {
+        long seen = 0;
+        boolean streaming = false;
+        for (Scan scan : scans.values()) {
+            if (!scan.state.isFinal()) {
+                streaming = true;
+                for (CoordinatorProtocol.NodeProgress p : scan.progress.values()) {
+                    seen = Math.max(seen, p.maxFrameSeen());
+                }
+            }
+        }
+        return streaming ? seen + settings.switchMarginFrames() : 0;
+    }
+
+    private void reroute(long effectiveFrom) {
+        List<RoutingTable.Endpoint> endpoints = nodes.values().stream().filter(n -> !n.leaving)
+                .map(n -> n.endpoint).sorted(Comparator.comparing(RoutingTable.Endpoint::node)).toList();
+        if (endpoints.isEmpty()) {
+            return;
+        }
+        table = RoutingTable.roundRobin(++epoch, effectiveFrom, settings.partitions(), endpoints);
+        getContext().getLog().info("routing epoch {}: {} partitions over {} node(s), from frame {}", epoch,
+                settings.partitions(), endpoints.size(), effectiveFrom);
+        RoutingTable next = table;
+        DistributedData data = DistributedData.get(getContext().getSystem());
+        data.replicator().tell(new Replicator.Update<>(ROUTING, LWWRegister.create(data.selfUniqueAddress(), next),
+                Replicator.writeLocal(), published, register -> register.withValue(data.selfUniqueAddress(), next)));
+    }
+
+    // ---- scans --------------------------------------------------------------------------------------------------
+
+    private static GatewayProtocol.ScanRefused unknown(long scanNumber) {
+        return new GatewayProtocol.ScanRefused("no scan " + scanNumber + " is known to the cluster");
+    }
+
+    private void start(GatewayProtocol.StartScan start) {
+        ScanRequest r = start.request();
+        String problem = problem(r);
+        if (problem != null) {
+            start.replyTo().tell(new GatewayProtocol.ScanRefused(problem));
+            return;
+        }
+        Scan scan = new Scan(r, ScanWriter.of(getContext().getSystem(), r.scanNumber()));
+        scan.starter = start.replyTo();
+        scans.put(r.scanNumber(), scan);
+        scan.writer.tell(new WriterProtocol.OpenFile(r, getContext().getSelf()));
+    }
+
+    private String problem(ScanRequest r) {
+        Scan existing = scans.get(r.scanNumber());
         if (existing != null) {
-            return new Refused("scan " + spec.scanNumber() + " is already " + (existing.state.isFinal()
-                    ? "finished (" + existing.state.name().toLowerCase() + ", output " + spec.output() + ")"
-                    : "running") + "; scan numbers are used once");
+            return "scan " + r.scanNumber() + " is already " + (existing.state.isFinal()
+                    ? "finished (" + existing.state.name().toLowerCase() + ")" : "running")
+                    + "; scan numbers are used once";
         }
-        if (Files.exists(spec.output())) {
-            return new Refused("the output " + spec.output() + " already exists; counted data is never overwritten");
+        if (r.scanNumber() < 0 || r.scanNumber() > 0xFFFF_FFFFL) {
+            return "scan number " + r.scanNumber() + " is not an unsigned 32-bit value";
         }
-        if (spec.counting().thresholds() instanceof ThresholdPolicy.Computed c && c.frames() > calibrationFrames) {
-            return new Refused("--threshold-frames " + c.frames() + " is more than the " + calibrationFrames
-                    + " frames a node holds while computing thresholds (stemstream.stream.calibration-frames)");
+        if (r.scanWidth() < 1 || r.scanHeight() < 1 || r.scanWidth() > 0xFFFF || r.scanHeight() > 0xFFFF) {
+            return "scan size " + r.scanWidth() + "x" + r.scanHeight() + " is outside 1x1 .. 65535x65535";
         }
+        if (r.framesPerPosition() < 1 || (long) r.scanWidth() * r.scanHeight() * r.framesPerPosition()
+                > Integer.MAX_VALUE) {
+            return "frames per position must be at least 1 and the scan at most " + Integer.MAX_VALUE + " frames";
+        }
+        if (!r.thresholdsGiven() && (r.thresholdFrames() < 1 || r.thresholdFrames() > settings.calibrationFrames())) {
+            return "--threshold-frames must be from 1 to " + settings.calibrationFrames()
+                    + " (the frames a node holds while thresholds are computed)";
+        }
+        if (r.thresholdsGiven() && !(r.backgroundThreshold() < r.xrayThreshold())) {
+            return "the background threshold " + r.backgroundThreshold() + " must be below the x-ray threshold "
+                    + r.xrayThreshold();
+        }
+        if (r.idleTimeoutMillis() <= 0) {
+            return "the timeout must be positive";
+        }
+        if (nodes.isEmpty()) {
+            return "no node is up to count (the cluster has no counting members yet)";
+        }
+        return null;
+    }
+
+    private void fileOpened(CoordinatorProtocol.FileOpened opened) {
+        Scan scan = scans.get(opened.scanNumber());
+        if (scan == null || scan.starter == null) {
+            return;
+        }
+        if (!opened.failure().isEmpty()) {
+            scans.remove(opened.scanNumber());
+            scan.starter.tell(new GatewayProtocol.ScanRefused(opened.failure()));
+            return;
+        }
+        nodes.forEach((address, node) -> openOn(scan, address, node));
+        scan.starter.tell(new GatewayProtocol.ScanFound(view(scan)));
+        scan.starter = null;
+        getContext().getLog().info("scan {} started on {} node(s): {}x{} positions, output {}", scan.request.scanNumber(),
+                scan.participants.size(), scan.request.scanWidth(), scan.request.scanHeight(), scan.request.output());
+    }
+
+    private void openOn(Scan scan, String address, Node node) {
+        if (scan.participants.add(address)) {
+            node.host.tell(new NodeProtocol.OpenScan(scan.request));
+            if (!Double.isNaN(scan.background)) {
+                node.host.tell(new NodeProtocol.UseThresholds(scan.request.scanNumber(), scan.background, scan.xray));
+            }
+        }
+    }
+
+    private void progress(CoordinatorProtocol.NodeProgress p) {
+        Scan scan = scans.get(p.scanNumber());
+        if (scan == null || scan.state.isFinal()) {
+            return;
+        }
+        scan.progress.put(p.node(), p);
+        if (!p.failure().isEmpty() && scan.failure == null) {
+            scan.failure = "node " + p.node() + ": " + p.failure();
+            endInputs(scan, scan.failure, false);
+        }
+        if (p.inputEnded()) {
+            scan.ended.add(p.node());
+            checkEnd(scan);
+        }
+    }
+
+    private void samples(CoordinatorProtocol.ThresholdSamples s) {
+        Scan scan = scans.get(s.scanNumber());
+        if (scan == null || !Double.isNaN(scan.background) || scan.failure != null) {
+            return;
+        }
+        if (scan.firstSampleNanos == 0) {
+            scan.firstSampleNanos = System.nanoTime();
+        }
+        scan.sampled.add(s.node());
+        scan.samples.addAll(s.frames());
+        decideThresholds(scan);
+    }
+
+    /** Decides once every node has sent its samples, or once enough frames are in and the others had a moment. */
+    private void decideThresholds(Scan scan) {
+        int k = scan.request.thresholdFrames();
+        boolean everyone = scan.sampled.containsAll(scan.participants);
+        boolean enough = scan.samples.size() >= k && System.nanoTime() - scan.firstSampleNanos > SAMPLE_GRACE_NANOS;
+        if (!everyone && !enough) {
+            return;
+        }
+        if (scan.samples.isEmpty()) {
+            scan.failure = "no complete frame arrived to compute thresholds from; give --background-threshold and"
+                    + " --xray-threshold, or check the producers";
+            endInputs(scan, scan.failure, false);
+            return;
+        }
+        List<SampleStatistics> lowest = scan.samples.stream()
+                .sorted(Comparator.comparingLong(f -> f.frames()[0])).limit(k).toList();
         try {
-            ScanSession session = new ScanSession(spec, listener == null ? FrameListener.NONE : listener);
-            scans.put(spec.scanNumber(), new Entry(session));
-            directory.open(session);
-            getContext().getLog().info("scan {} started: {}x{} positions, {} frame(s) each, output {}",
-                    spec.scanNumber(), spec.scanWidth(), spec.scanHeight(), spec.framesPerPosition(), spec.output());
-            return new Started(spec.scanNumber());
-        } catch (IOException | RuntimeException e) {
-            return new Refused("cannot create the output " + spec.output() + ": " + e.getMessage());
-        }
-    }
-
-    private void check(Entry e) {
-        if (e.state == ScanStatus.State.CALIBRATING && e.session.plan() != null) {
-            e.state = ScanStatus.State.STREAMING;
-        }
-        if (e.state.isFinal() || e.state == ScanStatus.State.FINALIZING) {
+            scan.statistics = ThresholdCalculator.compute(SampleStatistics.mergeAll(lowest),
+                    scan.request.thresholdSamples(), scan.request.backgroundSigma(), scan.request.xraySigma());
+        } catch (IllegalArgumentException e) {
+            scan.failure = "thresholds could not be computed: " + e.getMessage();
+            endInputs(scan, scan.failure, false);
             return;
         }
-        if (e.session.failure() != null) {
-            end(e, e.session.failure());
-        } else if (e.session.nanosSinceActivity() > e.session.spec().idleTimeout().toNanos()) {
-            end(e, "ended after " + e.session.spec().idleTimeout().toSeconds() + " s without data"
-                    + (endsMissing(e) ? " (not every producer sent its end of scan)" : ""));
+        scan.background = scan.statistics.thresholds().background();
+        scan.xray = scan.statistics.thresholds().xray();
+        scan.state = ScanView.State.STREAMING;
+        for (String address : scan.participants) {
+            Node node = nodes.get(address);
+            if (node != null) {
+                node.host.tell(new NodeProtocol.UseThresholds(scan.request.scanNumber(), scan.background, scan.xray));
+            }
         }
     }
 
-    private static boolean endsMissing(Entry e) {
+    /** Asks every node of the scan to end its input (they report back when their frames are stored). */
+    private void endInputs(Scan scan, String why, boolean cancel) {
+        if (scan.closing || scan.state.isFinal()) {
+            return;
+        }
+        scan.closing = true;
+        scan.state = ScanView.State.FINALIZING;
+        scan.message = why;
+        for (String address : scan.participants) {
+            Node node = nodes.get(address);
+            if (node != null && !scan.ended.contains(address)) {
+                node.host.tell(new NodeProtocol.EndScanInput(scan.request.scanNumber(), cancel));
+            }
+        }
+        checkEnd(scan);
+    }
+
+    /** Once every node of the scan has ended its input, commit (or drop) the file. */
+    private void checkEnd(Scan scan) {
+        if (scan.state.isFinal() || scan.closed != null || !scan.ended.containsAll(scan.participants)
+                || scan.starter != null) {
+            return;
+        }
+        if (scan.state != ScanView.State.FINALIZING) {
+            scan.state = ScanView.State.FINALIZING;
+            scan.message = "every producer sent its end of scan";
+        }
+        scan.closing = true;
+        if (scan.cancelled || scan.failure != null) {
+            scan.writer.tell(new WriterProtocol.AbandonFile(scan.request.scanNumber()));
+            finish(scan, scan.cancelled ? ScanView.State.CANCELLED : ScanView.State.FAILED);
+            return;
+        }
+        scan.closed = new CoordinatorProtocol.FileClosed(scan.request.scanNumber(), 0, 0, 0, 0, 0, "pending");
+        scan.writer.tell(new WriterProtocol.CommitFile(scan.request.scanNumber(), attributes(scan),
+                getContext().getSelf()));
+    }
+
+    private void fileClosed(CoordinatorProtocol.FileClosed closed) {
+        Scan scan = scans.get(closed.scanNumber());
+        if (scan == null || scan.state.isFinal()) {
+            return;
+        }
+        scan.closed = closed;
+        if (!closed.failure().isEmpty()) {
+            scan.failure = closed.failure();
+        }
+        finish(scan, closed.failure().isEmpty() ? ScanView.State.DONE : ScanView.State.FAILED);
+    }
+
+    private void finish(Scan scan, ScanView.State state) {
+        scan.state = state;
+        if (scan.failure != null) {
+            scan.message = scan.failure;
+        }
+        ScanView view = view(scan);
+        getContext().getLog().info(view.line() + (scan.message.isEmpty() ? "" : "; " + scan.message));
+        scan.waiting.forEach(w -> w.tell(new GatewayProtocol.ScanFound(view)));
+        scan.waiting.clear();
+    }
+
+    private void tick() {
+        long now = System.nanoTime();
+        for (String address : List.copyOf(nodes.keySet())) {
+            Node node = nodes.get(address);
+            if (now - node.lastSeenNanos > NODE_SILENT_NANOS) {
+                nodeGone(address, "stopped sending heartbeats");
+            }
+        }
+        for (Scan scan : scans.values()) {
+            if (scan.state.isFinal() || scan.starter != null) {
+                continue;
+            }
+            if (Double.isNaN(scan.background) && scan.failure == null && !scan.samples.isEmpty()) {
+                decideThresholds(scan);
+            }
+            if (!scan.closing) {
+                checkIdle(scan);
+            }
+        }
+    }
+
+    /** Ends a scan that no data reached for its timeout, and nodes that got nothing while the others finished. */
+    private void checkIdle(Scan scan) {
+        long idle = Long.MAX_VALUE;
+        boolean someEnded = !scan.ended.isEmpty();
+        for (String address : scan.participants) {
+            CoordinatorProtocol.NodeProgress p = scan.progress.get(address);
+            long nodeIdle = p == null ? (System.nanoTime() - scan.startedNanos) / 1_000_000 : p.idleMillis();
+            idle = Math.min(idle, nodeIdle);
+            if (someEnded && !scan.ended.contains(address) && nodeIdle > STRAGGLER_IDLE_MILLIS) {
+                Node node = nodes.get(address);
+                if (node != null) {
+                    node.host.tell(new NodeProtocol.EndScanInput(scan.request.scanNumber(), false));
+                }
+            }
+        }
+        if (idle > scan.request.idleTimeoutMillis()) {
+            boolean endsMissing = scan.progress.values().stream().anyMatch(p -> p.sent()[0] < 0 || p.sent()[1] < 0
+                    || p.sent()[2] < 0 || p.sent()[3] < 0) || scan.progress.isEmpty();
+            endInputs(scan, "ended after " + scan.request.idleTimeoutMillis() / 1000 + " s without data"
+                    + (endsMissing ? " (not every producer sent its end of scan)" : ""), false);
+        }
+    }
+
+    // ---- what the operator sees ---------------------------------------------------------------------------------
+
+    private ScanView view(Scan scan) {
+        long counted = 0;
+        long incomplete = 0;
+        long duplicates = 0;
+        long late = 0;
+        long[] blocks = new long[SECTORS];
+        long[] sent = new long[SECTORS];
+        boolean[] allSent = {true, true, true, true};
+        List<ScanView.NodeAccount> perNode = new ArrayList<>();
+        for (CoordinatorProtocol.NodeProgress p : scan.progress.values()) {
+            counted += p.framesCounted();
+            incomplete += p.framesIncomplete();
+            duplicates += p.duplicates();
+            late += p.late();
+            for (int s = 0; s < SECTORS; s++) {
+                blocks[s] += p.blocks()[s];
+                if (p.sent()[s] < 0) {
+                    allSent[s] = false;
+                } else {
+                    sent[s] += p.sent()[s];
+                }
+            }
+            perNode.add(new ScanView.NodeAccount(p.node(), p.framesCounted(), p.inputEnded()));
+        }
+        List<ScanView.SectorAccount> sectors = new ArrayList<>();
         for (int s = 0; s < SECTORS; s++) {
-            if (e.session.sent(s) < 0) {
-                return true;
-            }
+            sectors.add(new ScanView.SectorAccount(s, blocks[s], allSent[s] && !scan.progress.isEmpty() ? sent[s] : -1));
         }
-        return false;
+        CoordinatorProtocol.FileClosed closed = scan.closed != null && scan.closed.failure().isEmpty()
+                ? scan.closed : null;
+        long missing = closed != null ? closed.framesMissing() : 0;
+        long events = closed != null ? closed.events() : 0;
+        long extra = closed != null ? closed.extraFrames() : 0;
+        if (closed != null) {
+            counted = closed.framesWritten();
+            incomplete = closed.framesIncomplete();
+        }
+        double seconds = (System.nanoTime() - scan.startedNanos) / 1e9;
+        double rate = seconds > 0 ? counted / seconds : 0;
+        double eta = rate > 0 ? (scan.request.frames() - counted) / rate : -1;
+        return new ScanView(scan.request.scanNumber(), scan.state, scan.request.frames(), counted, incomplete,
+                missing, events, rate, eta, sectors, duplicates, late, extra, scan.background, scan.xray, perNode,
+                scan.request.output(), scan.message);
     }
 
-    /** Asks the stream to end the scan's input; {@link InputEnded} follows once its last frame is counted. */
-    private void end(Entry e, String why) {
-        e.state = ScanStatus.State.FINALIZING;
-        e.message = why;
-        directory.end(e.session);
+    private Map<String, Object> attributes(Scan scan) {
+        ScanView view = view(scan);
+        Map<String, Object> a = CountedScanMetadata.attributes(scan.request, scan.background, scan.xray,
+                scan.statistics);
+        for (ScanView.SectorAccount s : view.sectors()) {
+            a.put("sector" + s.sector() + "_blocks_received", s.blocksReceived());
+            a.put("sector" + s.sector() + "_blocks_sent", s.blocksSent());
+        }
+        a.put("duplicate_blocks", view.duplicateBlocks());
+        a.put("late_blocks", view.lateBlocks());
+        a.put("nodes", String.join(" ", scan.progress.keySet()));
+        if (!scan.message.isEmpty()) {
+            a.put("ended", scan.message);
+        }
+        return a;
     }
 
-    private void inputEnded(ScanSession session) {
-        Entry e = scans.get(session.scanNumber());
-        if (e == null || e.session != session || e.state.isFinal()) {
-            return;
+    private GatewayProtocol.Members members() {
+        List<GatewayProtocol.Member> out = new ArrayList<>();
+        Set<Member> unreachable = new HashSet<>();
+        cluster.state().getUnreachable().forEach(unreachable::add);
+        for (Member m : cluster.state().getMembers()) {
+            String address = m.address().toString();
+            Node node = nodes.get(address);
+            Long up = upSince.get(address);
+            out.add(new GatewayProtocol.Member(address, new ArrayList<>(m.getRoles()), m.status().toString(),
+                    !unreachable.contains(m), up == null ? 0 : (System.currentTimeMillis() - up) / 1000,
+                    table == null ? 0 : table.partitionsOf(address),
+                    node == null ? "" : node.endpoint.host() + ":" + node.endpoint.port(),
+                    node == null ? 0 : node.framesPerSecond));
         }
-        if (e.state != ScanStatus.State.FINALIZING) {
-            e.state = ScanStatus.State.FINALIZING;
-            e.message = "every producer sent its end of scan";
-            directory.end(session);
-        }
-        if (session.cancelled() || session.failure() != null) {
-            session.abandon();
-            finish(e, session.cancelled() ? ScanStatus.State.CANCELLED : ScanStatus.State.FAILED, null);
-            return;
-        }
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
-            try {
-                return session.commit();
-            } catch (IOException ex) {
-                throw new java.io.UncheckedIOException(ex);
-            }
-        }, blockingIo), (summary, error) -> new Closed(session, summary, error));
-    }
-
-    private void closed(Closed closed) {
-        Entry e = scans.get(closed.session().scanNumber());
-        if (closed.error() != null) {
-            closed.session().abandon();
-            e.message = "writing the output failed: " + closed.error().getMessage();
-            finish(e, ScanStatus.State.FAILED, null);
-        } else {
-            finish(e, ScanStatus.State.DONE, closed.summary());
-        }
-    }
-
-    private void finish(Entry e, ScanStatus.State state, CountSummary summary) {
-        e.state = state;
-        e.summary = summary;
-        ScanStatus status = status(e);
-        getContext().getLog().info(status.line() + (e.message.isEmpty() ? "" : "; " + e.message));
-        e.waiting.forEach(w -> w.tell(new Known(status)));
-        e.waiting.clear();
-    }
-
-    private ScanStatus status(Entry e) {
-        ScanSession s = e.session;
-        ScanSpec spec = s.spec();
-        List<ScanStatus.SectorAccount> sectors = new ArrayList<>();
-        for (int i = 0; i < SECTORS; i++) {
-            sectors.add(new ScanStatus.SectorAccount(i, s.blocks(i), s.sent(i)));
-        }
-        long counted = e.summary != null ? e.summary.framesCounted() : s.framesCounted();
-        long incomplete = e.summary != null ? e.summary.framesIncomplete() : s.incompleteSoFar();
-        long missing = e.summary != null ? e.summary.framesMissing()
-                : e.state.isFinal() ? spec.frames() - counted : 0;
-        double elapsed = s.secondsSinceFirstData();
-        double rate = elapsed > 0 ? s.framesCounted() / elapsed : 0;
-        double eta = rate > 0 ? (spec.frames() - counted) / rate : -1;
-        String message = e.session.failure() != null && e.state == ScanStatus.State.FAILED ? e.session.failure()
-                : e.message;
-        return new ScanStatus(spec.scanNumber(), e.state, spec.frames(), counted, incomplete, missing, rate, eta,
-                sectors, s.duplicates(), s.lateBlocks(), s.extraFrames(), spec.output(), message, e.summary);
+        return new GatewayProtocol.Members(out, epoch);
     }
 }

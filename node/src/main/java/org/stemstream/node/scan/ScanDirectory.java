@@ -48,8 +48,7 @@ public final class ScanDirectory implements BlockCheck {
         if (session == null) {
             return new Rejection("unknown scan", "no scan " + header.scanNumber() + " is being counted here");
         }
-        ScanSpec spec = session.spec();
-        String outside = header.checkWithin(spec.scanWidth(), spec.scanHeight());
+        String outside = header.checkWithin(session.request().scanWidth(), session.request().scanHeight());
         return outside == null ? null : new Rejection("impossible header", outside);
     }
 }

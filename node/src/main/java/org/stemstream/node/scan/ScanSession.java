@@ -1,49 +1,39 @@
 package org.stemstream.node.scan;
 
-import static org.stemstream.protocol.FrameGeometry.FRAME_HEIGHT;
-import static org.stemstream.protocol.FrameGeometry.FRAME_WIDTH;
 import static org.stemstream.protocol.FrameGeometry.SECTORS;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.BitSet;
-import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.collections.LongArrayList;
+import java.util.function.Consumer;
 import org.agrona.collections.LongHashSet;
-import org.stemstream.hdf5.ScanShape;
-import org.stemstream.hdf5.SparseCountsWriter;
 import org.stemstream.kernel.CountingPlan;
-import org.stemstream.kernel.ThresholdStatistics;
+import org.stemstream.kernel.PixelCorrection;
 import org.stemstream.kernel.Thresholds;
-import org.stemstream.node.counting.CountSummary;
-import org.stemstream.node.counting.CountedScanMetadata;
-import org.stemstream.node.counting.FrameListener;
-import org.stemstream.node.counting.ThresholdPolicy;
 import org.stemstream.protocol.EndOfScan;
+import org.stemstream.protocol.cluster.SampleStatistics;
+import org.stemstream.protocol.cluster.ScanRequest;
 
 /**
- * One scan being streamed on this node: its thresholds, its counted file, and the account of every frame and block.
+ * One scan as this node streams it: its counting plan, where its counted frames go, and the account of its blocks.
  *
  * <p>Who touches what: the frame assembler (one stream stage) owns the emitted-frame set and sees blocks and ends; the
- * threshold gate sets the plan; counting threads {@link #record} frames; the coordinator reads the counters and
- * finishes the scan. Counters are atomic; the file and the slot bookkeeping are guarded by this object.
+ * threshold gate reports samples; counting threads {@link #record} frames; the node's host actor reads the counters,
+ * sets the thresholds and ends the scan. Counters are atomic.
  */
 public final class ScanSession {
-    private final ScanSpec spec;
-    private final SparseCountsWriter writer;
-    private final FrameListener listener;
-    private final long startedNanos = System.nanoTime();
+    private final ScanRequest request;
+    private final PixelCorrection correction;
+    private final FrameForwarder forwarder;
+    private final Consumer<List<SampleStatistics>> samples;
 
     private volatile CountingPlan plan;
-    private volatile ThresholdStatistics statistics;
     private volatile String failure;
     private volatile boolean accepting = true;
     private volatile boolean cancelled;
-    private final java.util.concurrent.atomic.AtomicBoolean inputEnded = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean inputEnded = new AtomicBoolean();
     private volatile long firstDataNanos;
     private volatile long lastActivityNanos = System.nanoTime();
 
@@ -51,60 +41,65 @@ public final class ScanSession {
     private final AtomicLongArray sent = new AtomicLongArray(SECTORS);
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong late = new AtomicLong();
-    private final AtomicLong extraFrames = new AtomicLong();
-    private final AtomicLong assembled = new AtomicLong();
     private final AtomicLong counted = new AtomicLong();
-    private final AtomicLong discarded = new AtomicLong();
-    private final AtomicLong events = new AtomicLong();
+    private final AtomicLong incomplete = new AtomicLong();
+    private final AtomicLong maxFrameSeen = new AtomicLong();
 
     /** Assembler only. */
     private final LongHashSet emitted = new LongHashSet();
     private int endedSectors;
 
-    /** Guarded by this: which slots hold a frame, which of them incomplete, positions still short of frames. */
-    private final BitSet written;
-    private final LongArrayList incompleteSlots = new LongArrayList();
-    private final Int2ObjectHashMap<List<PendingFrame>> pending = new Int2ObjectHashMap<>();
-
-    private record PendingFrame(long frameNumber, boolean complete, int[] events) {
-    }
-
-    ScanSession(ScanSpec spec, FrameListener listener) throws IOException {
-        this.spec = spec;
-        this.listener = listener;
-        this.writer = SparseCountsWriter.create(spec.output(), new ScanShape(spec.scanWidth(), spec.scanHeight(),
-                spec.framesPerPosition(), FRAME_WIDTH, FRAME_HEIGHT));
-        this.written = new BitSet(spec.frames());
+    /**
+     * @param samples where the statistics of this node's first complete frames go (to the coordinator)
+     */
+    public ScanSession(ScanRequest request, PixelCorrection correction, FrameForwarder forwarder,
+                       Consumer<List<SampleStatistics>> samples) {
+        this.request = request;
+        this.correction = correction;
+        this.forwarder = forwarder;
+        this.samples = samples;
         for (int s = 0; s < SECTORS; s++) {
             sent.set(s, -1);
         }
-        if (spec.counting().thresholds() instanceof ThresholdPolicy.Given given) {
-            plan = CountingPlan.of(spec.counting().correction(), given.thresholds());
+        if (request.thresholdsGiven()) {
+            useThresholds(new Thresholds(request.backgroundThreshold(), request.xrayThreshold()));
         }
     }
 
-    public ScanSpec spec() {
-        return spec;
+    public ScanRequest request() {
+        return request;
     }
 
     public long scanNumber() {
-        return spec.scanNumber();
+        return request.scanNumber();
+    }
+
+    public PixelCorrection correction() {
+        return correction;
+    }
+
+    public FrameForwarder forwarder() {
+        return forwarder;
     }
 
     // ---- thresholds -------------------------------------------------------------------------------------------
 
-    /** The counting plan, or null while thresholds are being computed. */
+    /** The counting plan, or null while the cluster decides the thresholds. */
     public CountingPlan plan() {
         return plan;
     }
 
-    public ThresholdPolicy.Computed calibration() {
-        return spec.counting().thresholds() instanceof ThresholdPolicy.Computed c ? c : null;
+    /** Complete frames this node samples for the thresholds. */
+    public int thresholdFrames() {
+        return request.thresholdFrames();
     }
 
-    public void calibrated(ThresholdStatistics computed) {
-        statistics = computed;
-        plan = CountingPlan.of(spec.counting().correction(), computed.thresholds());
+    public void reportSamples(List<SampleStatistics> frames) {
+        samples.accept(frames);
+    }
+
+    public void useThresholds(Thresholds thresholds) {
+        plan = CountingPlan.of(correction, thresholds);
     }
 
     public void fail(String reason) {
@@ -129,13 +124,14 @@ public final class ScanSession {
         return cancelled;
     }
 
-    public void blockArrived(int sector) {
+    public void blockArrived(int sector, long frameNumber) {
         long now = System.nanoTime();
         if (firstDataNanos == 0) {
             firstDataNanos = now;
         }
         lastActivityNanos = now;
         blocks.incrementAndGet(sector);
+        maxFrameSeen.accumulateAndGet(frameNumber, Math::max);
     }
 
     /** Records a producer's end of scan; true once every sector has ended. */
@@ -174,62 +170,19 @@ public final class ScanSession {
         late.incrementAndGet();
     }
 
-    public void frameAssembled() {
-        assembled.incrementAndGet();
-    }
-
     // ---- the counting side ------------------------------------------------------------------------------------
 
-    /** Stores a counted frame's events in its slot (position-major, frames of a position by frame number). */
-    public void record(long frameNumber, int position, boolean complete, int[] frameEvents, int n) throws IOException {
-        int fpp = spec.framesPerPosition();
-        boolean stored = false;
-        synchronized (this) {
-            if (fpp == 1) {
-                if (!written.get(position)) {
-                    write(position, frameNumber, complete, frameEvents, n);
-                    stored = true;
-                }
-            } else if (!written.get(position * fpp)) {
-                List<PendingFrame> frames = pending.computeIfAbsent(position, p -> new ArrayList<>(fpp));
-                frames.add(new PendingFrame(frameNumber, complete, java.util.Arrays.copyOf(frameEvents, n)));
-                if (frames.size() == fpp) {
-                    flushPosition(position, pending.remove(position));
-                }
-                stored = true;
-            }
-        }
-        if (stored) {
-            counted.incrementAndGet();
-            events.addAndGet(n);
-        } else {
-            extraFrames.incrementAndGet(); // more frames at this position than the scan has
-        }
-    }
-
-    /** A frame that left the stream without being counted (its scan failed or was cancelled). */
-    public void discarded() {
-        discarded.incrementAndGet();
-    }
-
-    private void flushPosition(int position, List<PendingFrame> frames) throws IOException {
-        frames.sort(Comparator.comparingLong(PendingFrame::frameNumber));
-        for (int k = 0; k < frames.size(); k++) {
-            PendingFrame f = frames.get(k);
-            write(position * spec.framesPerPosition() + k, f.frameNumber(), f.complete(), f.events(), f.events().length);
-        }
-    }
-
-    private void write(int slot, long frameNumber, boolean complete, int[] frameEvents, int n) throws IOException {
-        writer.writeFrame(slot, frameEvents, n);
-        written.set(slot);
+    /** Sends a counted frame on to the scan's writer (waiting if the writer is behind). */
+    public void record(long frameNumber, int position, boolean complete, int[] frameEvents, int n)
+            throws IOException, InterruptedException {
+        forwarder.add(frameNumber, position, complete, frameEvents, n);
+        counted.incrementAndGet();
         if (!complete) {
-            incompleteSlots.addLong(slot);
+            incomplete.incrementAndGet();
         }
-        listener.counted(slot, frameNumber, frameEvents, n);
     }
 
-    // ---- the coordinator's side -------------------------------------------------------------------------------
+    // ---- the host's side --------------------------------------------------------------------------------------
 
     /** Stops taking blocks; frames already in the stream still settle. */
     public void stopAccepting() {
@@ -241,56 +194,12 @@ public final class ScanSession {
         accepting = false;
     }
 
-    /** Writes the metadata and commits the file; every slot without a frame is reported missing. */
-    public CountSummary commit() throws IOException {
-        synchronized (this) {
-            for (var entry : pending.entrySet()) {
-                flushPosition(entry.getKey(), entry.getValue());
-            }
-            pending.clear();
-            long[] missing = new long[spec.frames() - written.cardinality()];
-            for (int slot = written.nextClearBit(0), i = 0; slot < spec.frames(); slot = written.nextClearBit(slot + 1)) {
-                missing[i++] = slot;
-            }
-            long[] incomplete = incompleteSlots.toLongArray();
-            java.util.Arrays.sort(incomplete);
-            Thresholds thresholds = plan == null ? null : plan.thresholds();
-            CountSummary summary = new CountSummary(spec.scanNumber(), spec.frames(), written.cardinality(),
-                    incomplete, missing, events.get(), thresholds, statistics, secondsSinceFirstData(),
-                    spec.output());
-            CountedScanMetadata.write(writer, spec.counting(), summary);
-            writer.commit();
-            return summary;
-        }
-    }
-
-    /** Closes the file without committing it: nothing is left behind. */
-    public void abandon() {
-        try {
-            writer.close();
-        } catch (IOException e) {
-            // the temporary file is gone or was never there; nothing else to undo
-        }
-    }
-
-    // ---- what status requests see -----------------------------------------------------------------------------
-
     public long framesCounted() {
         return counted.get();
     }
 
-    public long incompleteSoFar() {
-        synchronized (this) {
-            return incompleteSlots.size();
-        }
-    }
-
-    public long events() {
-        return events.get();
-    }
-
-    public long extraFrames() {
-        return extraFrames.get();
+    public long framesIncomplete() {
+        return incomplete.get();
     }
 
     public long duplicates() {
@@ -305,17 +214,17 @@ public final class ScanSession {
         return blocks.get(sector);
     }
 
-    /** Blocks the sector's producer said it sent, or -1 before its end of scan. */
+    /** Blocks the sector's producer said it sent here, or -1 before its end of scan. */
     public long sent(int sector) {
         return sent.get(sector);
     }
 
-    public long nanosSinceActivity() {
-        return System.nanoTime() - lastActivityNanos;
+    public long maxFrameSeen() {
+        return maxFrameSeen.get();
     }
 
-    public double secondsSinceStart() {
-        return (System.nanoTime() - startedNanos) / 1e9;
+    public long nanosSinceActivity() {
+        return System.nanoTime() - lastActivityNanos;
     }
 
     public double secondsSinceFirstData() {

@@ -209,7 +209,7 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<SectorMes
             }
             frame.sectors[sector] = block.payload();
             frame.mask |= 1 << sector;
-            session.blockArrived(sector);
+            session.blockArrived(sector, frameNumber);
             if (frame.mask == (1 << SECTORS) - 1) {
                 handOn(frame);
             }
@@ -220,7 +220,6 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<SectorMes
             f.handedOn = true;
             forget(f);
             f.session.firstEmission(f.frameNumber);
-            f.session.frameAssembled();
             ready.add(new Assembled.Frame(f.session, f.frameNumber, f.position, f.sectors, f.mask));
         }
 

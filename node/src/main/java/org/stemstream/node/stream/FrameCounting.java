@@ -40,7 +40,6 @@ public final class FrameCounting {
         try {
             CountingPlan plan = session.plan();
             if (plan == null || session.failure() != null || session.cancelled()) {
-                session.discarded();
                 return element;
             }
             if (delayMillis > 0) {
@@ -52,10 +51,8 @@ public final class FrameCounting {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             session.fail("counting interrupted");
-            session.discarded();
         } catch (IOException | RuntimeException e) {
-            session.fail("counting failed: " + e);
-            session.discarded();
+            session.fail("counting failed: " + e.getMessage());
         } finally {
             for (byte[] sector : frame.sectors()) {
                 buffers.release(sector);

@@ -20,19 +20,18 @@ import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.stemstream.kernel.ThresholdCalculator;
-import org.stemstream.node.counting.ThresholdPolicy;
 import org.stemstream.node.scan.ScanSession;
+import org.stemstream.protocol.cluster.SampleStatistics;
 
 /**
- * Holds the frames of a scan whose thresholds are still to be computed, in a bounded buffer, until its first K
- * complete frames have arrived; computes the thresholds from them (stempy's method, see {@link ThresholdCalculator})
- * and lets the held frames go on. Frames of scans with known thresholds pass straight through.
- *
- * <p>When the buffer fills without K complete frames, or the scan's input ends or times out first, the thresholds come
- * from the complete frames there are; with none, the scan fails with the reason (its held frames are released).
+ * Holds the frames of a scan whose thresholds are not decided yet, in a bounded buffer, while the cluster decides
+ * them: this node reports the statistics of its first K complete frames (or of the complete frames it has when the
+ * buffer fills or the scan's input ends), the coordinator merges every node's samples and picks the K lowest frame
+ * numbers (stempy's method, see {@link ThresholdCalculator}), and once the thresholds arrive the held frames go on.
+ * Frames of scans with thresholds pass straight through. When the buffer is full this stage stops pulling.
  */
 public final class ThresholdGate extends GraphStage<FlowShape<Assembled, Assembled>> {
-    private static final Duration TICK = Duration.ofMillis(100);
+    private static final Duration TICK = Duration.ofMillis(50);
 
     private final int maxHeldFrames;
     private final Inlet<Assembled> in = Inlet.create("gate.in");
@@ -53,15 +52,17 @@ public final class ThresholdGate extends GraphStage<FlowShape<Assembled, Assembl
         return new Logic();
     }
 
-    /** The frames held for one scan, and which of them are complete. */
+    /** The frames held for one scan, which of them are complete, and whether its samples went out. */
     private static final class Held {
-        final List<Assembled> frames = new ArrayList<>();
+        final List<Assembled> elements = new ArrayList<>();
         final List<Assembled.Frame> complete = new ArrayList<>();
+        boolean ended;
+        boolean samplesSent;
     }
 
     private final class Logic extends TimerGraphStageLogic {
-        private final Map<ScanSession, Held> calibrating = new LinkedHashMap<>();
-        private int heldTotal;
+        private final Map<ScanSession, Held> waiting = new LinkedHashMap<>();
+        private int heldFrames;
 
         Logic() {
             super(shape);
@@ -70,82 +71,85 @@ public final class ThresholdGate extends GraphStage<FlowShape<Assembled, Assembl
                 public void onPush() {
                     Assembled next = grab(in);
                     ScanSession session = next.session();
-                    if (session.plan() != null || session.failure() != null) {
+                    if (decided(session) && !waiting.containsKey(session)) {
                         emit(out, next);
                         return;
                     }
-                    Held held = calibrating.computeIfAbsent(session, s -> new Held());
-                    held.frames.add(next);
+                    Held held = waiting.computeIfAbsent(session, s -> new Held());
+                    held.elements.add(next);
                     if (next instanceof Assembled.Frame frame) {
-                        heldTotal++;
-                        if (frame.complete()) {
+                        heldFrames++;
+                        if (frame.complete() && held.complete.size() < session.thresholdFrames()) {
                             held.complete.add(frame);
                         }
-                        ThresholdPolicy.Computed policy = session.calibration();
-                        if (held.complete.size() >= policy.frames() || heldTotal >= maxHeldFrames) {
-                            release(session);
-                        }
                     } else {
-                        release(session); // the scan's input ended
+                        held.ended = true;
                     }
-                    if (isAvailable(out) && !hasBeenPulled(in)) {
-                        pull(in);
-                    }
+                    progress();
+                    pullIfRoom();
                 }
             });
             setHandler(out, new AbstractOutHandler() {
                 @Override
                 public void onPull() {
-                    if (!hasBeenPulled(in)) {
-                        pull(in);
-                    }
+                    pullIfRoom();
                 }
             });
         }
 
         @Override
         public void preStart() {
-            scheduleWithFixedDelay("stalled", TICK, TICK);
+            scheduleWithFixedDelay("decided", TICK, TICK);
         }
 
-        /** A scan that stopped taking blocks (timed out, cancelled) gets thresholds from what it has. */
         @Override
         public void onTimer(Object key) {
-            for (ScanSession session : List.copyOf(calibrating.keySet())) {
-                if (!session.accepting()) {
-                    release(session);
+            progress();
+            pullIfRoom();
+        }
+
+        private void pullIfRoom() {
+            if (isAvailable(out) && heldFrames < maxHeldFrames && !hasBeenPulled(in)) {
+                pull(in);
+            }
+        }
+
+        /** Sends samples that are ready, and lets go the frames of scans whose thresholds are decided. */
+        private void progress() {
+            for (Map.Entry<ScanSession, Held> entry : List.copyOf(waiting.entrySet())) {
+                ScanSession session = entry.getKey();
+                Held held = entry.getValue();
+                if (!held.samplesSent && (held.complete.size() >= session.thresholdFrames() || held.ended
+                        || heldFrames >= maxHeldFrames || !session.accepting())) {
+                    held.samplesSent = true;
+                    session.reportSamples(samples(held.complete));
+                }
+                if (decided(session)) {
+                    waiting.remove(session);
+                    heldFrames -= (int) held.elements.stream().filter(e -> e instanceof Assembled.Frame).count();
+                    emitMultiple(out, held.elements.iterator());
                 }
             }
         }
 
-        private void release(ScanSession session) {
-            Held held = calibrating.remove(session);
-            heldTotal -= (int) held.frames.stream().filter(f -> f instanceof Assembled.Frame).count();
-            calibrate(session, held.complete);
-            emitMultiple(out, held.frames.iterator());
+        private boolean decided(ScanSession session) {
+            return session.plan() != null || session.failure() != null || session.cancelled();
         }
 
-        private void calibrate(ScanSession session, List<Assembled.Frame> complete) {
-            if (complete.isEmpty()) {
-                session.fail("no complete frame arrived to compute thresholds from; give --background-threshold"
-                        + " and --xray-threshold, or check the producers");
-                return;
-            }
-            ThresholdPolicy.Computed policy = session.calibration();
-            List<ByteBuffer> samples = new ArrayList<>();
-            for (Assembled.Frame frame : complete.subList(0, Math.min(policy.frames(), complete.size()))) {
-                ByteBuffer whole = ByteBuffer.allocate(FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        private List<SampleStatistics> samples(List<Assembled.Frame> frames) {
+            List<SampleStatistics> out = new ArrayList<>();
+            ByteBuffer whole = ByteBuffer.allocate(FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (Assembled.Frame frame : frames) {
                 for (int s = 0; s < frame.sectors().length; s++) {
                     whole.put(s * SECTOR_BYTES, frame.sectors()[s], 0, SECTOR_BYTES);
                 }
-                samples.add(whole);
+                try {
+                    out.add(ThresholdCalculator.sample(frame.frameNumber(), whole, frame.session().correction()));
+                } catch (IllegalArgumentException e) {
+                    frame.session().fail("thresholds could not be computed: " + e.getMessage());
+                }
             }
-            try {
-                session.calibrated(ThresholdCalculator.compute(samples, session.spec().counting().correction(),
-                        policy.samples(), policy.backgroundSigma(), policy.xraySigma()));
-            } catch (IllegalArgumentException e) {
-                session.fail("thresholds could not be computed: " + e.getMessage());
-            }
+            return out;
         }
     }
 }

@@ -22,7 +22,8 @@ import org.stemstream.node.detector.DetectorEmulator;
 import org.stemstream.node.detector.FaultInjection;
 import org.stemstream.node.detector.FaultInjection.SectorFrame;
 import org.stemstream.node.detector.SyntheticFeed;
-import org.stemstream.node.scan.ScanStatus;
+import org.stemstream.node.scan.Scans;
+import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 
@@ -52,9 +53,9 @@ class StreamFaultsTest {
         offline = Fixtures.countedEvents(raw.resolve("offline.h5"));
     }
 
-    private ScanStatus stream(StemstreamNode node, long number, FaultInjection faults, Duration idle) throws Exception {
-        TestNodes.start(node, TestNodes.spec(number, W, H, TestNodes.givenThresholds(29, 400),
-                dir.resolve("scan" + number + ".h5"), idle));
+    private ScanView stream(StemstreamNode node, long number, FaultInjection faults, Duration idle) throws Exception {
+        TestNodes.start(node, Scans.given(number, W, H, 29, 400, dir.resolve("scan" + number + ".h5"),
+                idle.toMillis() / 1000.0));
         DetectorEmulator.run(new SyntheticFeed(scan(number), SyntheticDetector.NO_TRUTH),
                 DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort()), faults);
         return TestNodes.awaitFinished(node, number, Duration.ofSeconds(60));
@@ -63,9 +64,9 @@ class StreamFaultsTest {
     @Test
     void lostSectorsLeaveTheirFramesIncompleteAndTheScanStillEnds() throws Exception {
         try (StemstreamNode node = TestNodes.node(Map.of())) {
-            ScanStatus status = stream(node, 1, FaultInjection.NONE.withDrop(Set.of(new SectorFrame(2, 5),
+            ScanView status = stream(node, 1, FaultInjection.NONE.withDrop(Set.of(new SectorFrame(2, 5),
                     new SectorFrame(0, 5), new SectorFrame(3, 17))), Duration.ofSeconds(30));
-            assertEquals(ScanStatus.State.DONE, status.state(), status.describe());
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
             assertEquals(W * H, status.framesCounted());
             assertEquals(2, status.framesIncomplete());
             assertTrue(status.message().contains("every producer sent its end of scan"), status.message());
@@ -85,8 +86,8 @@ class StreamFaultsTest {
     @Test
     void malformedAndForeignMessagesAreCountedAndDroppedWhileTheScanIsCountedExactly() throws Exception {
         try (StemstreamNode node = TestNodes.node(Map.of())) {
-            ScanStatus status = stream(node, 1, FaultInjection.NONE.withMalformed(10, 7), Duration.ofSeconds(30));
-            assertEquals(ScanStatus.State.DONE, status.state(), status.describe());
+            ScanView status = stream(node, 1, FaultInjection.NONE.withMalformed(10, 7), Duration.ofSeconds(30));
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
             assertEquals(0, status.framesIncomplete());
             assertEquals(10, node.sectorStats(0).rejectedFor("malformed"));
             assertEquals(7, node.sectorStats(0).rejectedFor("unknown scan"));
@@ -97,9 +98,9 @@ class StreamFaultsTest {
     @Test
     void duplicateBlocksAreCountedAndDropped() throws Exception {
         try (StemstreamNode node = TestNodes.node(Map.of())) {
-            ScanStatus status = stream(node, 1, FaultInjection.NONE.withDuplicate(Set.of(new SectorFrame(1, 3),
+            ScanView status = stream(node, 1, FaultInjection.NONE.withDuplicate(Set.of(new SectorFrame(1, 3),
                     new SectorFrame(1, 30))), Duration.ofSeconds(30));
-            assertEquals(ScanStatus.State.DONE, status.state(), status.describe());
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
             assertEquals(2, status.duplicateBlocks() + status.lateBlocks());
             assertEquals(2, node.sectorStats(1).rejectedFor("duplicate") + node.sectorStats(1).rejectedFor("late"));
             assertEquals(offline, Fixtures.countedEvents(dir.resolve("scan1.h5")));
@@ -110,9 +111,9 @@ class StreamFaultsTest {
     void anEndOfScanThatNeverComesEndsTheScanAfterItsIdleTimeout() throws Exception {
         try (StemstreamNode node = TestNodes.node(Map.of())) {
             long start = System.nanoTime();
-            ScanStatus status = stream(node, 1, FaultInjection.NONE.withoutEnd(Set.of(1)), Duration.ofSeconds(3));
+            ScanView status = stream(node, 1, FaultInjection.NONE.withoutEnd(Set.of(1)), Duration.ofSeconds(3));
             double seconds = (System.nanoTime() - start) / 1e9;
-            assertEquals(ScanStatus.State.DONE, status.state(), status.describe());
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
             assertTrue(status.message().contains("without data (not every producer sent its end of scan)"),
                     status.message());
             assertEquals(-1, status.sectors().get(1).blocksSent());
@@ -125,10 +126,9 @@ class StreamFaultsTest {
     @Test
     void aScanWithNoDataAtAllEndsWithEveryFrameMissing() throws Exception {
         try (StemstreamNode node = TestNodes.node(Map.of())) {
-            TestNodes.start(node, TestNodes.spec(9, 2, 2, TestNodes.givenThresholds(29, 400),
-                    dir.resolve("empty.h5"), Duration.ofSeconds(1)));
-            ScanStatus status = TestNodes.awaitFinished(node, 9, Duration.ofSeconds(30));
-            assertEquals(ScanStatus.State.DONE, status.state(), status.describe());
+            TestNodes.start(node, Scans.given(9, 2, 2, 29, 400, dir.resolve("empty.h5"), 1));
+            ScanView status = TestNodes.awaitFinished(node, 9, Duration.ofSeconds(30));
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
             assertEquals(4, status.framesMissing());
             assertEquals("[0, 1, 2, 3]", H5py.run("""
                     import sys, h5py
@@ -140,8 +140,7 @@ class StreamFaultsTest {
     @Test
     void aProducerRestartedMidScanResendsAndTheNodeCountsEveryFrameOnce() throws Exception {
         try (StemstreamNode node = TestNodes.node(Map.of("stemstream.stream.frame-timeout", "10s"))) {
-            TestNodes.start(node, TestNodes.spec(1, W, H, TestNodes.givenThresholds(29, 400),
-                    dir.resolve("restart.h5"), Duration.ofSeconds(30)));
+            TestNodes.start(node, Scans.given(1, W, H, 29, 400, dir.resolve("restart.h5"), 30));
             SyntheticFeed feed = new SyntheticFeed(scan(1), SyntheticDetector.NO_TRUTH);
             DetectorEmulator.Settings to = DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort());
             // Sector 2's producer dies after frame 12: the later blocks and its end of scan never leave it.
@@ -152,8 +151,8 @@ class StreamFaultsTest {
             DetectorEmulator.run(feed, to, FaultInjection.NONE.withDrop(lost).withoutEnd(Set.of(2)));
             // Its replacement starts over and sends the whole sector again.
             DetectorEmulator.run(feed, to, FaultInjection.NONE, Set.of(2));
-            ScanStatus status = TestNodes.awaitFinished(node, 1, Duration.ofSeconds(60));
-            assertEquals(ScanStatus.State.DONE, status.state(), status.describe());
+            ScanView status = TestNodes.awaitFinished(node, 1, Duration.ofSeconds(60));
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
             assertEquals(W * H, status.framesCounted());
             assertEquals(0, status.framesIncomplete());
             assertEquals(12, status.lateBlocks(), "the 12 blocks sent twice");
@@ -168,19 +167,18 @@ class StreamFaultsTest {
                 "stemstream.ingress.receive-high-water-mark", 4);
         try (StemstreamNode node = TestNodes.node(slow)) {
             SyntheticScan big = new SyntheticScan(1, 16, 16, 1, SyntheticDetector.typical(3), 16);
-            TestNodes.start(node, TestNodes.spec(1, 16, 16, TestNodes.givenThresholds(29, 400),
-                    dir.resolve("slow.h5"), Duration.ofSeconds(30)));
+            TestNodes.start(node, Scans.given(1, 16, 16, 29, 400, dir.resolve("slow.h5"), 30));
             long start = System.nanoTime();
             // A small send queue, so that the producers' own buffering does not hide the wait.
             DetectorEmulator.Result sent = DetectorEmulator.run(new SyntheticFeed(big, SyntheticDetector.NO_TRUTH),
                     DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort()).withSendHighWaterMark(8),
                     FaultInjection.NONE);
             double sending = (sent.lastSentNanos() - start) / 1e9;
-            ScanStatus status = TestNodes.awaitFinished(node, 1, Duration.ofSeconds(60));
+            ScanView status = TestNodes.awaitFinished(node, 1, Duration.ofSeconds(60));
             double counting = 256 * 0.020 / 2;
             System.out.printf("backpressure: producers sent for %.2f s, counting takes %.2f s, peak buffers %d%n",
                     sending, counting, node.buffers().peakInUse());
-            assertEquals(ScanStatus.State.DONE, status.state(), status.describe());
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
             assertEquals(256, status.framesCounted());
             assertEquals(0, status.framesIncomplete());
             // Unthrottled, the producers are done in a few tens of milliseconds; held back, they take most of the

@@ -16,7 +16,8 @@ import org.stemstream.node.cli.Main;
 import org.stemstream.node.detector.DetectorEmulator;
 import org.stemstream.node.detector.FaultInjection;
 import org.stemstream.node.detector.SyntheticFeed;
-import org.stemstream.node.scan.ScanStatus;
+import org.stemstream.node.scan.Scans;
+import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 
@@ -35,12 +36,11 @@ class StreamingScanTest {
         assertEquals(0, Main.run(args.toArray(String[]::new)));
 
         try (StemstreamNode node = TestNodes.node(Map.of())) {
-            TestNodes.start(node, TestNodes.spec(21, 8, 6, TestNodes.givenThresholds(29, 400),
-                    dir.resolve("streamed.h5"), Duration.ofSeconds(20)));
+            TestNodes.start(node, Scans.given(21, 8, 6, 29, 400, dir.resolve("streamed.h5"), 20));
             DetectorEmulator.run(new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH),
                     DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort()), FaultInjection.NONE);
-            ScanStatus status = TestNodes.awaitFinished(node, 21, Duration.ofSeconds(30));
-            assertEquals(ScanStatus.State.DONE, status.state(), status.describe());
+            ScanView status = TestNodes.awaitFinished(node, 21, Duration.ofSeconds(30));
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
             assertEquals(48, status.framesCounted());
             assertEquals(0, status.framesIncomplete());
             assertEquals(0, status.framesMissing());
@@ -57,14 +57,11 @@ class StreamingScanTest {
         assertEquals(0, Main.run(args.toArray(String[]::new)));
 
         try (StemstreamNode node = TestNodes.node(Map.of())) {
-            TestNodes.start(node, new org.stemstream.node.scan.ScanSpec(22, 6, 6, 1,
-                    org.stemstream.node.counting.CountingSetup.of(null, null, null, null,
-                            org.stemstream.node.counting.ThresholdPolicy.Computed.DEFAULT),
-                    dir.resolve("streamed.h5"), Duration.ofSeconds(20)));
+            TestNodes.start(node, Scans.computed(22, 6, 6, dir.resolve("streamed.h5"), 20));
             DetectorEmulator.run(new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH),
                     DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort()), FaultInjection.NONE);
-            ScanStatus status = TestNodes.awaitFinished(node, 22, Duration.ofSeconds(30));
-            assertEquals(ScanStatus.State.DONE, status.state(), status.describe());
+            ScanView status = TestNodes.awaitFinished(node, 22, Duration.ofSeconds(30));
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
         }
         String thresholds = """
                 import sys, h5py

@@ -1,20 +1,24 @@
-package org.stemstream.node.scan;
+package org.stemstream.protocol.cluster;
 
-import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.stemstream.node.counting.CountSummary;
 
 /**
- * A scan as the coordinator sees it: its state and the account of its frames and of each sector's blocks.
+ * A scan as the cluster sees it: its state, the account of its frames, each sector's blocks and each node's share.
  *
- * @param summary the final account, once the scan is done (else null)
  * @param message why the scan ended or failed (else empty)
  */
-public record ScanStatus(long scanNumber, State state, int framesExpected, long framesCounted,
-                         long framesIncomplete, long framesMissing, double framesPerSecond, double etaSeconds,
-                         List<SectorAccount> sectors, long duplicateBlocks, long lateBlocks, long extraFrames,
-                         Path output, String message, CountSummary summary) {
+public record ScanView(long scanNumber, State state, int framesExpected, long framesCounted, long framesIncomplete,
+                       long framesMissing, long events, double framesPerSecond, double etaSeconds,
+                       List<SectorAccount> sectors, long duplicateBlocks, long lateBlocks, long extraFrames,
+                       double backgroundThreshold, double xrayThreshold, List<NodeAccount> nodes, String output,
+                       String message) implements ClusterMessage {
+
+    public ScanView {
+        sectors = new ArrayList<>(sectors);
+        nodes = new ArrayList<>(nodes);
+    }
 
     /** A scan's lifecycle. */
     public enum State {
@@ -25,13 +29,17 @@ public record ScanStatus(long scanNumber, State state, int framesExpected, long 
         }
     }
 
-    /** @param blocksSent what the producer's end of scan said, or -1 before it arrived */
-    public record SectorAccount(int sector, long blocksReceived, long blocksSent) {
+    /** @param blocksSent what the producer's ends of scan said, or -1 before every one arrived */
+    public record SectorAccount(int sector, long blocksReceived, long blocksSent) implements ClusterMessage {
         public String describe() {
             return blocksSent < 0 ? "sector " + sector + ": " + blocksReceived + " blocks, no end of scan"
                     : "sector " + sector + ": " + blocksReceived + " of " + blocksSent + " blocks"
                     + (blocksSent > blocksReceived ? " (" + (blocksSent - blocksReceived) + " lost)" : "");
         }
+    }
+
+    /** One node's share of the scan. */
+    public record NodeAccount(String node, long framesCounted, boolean inputEnded) implements ClusterMessage {
     }
 
     /** One line: state, counts, rate and ETA. */
@@ -46,9 +54,17 @@ public record ScanStatus(long scanNumber, State state, int framesExpected, long 
     public String describe() {
         StringBuilder b = new StringBuilder(line()).append('\n');
         if (!message.isEmpty()) {
-            b.append(message).append('\n');
+            b.append("  ").append(message).append('\n');
+        }
+        if (!Double.isNaN(backgroundThreshold)) {
+            b.append(String.format(Locale.ROOT, "  thresholds: background %.6g, x-ray %.6g; %d events%n",
+                    backgroundThreshold, xrayThreshold, events));
         }
         sectors.forEach(s -> b.append("  ").append(s.describe()).append('\n'));
+        if (nodes.size() > 1) {
+            nodes.forEach(n -> b.append("  node ").append(n.node()).append(": ").append(n.framesCounted())
+                    .append(" frames\n"));
+        }
         if (duplicateBlocks + lateBlocks + extraFrames > 0) {
             b.append(String.format(Locale.ROOT, "  rejected: %d duplicate blocks, %d late blocks, %d extra frames%n",
                     duplicateBlocks, lateBlocks, extraFrames));

@@ -1,0 +1,119 @@
+package org.stemstream.node.cli;
+
+import java.util.concurrent.Callable;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.ScanRequest;
+import org.stemstream.protocol.cluster.ScanView;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code stemstream scan start|status|cancel|list}: scan commands to a running cluster. */
+@Command(name = "scan", mixinStandardHelpOptions = true, description = "Start, follow, cancel and list scans.",
+        subcommands = {ScanCommand.Start.class, ScanCommand.Status.class, ScanCommand.Cancel.class,
+                ScanCommand.ListScans.class})
+final class ScanCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Follows a scan until it ends; the exit code says whether it is done. */
+    static int follow(ClusterClient client, long scanNumber) throws InterruptedException {
+        ScanView view = ScanProgress.follow(() -> client.status(scanNumber));
+        System.out.println(view.describe());
+        return view.state() == ScanView.State.DONE ? 0 : 1;
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Start a scan: the cluster's nodes take its frames from the detector and count them.")
+    static final class Start implements Callable<Integer> {
+        @Mixin
+        ScanOptions scan;
+
+        @Mixin
+        ContactOptions contact;
+
+        @Option(names = "--follow", description = "Show progress until the scan ends.")
+        boolean follow;
+
+        @Override
+        public Integer call() throws Exception {
+            ScanRequest request = scan.toRequest();
+            try (ClusterClient client = contact.connect()) {
+                GatewayProtocol.ScanReply reply = client.start(request);
+                if (reply instanceof GatewayProtocol.ScanRefused refused) {
+                    throw new IllegalArgumentException(refused.reason());
+                }
+                System.out.println(((GatewayProtocol.ScanFound) reply).view().line());
+                return follow ? follow(client, request.scanNumber()) : 0;
+            }
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "A scan's state, frames, rate and ETA.")
+    static final class Status implements Callable<Integer> {
+        @Parameters(paramLabel = "N", description = "The scan number.")
+        long scanNumber;
+
+        @Mixin
+        ContactOptions contact;
+
+        @Option(names = "--follow", description = "Show a live progress bar until the scan ends.")
+        boolean follow;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ClusterClient client = contact.connect()) {
+                if (follow) {
+                    return follow(client, scanNumber);
+                }
+                System.out.println(client.status(scanNumber).describe());
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a scan; its file is dropped.")
+    static final class Cancel implements Callable<Integer> {
+        @Parameters(paramLabel = "N")
+        long scanNumber;
+
+        @Mixin
+        ContactOptions contact;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ClusterClient client = contact.connect()) {
+                GatewayProtocol.ScanReply reply = client.cancel(scanNumber);
+                if (reply instanceof GatewayProtocol.ScanRefused refused) {
+                    throw new IllegalArgumentException(refused.reason());
+                }
+                System.out.println(((GatewayProtocol.ScanFound) reply).view().line());
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Every scan the cluster knows.")
+    static final class ListScans implements Callable<Integer> {
+        @Mixin
+        ContactOptions contact;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ClusterClient client = contact.connect()) {
+                var scans = client.list().scans();
+                if (scans.isEmpty()) {
+                    System.out.println("no scans");
+                }
+                scans.forEach(s -> System.out.println(s.line()));
+                return 0;
+            }
+        }
+    }
+}

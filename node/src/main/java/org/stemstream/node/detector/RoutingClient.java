@@ -1,0 +1,78 @@
+package org.stemstream.node.detector;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.stemstream.protocol.cluster.RoutingTable;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * A producer's view of the cluster's routing table: fetched from a node's routing socket (port + 4), from the
+ * contact node first and from any node of the last table when the contact does not answer. One per producer thread.
+ */
+final class RoutingClient implements AutoCloseable {
+    private static final int TIMEOUT_MILLIS = 1_000;
+
+    private final ZContext context;
+    private final Set<String> contacts = new LinkedHashSet<>();
+    private ZMQ.Socket socket;
+    private String connected;
+
+    RoutingClient(ZContext context, String host, int port) {
+        this.context = context;
+        contacts.add(host + ":" + port);
+    }
+
+    /** The newest table any contact gives, or null when none answers (or none has a table yet). */
+    RoutingTable fetch() {
+        for (String contact : new ArrayList<>(contacts)) {
+            RoutingTable table = ask(contact);
+            if (table != null) {
+                table.endpoints().forEach(e -> contacts.add(e.host() + ":" + e.port()));
+                return table;
+            }
+        }
+        return null;
+    }
+
+    private RoutingTable ask(String contact) {
+        if (!contact.equals(connected)) {
+            reset();
+            String[] hostPort = contact.split(":");
+            socket = context.createSocket(SocketType.REQ);
+            socket.setReceiveTimeOut(TIMEOUT_MILLIS);
+            socket.setSendTimeOut(TIMEOUT_MILLIS);
+            socket.setLinger(0);
+            socket.connect("tcp://" + hostPort[0] + ":" + (Integer.parseInt(hostPort[1]) + 4));
+            connected = contact;
+        }
+        byte[] reply = socket.send("route".getBytes(StandardCharsets.US_ASCII), 0) ? socket.recv(0) : null;
+        if (reply == null) {
+            reset(); // a REQ socket that missed its reply cannot ask again
+            return null;
+        }
+        String text = new String(reply, StandardCharsets.UTF_8);
+        return text.startsWith("stemstream-routing none") ? null : RoutingTable.decode(reply);
+    }
+
+    private void reset() {
+        if (socket != null) {
+            context.destroySocket(socket);
+            socket = null;
+            connected = null;
+        }
+    }
+
+    List<String> contacts() {
+        return new ArrayList<>(contacts);
+    }
+
+    @Override
+    public void close() {
+        reset();
+    }
+}

@@ -1,0 +1,117 @@
+package org.stemstream.node.scan;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.NodeProtocol;
+import org.stemstream.protocol.cluster.ScanRequest;
+import org.stemstream.protocol.cluster.WriterProtocol;
+
+/**
+ * A scan's writer: a sharded entity, one per scan number, that receives the counted frames of every node (sparse
+ * events only, in acknowledged batches) and owns the scan's {@link ScanFile}. Runs on the blocking dispatcher, since
+ * it writes files.
+ */
+public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Command> {
+    public static final EntityTypeKey<WriterProtocol.Command> TYPE_KEY =
+            EntityTypeKey.create(WriterProtocol.Command.class, "scan-writer");
+
+    private final long scanNumber;
+    private final LocalListeners listeners;
+    private ScanFile file;
+
+    public static void initSharding(ActorSystem<?> system, LocalListeners listeners) {
+        ClusterSharding.get(system).init(Entity.of(TYPE_KEY,
+                        entity -> create(Long.parseLong(entity.getEntityId()), listeners))
+                .withEntityProps(DispatcherSelector.blocking()));
+    }
+
+    public static EntityRef<WriterProtocol.Command> of(ActorSystem<?> system, long scanNumber) {
+        return ClusterSharding.get(system).entityRefFor(TYPE_KEY, Long.toString(scanNumber));
+    }
+
+    static Behavior<WriterProtocol.Command> create(long scanNumber, LocalListeners listeners) {
+        return Behaviors.setup(context -> new ScanWriter(context, scanNumber, listeners));
+    }
+
+    private ScanWriter(ActorContext<WriterProtocol.Command> context, long scanNumber, LocalListeners listeners) {
+        super(context);
+        this.scanNumber = scanNumber;
+        this.listeners = listeners;
+    }
+
+    @Override
+    public Behavior<WriterProtocol.Command> onMessage(WriterProtocol.Command command) throws IOException {
+        if (command instanceof WriterProtocol.OpenFile open) {
+            open.replyTo().tell(new CoordinatorProtocol.FileOpened(scanNumber, open(open.request())));
+        } else if (command instanceof WriterProtocol.Frames frames) {
+            store(frames);
+            frames.storedTo().tell(new NodeProtocol.FramesStored(scanNumber, frames.batch()));
+        } else if (command instanceof WriterProtocol.CommitFile commit) {
+            commit(commit);
+            return Behaviors.stopped();
+        } else if (command instanceof WriterProtocol.AbandonFile) {
+            if (file != null) {
+                file.abandon();
+            }
+            return Behaviors.stopped();
+        }
+        return this;
+    }
+
+    private String open(ScanRequest request) {
+        if (file != null) {
+            return "";
+        }
+        try {
+            file = new ScanFile(Path.of(request.output()), request.scanWidth(), request.scanHeight(),
+                    request.framesPerPosition(), listeners.get(scanNumber));
+            return "";
+        } catch (IOException | RuntimeException e) {
+            return "cannot create the output " + request.output() + ": " + e.getMessage();
+        }
+    }
+
+    private void store(WriterProtocol.Frames frames) throws IOException {
+        if (file == null) {
+            getContext().getLog().warn("scan {}: {} counted frames arrived with no open file; dropped", scanNumber,
+                    frames.frameNumbers().length);
+            return;
+        }
+        int offset = 0;
+        for (int i = 0; i < frames.frameNumbers().length; i++) {
+            file.record(frames.frameNumbers()[i], frames.positions()[i], frames.complete()[i], frames.events(), offset,
+                    frames.counts()[i]);
+            offset += frames.counts()[i];
+        }
+    }
+
+    private void commit(WriterProtocol.CommitFile commit) {
+        if (file == null) {
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, 0, 0, 0, 0, 0,
+                    "scan " + scanNumber + " has no open file"));
+            return;
+        }
+        try {
+            ScanFile.Written w = file.commit(commit.attributes());
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, w.frames(), w.incomplete(),
+                    w.missing(), w.events(), w.extraFrames(), ""));
+        } catch (IOException | RuntimeException e) {
+            file.abandon();
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, 0, 0, 0, 0, 0,
+                    "writing the output failed: " + e.getMessage()));
+        } finally {
+            listeners.remove(scanNumber);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package org.stemstream.protocol.cluster;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** What the scan coordinator (a cluster singleton) hears from nodes, from scan writers and from gateways. */
+public interface CoordinatorProtocol {
+    interface Command extends ClusterMessage {
+    }
+
+    /** A node's heartbeat: its sector sockets, its host actor and its current counting rate. */
+    record NodeUp(RoutingTable.Endpoint ingress, ActorRef<NodeProtocol.Command> host, double framesPerSecond)
+            implements Command {
+    }
+
+    /** A node is leaving gracefully: route its partitions elsewhere. */
+    record NodeLeaving(String node) implements Command {
+    }
+
+    /**
+     * A node's account of one scan so far.
+     *
+     * @param blocks       blocks received per sector
+     * @param sent         blocks the sector's producer said it sent to this node, -1 before its end of scan
+     * @param maxFrameSeen the highest frame number this node has received
+     * @param idleMillis   how long since this node last received a block of the scan
+     */
+    record NodeProgress(long scanNumber, String node, long framesCounted, long framesIncomplete,
+                        long framesForwarded, long[] blocks, long[] sent, long duplicates, long late,
+                        long maxFrameSeen, long idleMillis, boolean inputEnded, String failure) implements Command {
+    }
+
+    /**
+     * The statistics of a node's first complete frames of a scan, one per frame (all it will send for it; empty
+     * when it has none).
+     */
+    record ThresholdSamples(long scanNumber, String node, List<SampleStatistics> frames) implements Command {
+        public ThresholdSamples {
+            frames = new ArrayList<>(frames);
+        }
+    }
+
+    /** The scan writer's file is open, or could not be. */
+    record FileOpened(long scanNumber, String failure) implements Command {
+    }
+
+    /** The scan writer committed the file (failure empty) or could not. */
+    record FileClosed(long scanNumber, long framesWritten, long framesIncomplete, long framesMissing, long events,
+                      long extraFrames, String failure) implements Command {
+    }
+
+}

@@ -1,0 +1,65 @@
+package org.stemstream.protocol.cluster;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** What the actor CLI asks any node's gateway ({@code /user/gateway}), and the answers. */
+public interface GatewayProtocol {
+    sealed interface Command extends ClusterMessage {
+    }
+
+    record StartScan(ScanRequest request, ActorRef<ScanReply> replyTo) implements Command, CoordinatorProtocol.Command {
+    }
+
+    record GetScan(long scanNumber, ActorRef<ScanReply> replyTo) implements Command, CoordinatorProtocol.Command {
+    }
+
+    record CancelScan(long scanNumber, ActorRef<ScanReply> replyTo) implements Command, CoordinatorProtocol.Command {
+    }
+
+    /** Replies when the scan has reached Done, Failed or Cancelled. */
+    record WhenFinished(long scanNumber, ActorRef<ScanReply> replyTo) implements Command, CoordinatorProtocol.Command {
+    }
+
+    record ListScans(ActorRef<ScanList> replyTo) implements Command, CoordinatorProtocol.Command {
+    }
+
+    /** Answered by the coordinator, where heartbeats and the routing table are known. */
+    record GetMembers(ActorRef<Members> replyTo) implements Command, CoordinatorProtocol.Command {
+    }
+
+    sealed interface ScanReply extends ClusterMessage {
+    }
+
+    record ScanFound(ScanView view) implements ScanReply {
+    }
+
+    /** A refused or failed request, with the reason for the operator. */
+    record ScanRefused(String reason) implements ScanReply {
+    }
+
+    record ScanList(List<ScanView> scans) implements ClusterMessage {
+        public ScanList {
+            scans = new ArrayList<>(scans);
+        }
+    }
+
+    /** The cluster's members as the answering node sees them. */
+    record Members(List<Member> members, long routingEpoch) implements ClusterMessage {
+        public Members {
+            members = new ArrayList<>(members);
+        }
+    }
+
+    /**
+     * @param ingress         the member's sector sockets, {@code host:port}, or empty while unknown
+     * @param framesPerSecond frames counted per second just now, over all its scans
+     */
+    record Member(String address, List<String> roles, String status, boolean reachable, long upForSeconds,
+                  int partitions, String ingress, double framesPerSecond) implements ClusterMessage {
+        public Member {
+            roles = new ArrayList<>(roles);
+        }
+    }
+}

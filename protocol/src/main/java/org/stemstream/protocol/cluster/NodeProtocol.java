@@ -1,0 +1,23 @@
+package org.stemstream.protocol.cluster;
+
+/** What a node's host actor hears from the coordinator and from scan writers. */
+public interface NodeProtocol {
+    interface Command extends ClusterMessage {
+    }
+
+    /** Take blocks of this scan from now on. */
+    record OpenScan(ScanRequest request) implements Command {
+    }
+
+    /** The scan's thresholds, decided from the samples of every node. */
+    record UseThresholds(long scanNumber, double background, double xray) implements Command {
+    }
+
+    /** Stop taking the scan's blocks, count what is held, report the end (cancel: discard instead). */
+    record EndScanInput(long scanNumber, boolean cancel) implements Command {
+    }
+
+    /** The scan writer has stored every frame of this batch. */
+    record FramesStored(long scanNumber, long batch) implements Command {
+    }
+}

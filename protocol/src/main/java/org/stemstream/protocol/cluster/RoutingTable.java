@@ -1,0 +1,125 @@
+package org.stemstream.protocol.cluster;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Which node counts which frames: frame f belongs to partition {@code f mod partitions}, and each partition to one
+ * node's sector sockets. All four sectors of a frame go to the same node, so pixels cross the network once.
+ *
+ * <p>A new table applies from frame {@code effectiveFrom} on, so that the four producers, which learn of it at
+ * different moments, still send every frame's sectors to one node; frames below it keep the previous table.
+ *
+ * @param endpoints the nodes' sector sockets, in a stable order
+ * @param owners    per partition, an index into {@code endpoints}
+ */
+public record RoutingTable(long epoch, long effectiveFrom, int partitions, List<Endpoint> endpoints, int[] owners)
+        implements ClusterMessage {
+
+    /** A node's sector sockets: {@code tcp://host:port+s}; {@code node} is its cluster address. */
+    public record Endpoint(String node, String host, int port) implements ClusterMessage {
+        public String sector(int sector) {
+            return "tcp://" + host + ":" + (port + sector);
+        }
+    }
+
+    public RoutingTable {
+        endpoints = new ArrayList<>(endpoints);
+        if (owners.length != partitions) {
+            throw new IllegalArgumentException(owners.length + " owners for " + partitions + " partitions");
+        }
+        for (int owner : owners) {
+            if (owner < 0 || owner >= endpoints.size()) {
+                throw new IllegalArgumentException("partition owner " + owner + " is not one of "
+                        + endpoints.size() + " endpoints");
+            }
+        }
+    }
+
+    /** Partitions dealt round-robin over the endpoints. */
+    public static RoutingTable roundRobin(long epoch, long effectiveFrom, int partitions, List<Endpoint> endpoints) {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("a routing table needs at least one node");
+        }
+        int[] owners = new int[partitions];
+        for (int p = 0; p < partitions; p++) {
+            owners[p] = p % endpoints.size();
+        }
+        return new RoutingTable(epoch, effectiveFrom, partitions, endpoints, owners);
+    }
+
+    public Endpoint ownerOf(long frameNumber) {
+        return endpoints.get(owners[(int) Math.floorMod(frameNumber, (long) partitions)]);
+    }
+
+    /** How many partitions a node owns. */
+    public int partitionsOf(String node) {
+        int n = 0;
+        for (int owner : owners) {
+            if (endpoints.get(owner).node().equals(node)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The form producers fetch from a node's routing socket: lines of text,
+     * {@code stemstream-routing 1}, {@code epoch E}, {@code effective-from F}, {@code partitions P},
+     * {@code endpoint NODE HOST PORT} per node, {@code owners O0 O1 ...}.
+     */
+    public byte[] encode() {
+        StringBuilder b = new StringBuilder("stemstream-routing 1\n");
+        b.append("epoch ").append(epoch).append('\n');
+        b.append("effective-from ").append(effectiveFrom).append('\n');
+        b.append("partitions ").append(partitions).append('\n');
+        for (Endpoint e : endpoints) {
+            b.append("endpoint ").append(e.node()).append(' ').append(e.host()).append(' ').append(e.port())
+                    .append('\n');
+        }
+        b.append("owners");
+        for (int owner : owners) {
+            b.append(' ').append(owner);
+        }
+        return b.append('\n').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static RoutingTable decode(byte[] bytes) {
+        List<String> lines = List.of(new String(bytes, StandardCharsets.UTF_8).split("\n"));
+        if (lines.isEmpty() || !lines.get(0).equals("stemstream-routing 1")) {
+            throw new IllegalArgumentException("not a routing table: " + (lines.isEmpty() ? "" : lines.get(0)));
+        }
+        try {
+            long epoch = Long.parseLong(value(lines, "epoch"));
+            long from = Long.parseLong(value(lines, "effective-from"));
+            int partitions = Integer.parseInt(value(lines, "partitions"));
+            List<Endpoint> endpoints = new ArrayList<>();
+            int[] owners = null;
+            for (String line : lines) {
+                String[] f = line.split(" ");
+                if (f[0].equals("endpoint") && f.length == 4) {
+                    endpoints.add(new Endpoint(f[1], f[2], Integer.parseInt(f[3])));
+                } else if (f[0].equals("owners")) {
+                    owners = Arrays.stream(f, 1, f.length).mapToInt(Integer::parseInt).toArray();
+                }
+            }
+            if (owners == null) {
+                throw new IllegalArgumentException("routing table without owners");
+            }
+            return new RoutingTable(epoch, from, partitions, endpoints, owners);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("malformed routing table: " + e.getMessage(), e);
+        }
+    }
+
+    private static String value(List<String> lines, String key) {
+        for (String line : lines) {
+            if (line.startsWith(key + " ")) {
+                return line.substring(key.length() + 1).strip();
+            }
+        }
+        throw new IllegalArgumentException("routing table without " + key);
+    }
+}

@@ -1,0 +1,34 @@
+package org.stemstream.protocol.cluster;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** What a scan's writer (a sharded entity, one per scan) hears. */
+public interface WriterProtocol {
+    interface Command extends ClusterMessage {
+    }
+
+    record OpenFile(ScanRequest request, ActorRef<CoordinatorProtocol.Command> replyTo) implements Command {
+    }
+
+    /**
+     * Counted frames from one node, in a batch: frame i has {@code counts[i]} events starting at
+     * {@code sum(counts[0..i))} in {@code events}.
+     */
+    record Frames(long scanNumber, long batch, long[] frameNumbers, int[] positions, boolean[] complete,
+                  int[] counts, int[] events, ActorRef<NodeProtocol.Command> storedTo) implements Command {
+    }
+
+    /** Write the metadata and commit the file. */
+    record CommitFile(long scanNumber, Map<String, Object> attributes,
+                      ActorRef<CoordinatorProtocol.Command> replyTo) implements Command {
+        public CommitFile {
+            attributes = new LinkedHashMap<>(attributes);
+        }
+    }
+
+    /** Drop the file: nothing is left behind. */
+    record AbandonFile(long scanNumber) implements Command {
+    }
+}
