@@ -60,6 +60,7 @@ public final class SparseCountsWriter implements AutoCloseable {
         Path dir = this.target.getParent();
         Files.createDirectories(dir);
         this.temporary = Files.createTempFile(dir, "." + this.target.getFileName(), ".partial");
+        readableByAll(temporary);
         this.channel = FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         this.frameCollection = new long[shape.frames()];
         this.frameObject = new int[shape.frames()];
@@ -281,6 +282,15 @@ public final class SparseCountsWriter implements AutoCloseable {
             collection.putShort((short) 0).putShort((short) 0).putInt(0).putLong(free);
         }
         collection.position(size);
+    }
+
+    /** A counted file is data to share: rw-r--r-- (a temporary file starts private). */
+    private static void readableByAll(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException notPosix) {
+            // the file system's default permissions apply
+        }
     }
 
     private static void pad(ByteBuffer b) {

@@ -28,7 +28,7 @@ public record NodeSettings(String ingressHost, int ingressPort, int receiveHighW
                         parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors(),
                         s.getDuration("testing.counting-delay")),
                 s.getDuration("scan.idle-timeout"),
-                new ScanCoordinator.Settings(s.getInt("cluster.partitions"),
+                new ScanCoordinator.Settings(s.getInt("cluster.partitions"), s.getDuration("cluster.switch-delay"),
                         s.getLong("cluster.switch-margin-frames"), s.getInt("stream.calibration-frames")),
                 s.getDuration("cluster.leave-drain"),
                 s.getBoolean("management.enabled"));

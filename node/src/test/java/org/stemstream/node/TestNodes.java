@@ -56,6 +56,26 @@ public final class TestNodes {
         return StemstreamNode.start(config(overrides));
     }
 
+    /** A node that joins the cluster of {@code seed}. */
+    public static StemstreamNode joining(StemstreamNode seed, Map<String, Object> overrides) throws IOException {
+        String address = seed.address().substring(seed.address().indexOf('@') + 1);
+        return StemstreamNode.start(config(overrides), java.util.List.of(address));
+    }
+
+    /** Waits until the node's routing table spreads frames over {@code nodes} nodes. */
+    public static void awaitRouting(StemstreamNode node, int nodes, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            org.stemstream.protocol.cluster.RoutingTable t = node.routingTable();
+            if (t != null && t.endpoints().size() == nodes) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the routing table did not reach " + nodes + " nodes in " + timeout
+                + ": " + node.routingTable());
+    }
+
     /** Starts a scan and fails the test with the cluster's reason if it is refused. */
     public static void start(StemstreamNode node, ScanRequest request) {
         GatewayProtocol.ScanReply reply = node.startScan(request, null).toCompletableFuture().join();

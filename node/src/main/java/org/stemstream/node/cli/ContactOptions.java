@@ -10,7 +10,7 @@ final class ContactOptions {
             defaultValue = "${STEMSTREAM_CONTACT:-127.0.0.1:2552}")
     String contact;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "5",
+    @Option(names = "--ask-timeout", paramLabel = "SECONDS", defaultValue = "5",
             description = "How long to wait for the cluster to answer (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 

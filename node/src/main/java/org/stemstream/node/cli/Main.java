@@ -17,6 +17,7 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        org.slf4j.LoggerFactory.getILoggerFactory(); // logging ready before Pekko's threads start using it
         System.exit(run(args));
     }
 

@@ -58,8 +58,13 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     private static final long SAMPLE_GRACE_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long STRAGGLER_IDLE_MILLIS = 2_000;
 
-    /** Settings the coordinator takes from the configuration. */
-    public record Settings(int partitions, long switchMarginFrames, int calibrationFrames) {
+    /**
+     * Settings the coordinator takes from the configuration.
+     *
+     * @param switchDelay        how long producers may take to learn of a new table (progress, publication, fetch)
+     * @param switchMarginFrames the least margin between the frames seen and a new table's first frame
+     */
+    public record Settings(int partitions, Duration switchDelay, long switchMarginFrames, int calibrationFrames) {
     }
 
     private record Tick() implements CoordinatorProtocol.Command {
@@ -86,6 +91,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         final ScanRequest request;
         final EntityRef<WriterProtocol.Command> writer;
         final long startedNanos = System.nanoTime();
+        long firstCountedNanos;
         ScanView.State state;
         String message = "";
         ActorRef<GatewayProtocol.ScanReply> starter;
@@ -102,6 +108,10 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         boolean cancelled;
         String failure;
         boolean closing;
+        long finishedNanos;
+        long maxFrameSeen;
+        long maxFrameSeenAtNanos;
+        double frameRate;
         CoordinatorProtocol.FileClosed closed;
 
         Scan(ScanRequest request, EntityRef<WriterProtocol.Command> writer) {
@@ -238,7 +248,11 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         if (nodes.remove(address) == null) {
             return;
         }
-        getContext().getLog().warn("node {} {}: its partitions move now", address, why);
+        if (why.equals("left")) {
+            getContext().getLog().info("node {} left: its partitions move now", address);
+        } else {
+            getContext().getLog().warn("node {} {}: its partitions move now", address, why);
+        }
         reroute(0);
         for (Scan scan : scans.values()) {
             if (scan.participants.remove(address) && !scan.ended.contains(address)) {
@@ -251,19 +265,23 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         }
     }
 
-    /** The first frame a new table may apply to: beyond what the nodes have seen, with a margin. */
+    /**
+     * The first frame a new table may apply to: beyond what the nodes have seen by as many frames as the detector
+     * sends while the producers learn of the table (at the frame rate seen so far), and at least the minimum margin.
+     */
     private long switchPoint() {
         long seen = 0;
+        double rate = 0;
         boolean streaming = false;
         for (Scan scan : scans.values()) {
             if (!scan.state.isFinal()) {
                 streaming = true;
-                for (CoordinatorProtocol.NodeProgress p : scan.progress.values()) {
-                    seen = Math.max(seen, p.maxFrameSeen());
-                }
+                seen = Math.max(seen, scan.maxFrameSeen);
+                rate = Math.max(rate, scan.frameRate);
             }
         }
-        return streaming ? seen + settings.switchMarginFrames() : 0;
+        long margin = Math.max(settings.switchMarginFrames(), (long) (rate * settings.switchDelay().toMillis() / 1000));
+        return streaming ? seen + margin : 0;
     }
 
     private void reroute(long effectiveFrom) {
@@ -278,7 +296,8 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         RoutingTable next = table;
         DistributedData data = DistributedData.get(getContext().getSystem());
         data.replicator().tell(new Replicator.Update<>(ROUTING, LWWRegister.create(data.selfUniqueAddress(), next),
-                Replicator.writeLocal(), published, register -> register.withValue(data.selfUniqueAddress(), next)));
+                new Replicator.WriteAll(Duration.ofSeconds(3)), published,
+                register -> register.withValue(data.selfUniqueAddress(), next)));
     }
 
     // ---- scans --------------------------------------------------------------------------------------------------
@@ -366,6 +385,18 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             return;
         }
         scan.progress.put(p.node(), p);
+        if (p.maxFrameSeen() > scan.maxFrameSeen) {
+            long now = System.nanoTime();
+            if (scan.maxFrameSeenAtNanos > 0) {
+                double rate = (p.maxFrameSeen() - scan.maxFrameSeen) / ((now - scan.maxFrameSeenAtNanos) / 1e9);
+                scan.frameRate = Math.max(rate, scan.frameRate * 0.8); // decays, so a burst does not stay forever
+            }
+            scan.maxFrameSeen = p.maxFrameSeen();
+            scan.maxFrameSeenAtNanos = now;
+        }
+        if (scan.firstCountedNanos == 0 && p.framesCounted() > 0) {
+            scan.firstCountedNanos = System.nanoTime();
+        }
         if (!p.failure().isEmpty() && scan.failure == null) {
             scan.failure = "node " + p.node() + ": " + p.failure();
             endInputs(scan, scan.failure, false);
@@ -476,6 +507,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
 
     private void finish(Scan scan, ScanView.State state) {
         scan.state = state;
+        scan.finishedNanos = System.nanoTime();
         if (scan.failure != null) {
             scan.message = scan.failure;
         }
@@ -568,7 +600,12 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             counted = closed.framesWritten();
             incomplete = closed.framesIncomplete();
         }
-        double seconds = (System.nanoTime() - scan.startedNanos) / 1e9;
+        // the rate since counting began (the first progress report lags it by up to 0.4 s)
+        double seconds = scan.firstCountedNanos == 0 ? 0
+                : (System.nanoTime() - scan.firstCountedNanos) / 1e9 + 0.4;
+        if (scan.state.isFinal() && scan.finishedNanos > 0 && scan.firstCountedNanos > 0) {
+            seconds = (scan.finishedNanos - scan.firstCountedNanos) / 1e9 + 0.4;
+        }
         double rate = seconds > 0 ? counted / seconds : 0;
         double eta = rate > 0 ? (scan.request.frames() - counted) / rate : -1;
         return new ScanView(scan.request.scanNumber(), scan.state, scan.request.frames(), counted, incomplete,

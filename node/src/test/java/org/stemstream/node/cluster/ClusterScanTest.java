@@ -1,0 +1,153 @@
+package org.stemstream.node.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.stemstream.node.Fixtures;
+import org.stemstream.node.StemstreamNode;
+import org.stemstream.node.TestNodes;
+import org.stemstream.node.cli.Main;
+import org.stemstream.node.detector.DetectorEmulator;
+import org.stemstream.node.detector.FaultInjection;
+import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.node.scan.Scans;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.ScanView;
+import org.stemstream.simulator.SyntheticDetector;
+import org.stemstream.simulator.SyntheticScan;
+
+/** Several nodes (actor systems) in one JVM: a scan through the cluster, a node joining and one leaving mid-scan. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterScanTest {
+    private static final int W = 40;
+    private static final int H = 30;
+    /** A short switch margin, so that a node joining a short scan still gets frames. */
+    private static final Map<String, Object> QUICK_SWITCH = Map.of("stemstream.cluster.switch-margin-frames", 100);
+
+    @TempDir
+    Path dir;
+
+    private List<String> offline;
+
+    private static SyntheticScan scan(long number) {
+        return new SyntheticScan(number, W, H, 1, SyntheticDetector.typical(8), 32);
+    }
+
+    @BeforeAll
+    void countOffline(@TempDir Path raw) throws Exception {
+        List<Path> files = scan(1).writeRawFiles(raw, 1);
+        List<String> args = new ArrayList<>(List.of("count", "-o", raw.resolve("offline.h5").toString(),
+                "--background-threshold=29", "--xray-threshold=400"));
+        files.forEach(f -> args.add(f.toString()));
+        assertEquals(0, Main.run(args.toArray(String[]::new)));
+        offline = Fixtures.countedEvents(raw.resolve("offline.h5"));
+    }
+
+    private static CompletableFuture<DetectorEmulator.Result> send(StemstreamNode contact, long scan, double rate) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return DetectorEmulator.run(new SyntheticFeed(scan(scan), SyntheticDetector.NO_TRUTH),
+                        DetectorEmulator.Settings.to("127.0.0.1", contact.settings().ingressPort()).atRate(rate),
+                        FaultInjection.NONE);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static void assertEveryNodeCounted(ScanView view, int nodes) {
+        assertEquals(nodes, view.nodes().size(), view.describe());
+        view.nodes().forEach(n -> assertTrue(n.framesCounted() > 0, n.node() + " counted nothing: " + view.describe()));
+    }
+
+    @Test
+    void aScanThroughThreeNodesGivesExactlyTheEventsOfOfflineCounting() throws Exception {
+        try (StemstreamNode seed = TestNodes.node(Map.of());
+             StemstreamNode second = TestNodes.joining(seed, Map.of());
+             StemstreamNode third = TestNodes.joining(seed, Map.of())) {
+            TestNodes.awaitRouting(third, 3, Duration.ofSeconds(30));
+            TestNodes.start(second, Scans.given(1, W, H, 29, 400, dir.resolve("three.h5"), 20));
+            send(third, 1, 0).join();
+            ScanView view = TestNodes.awaitFinished(seed, 1, Duration.ofSeconds(60));
+            assertEquals(ScanView.State.DONE, view.state(), view.describe());
+            assertEquals(W * H, view.framesCounted());
+            assertEquals(0, view.framesIncomplete());
+            assertEveryNodeCounted(view, 3);
+            assertEquals(offline, Fixtures.countedEvents(dir.resolve("three.h5")));
+        }
+    }
+
+    @Test
+    void aNodeJoiningMidScanTakesPartitionsWithoutLosingFrames() throws Exception {
+        try (StemstreamNode seed = TestNodes.node(QUICK_SWITCH);
+             StemstreamNode second = TestNodes.joining(seed, QUICK_SWITCH)) {
+            TestNodes.awaitRouting(seed, 2, Duration.ofSeconds(30));
+            TestNodes.start(seed, Scans.given(1, W, H, 29, 400, dir.resolve("join.h5"), 20));
+            CompletableFuture<DetectorEmulator.Result> sending = send(second, 1, 200);
+            Thread.sleep(800);
+            try (StemstreamNode third = TestNodes.joining(seed, QUICK_SWITCH)) {
+                DetectorEmulator.Result sent = sending.join();
+                assertEquals(0, sent.undeliverable());
+                ScanView view = TestNodes.awaitFinished(seed, 1, Duration.ofSeconds(60));
+                assertEquals(ScanView.State.DONE, view.state(), view.describe());
+                assertEquals(W * H, view.framesCounted(), view.describe());
+                assertEquals(0, view.framesIncomplete(), view.describe());
+                assertEveryNodeCounted(view, 3);
+                assertEquals(offline, Fixtures.countedEvents(dir.resolve("join.h5")));
+            }
+        }
+    }
+
+    @Test
+    void aNodeLeavingGracefullyMidScanHandsOverWithoutLosingFrames() throws Exception {
+        Map<String, Object> drain = Map.of("stemstream.cluster.leave-drain", "2500ms",
+                "stemstream.cluster.switch-margin-frames", 100);
+        try (StemstreamNode seed = TestNodes.node(drain);
+             StemstreamNode second = TestNodes.joining(seed, drain)) {
+            StemstreamNode third = TestNodes.joining(seed, drain);
+            TestNodes.awaitRouting(seed, 3, Duration.ofSeconds(30));
+            TestNodes.start(seed, Scans.given(1, W, H, 29, 400, dir.resolve("leave.h5"), 20));
+            CompletableFuture<DetectorEmulator.Result> sending = send(second, 1, 200);
+            Thread.sleep(800);
+            third.close(); // coordinated shutdown: announce, drain, hand over, leave
+            DetectorEmulator.Result sent = sending.join();
+            assertEquals(0, sent.undeliverable());
+            ScanView view = TestNodes.awaitFinished(seed, 1, Duration.ofSeconds(60));
+            assertEquals(ScanView.State.DONE, view.state(), view.describe());
+            assertEquals(W * H, view.framesCounted(), view.describe());
+            assertEquals(0, view.framesIncomplete(), view.describe());
+            assertEquals(offline, Fixtures.countedEvents(dir.resolve("leave.h5")));
+            long deadline = System.nanoTime() + 15_000_000_000L;
+            while (seed.members().toCompletableFuture().join().members().size() != 2) {
+                assertTrue(System.nanoTime() < deadline, "the leaving node is still a member");
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    @Test
+    void aDuplicateScanNumberAndBadSizesAreRefusedWithTheirReason() throws Exception {
+        try (StemstreamNode seed = TestNodes.node(Map.of())) {
+            TestNodes.awaitRouting(seed, 1, Duration.ofSeconds(30));
+            TestNodes.start(seed, Scans.given(4, 2, 2, 29, 400, dir.resolve("four.h5"), 20));
+            GatewayProtocol.ScanReply again = seed.startScan(Scans.given(4, 2, 2, 29, 400, dir.resolve("x.h5"), 20),
+                    null).toCompletableFuture().join();
+            assertTrue(((GatewayProtocol.ScanRefused) again).reason().contains("scan 4 is already running"));
+            GatewayProtocol.ScanReply bad = seed.startScan(Scans.given(5, 0, 2, 29, 400, dir.resolve("y.h5"), 20),
+                    null).toCompletableFuture().join();
+            assertTrue(((GatewayProtocol.ScanRefused) bad).reason().contains("scan size 0x2 is outside"));
+            GatewayProtocol.ScanReply unknown = seed.status(99).toCompletableFuture().join();
+            assertTrue(((GatewayProtocol.ScanRefused) unknown).reason().contains("no scan 99"));
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package org.stemstream.protocol.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** Every cluster message goes through Pekko's serialization (the Kryo binding) and comes back equal. */
+class KryoSerializerTest {
+    private static final ActorTestKit KIT = ActorTestKit.create(ConfigFactory.parseString("""
+            pekko.actor.serializers.stemstream-kryo = "org.stemstream.protocol.cluster.KryoSerializer"
+            pekko.actor.serialization-bindings {
+              "org.stemstream.protocol.cluster.ClusterMessage" = stemstream-kryo
+            }
+            """));
+
+    @AfterAll
+    static void stop() {
+        KIT.shutdownTestKit();
+    }
+
+    private static List<ClusterMessage> samples() {
+        ActorRef<Object> ref = KIT.createTestProbe().getRef();
+        ActorRef<GatewayProtocol.ScanReply> replies = KIT.<GatewayProtocol.ScanReply>createTestProbe().getRef();
+        ScanRequest request = new ScanRequest(7, 64, 32, 2, Double.NaN, Double.NaN, 3, 40, 4.5, 175, "/data/dark.f32",
+                List.of("/data/a.data", "/data/b.data"), null, "/out/scan7.h5", 30_000);
+        ScanView view = new ScanView(7, ScanView.State.STREAMING, 4096, 100, 2, 0, 4000, 812.5, 4.2,
+                List.of(new ScanView.SectorAccount(0, 100, -1), new ScanView.SectorAccount(1, 98, 100)), 1, 2, 0,
+                30.06, 125.15, List.of(new ScanView.NodeAccount("pekko://stemstream@h:2552", 100, false)),
+                "/out/scan7.h5", "");
+        RoutingTable table = RoutingTable.roundRobin(3, 5000, 8, List.of(new RoutingTable.Endpoint("a", "h1", 6200),
+                new RoutingTable.Endpoint("b", "h2", 6200)));
+        SampleStatistics sample = new SampleStatistics(new long[] {1}, 331_776, 6.6e6, 1.4e8, 3, 9000, 3,
+                new long[] {1, 5, 9});
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        attributes.put("background_threshold", 28.5);
+        attributes.put("frames_counted", 16L);
+        attributes.put("dark", "none");
+        return List.of(request, view, view.sectors().get(0), view.nodes().get(0), table, table.endpoints().get(0),
+                sample,
+                new GatewayProtocol.StartScan(request, replies), new GatewayProtocol.GetScan(7, replies),
+                new GatewayProtocol.CancelScan(7, replies), new GatewayProtocol.WhenFinished(7, replies),
+                new GatewayProtocol.ListScans(Adapter.toTyped(Adapter.toClassic(ref))),
+                new GatewayProtocol.GetMembers(Adapter.toTyped(Adapter.toClassic(ref))),
+                new GatewayProtocol.ScanFound(view), new GatewayProtocol.ScanRefused("no"),
+                new GatewayProtocol.ScanList(List.of(view)),
+                new GatewayProtocol.Members(List.of(new GatewayProtocol.Member("a", List.of("counter"), "Up", true,
+                        12, 21, "h1:6200", 900.5)), 3),
+                new GatewayProtocol.Member("a", List.of("counter"), "Up", false, 0, 0, "", 0),
+                new CoordinatorProtocol.NodeUp(table.endpoints().get(1), Adapter.toTyped(Adapter.toClassic(ref)), 5.5),
+                new CoordinatorProtocol.NodeLeaving("a"),
+                new CoordinatorProtocol.NodeProgress(7, "a", 10, 1, 10, new long[] {10, 10, 10, 9},
+                        new long[] {-1, 10, 10, 10}, 0, 1, 44, 250, false, ""),
+                new CoordinatorProtocol.ThresholdSamples(7, "a", List.of(sample)),
+                new CoordinatorProtocol.FileOpened(7, ""),
+                new CoordinatorProtocol.FileClosed(7, 16, 1, 0, 640, 0, ""),
+                new NodeProtocol.OpenScan(request), new NodeProtocol.UseThresholds(7, 28, 1000),
+                new NodeProtocol.EndScanInput(7, true), new NodeProtocol.FramesStored(7, 12),
+                new WriterProtocol.OpenFile(request, Adapter.toTyped(Adapter.toClassic(ref))),
+                new WriterProtocol.Frames(7, 3, new long[] {5, 6}, new int[] {4, 5}, new boolean[] {true, false},
+                        new int[] {2, 1}, new int[] {10, 20, 30}, Adapter.toTyped(Adapter.toClassic(ref))),
+                new WriterProtocol.CommitFile(7, attributes, Adapter.toTyped(Adapter.toClassic(ref))),
+                new WriterProtocol.AbandonFile(7));
+    }
+
+    @Test
+    void everyMessageRoundTripsThroughPekkoSerialization() throws Exception {
+        Serialization serialization = SerializationExtension.get(Adapter.toClassic(KIT.system()));
+        for (ClusterMessage message : samples()) {
+            Serializer serializer = serialization.findSerializerFor(message);
+            assertInstanceOf(KryoSerializer.class, serializer, message.getClass().getName());
+            byte[] bytes = serializer.toBinary(message);
+            Object back = serializer.fromBinary(bytes, message.getClass());
+            assertEquals(canonical(message), canonical(back), message.getClass().getName());
+        }
+    }
+
+    @Test
+    void everyRegisteredMessageTypeHasASample() {
+        Set<Class<?>> sampled = new HashSet<>();
+        samples().forEach(m -> sampled.add(m.getClass()));
+        for (Class<?> type : KryoSerializer.REGISTERED) {
+            if (ClusterMessage.class.isAssignableFrom(type)) {
+                assertTrue(sampled.contains(type), type.getName() + " has no round-trip sample");
+            }
+        }
+    }
+
+    @Test
+    void anUnregisteredClassFailsLoudly() throws Exception {
+        Serializer serializer = SerializationExtension.get(Adapter.toClassic(KIT.system()))
+                .serializerFor(ClusterMessage.class);
+        record Stray(int x) implements ClusterMessage {
+        }
+        assertThrows(IllegalArgumentException.class, () -> serializer.toBinary(new Stray(1)));
+    }
+
+    /** Records compare arrays by reference: compare their text with arrays spelled out instead. */
+    private static String canonical(Object o) {
+        if (o instanceof Record r) {
+            StringBuilder b = new StringBuilder(r.getClass().getName()).append('(');
+            for (var c : r.getClass().getRecordComponents()) {
+                try {
+                    b.append(c.getName()).append('=').append(canonical(c.getAccessor().invoke(r))).append(';');
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return b.append(')').toString();
+        }
+        if (o instanceof long[] a) {
+            return Arrays.toString(a);
+        }
+        if (o instanceof int[] a) {
+            return Arrays.toString(a);
+        }
+        if (o instanceof boolean[] a) {
+            return Arrays.toString(a);
+        }
+        if (o instanceof List<?> list) {
+            List<String> out = new ArrayList<>();
+            list.forEach(x -> out.add(canonical(x)));
+            return out.toString();
+        }
+        return String.valueOf(o);
+    }
+}
