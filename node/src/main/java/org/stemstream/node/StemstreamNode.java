@@ -35,7 +35,6 @@ import org.stemstream.node.scan.LocalListeners;
 import org.stemstream.node.scan.NodeHost;
 import org.stemstream.node.scan.ScanCoordinator;
 import org.stemstream.node.scan.ScanDirectory;
-import org.stemstream.node.scan.ScanWriter;
 import org.stemstream.node.stream.IngestPipeline;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
@@ -48,7 +47,7 @@ import org.zeromq.ZContext;
 /**
  * A running stemstream node: a member of the Pekko cluster (a seed, or joining one), its four sector receivers and
  * routing socket, the ingest stream, its host actor, the gateway for the CLI, and its share of the cluster-wide
- * pieces (the scan coordinator singleton, scan writer shards).
+ * singleton, the scan coordinator (with the scans' writers).
  *
  * <p>Stopping runs Pekko's coordinated shutdown: the node announces that it leaves, keeps counting while the
  * producers switch away, ends its scans' input and waits until its frames are stored, leaves the cluster, then
@@ -88,9 +87,8 @@ public final class StemstreamNode implements AutoCloseable {
         }
         this.system = ActorSystem.create(Behaviors.setup(context -> {
             ActorSystem<?> sys = context.getSystem();
-            ScanWriter.initSharding(sys, listeners);
-            ActorRef<CoordinatorProtocol.Command> coordinator = ClusterSingleton.get(sys)
-                    .init(SingletonActor.of(ScanCoordinator.create(settings.coordinator()), "scan-coordinator"));
+            ActorRef<CoordinatorProtocol.Command> coordinator = ClusterSingleton.get(sys).init(SingletonActor.of(
+                    ScanCoordinator.create(settings.coordinator(), listeners), "scan-coordinator"));
             RoutingTable.Endpoint endpoint = new RoutingTable.Endpoint(
                     Cluster.get(sys).selfMember().address().toString(), settings.ingressHost(), settings.ingressPort());
             host.complete(context.spawn(NodeHost.create(coordinator, directory, endpoint), "node-host"));

@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import org.agrona.collections.Long2LongHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.stemstream.protocol.cluster.NodeProtocol;
 import org.stemstream.protocol.cluster.WriterProtocol;
 
@@ -21,7 +20,7 @@ public final class FrameForwarder {
     private static final long STORE_TIMEOUT_MILLIS = 60_000;
 
     private final long scanNumber;
-    private final EntityRef<WriterProtocol.Command> writer;
+    private final ActorRef<WriterProtocol.Command> writer;
     private final ActorRef<NodeProtocol.Command> storedTo;
     private final int maxUnstored;
 
@@ -39,7 +38,7 @@ public final class FrameForwarder {
     private long stored;
     private CompletableFuture<Long> drained;
 
-    public FrameForwarder(long scanNumber, EntityRef<WriterProtocol.Command> writer,
+    public FrameForwarder(long scanNumber, ActorRef<WriterProtocol.Command> writer,
                           ActorRef<NodeProtocol.Command> storedTo, int maxUnstored) {
         this.scanNumber = scanNumber;
         this.writer = writer;

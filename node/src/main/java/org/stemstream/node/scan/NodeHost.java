@@ -40,7 +40,7 @@ public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Comman
     public record InputEnded(ScanSession session) implements NodeProtocol.Command {
     }
 
-    private record SetupLoaded(ScanRequest request, PixelCorrection correction, Throwable error)
+    private record SetupLoaded(NodeProtocol.OpenScan open, PixelCorrection correction, Throwable error)
             implements NodeProtocol.Command {
     }
 
@@ -95,7 +95,7 @@ public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Comman
     @Override
     public Behavior<NodeProtocol.Command> onMessage(NodeProtocol.Command command) {
         if (command instanceof NodeProtocol.OpenScan open) {
-            open(open.request());
+            open(open);
         } else if (command instanceof SetupLoaded loaded) {
             opened(loaded);
         } else if (command instanceof NodeProtocol.UseThresholds use) {
@@ -144,16 +144,16 @@ public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Comman
         return this;
     }
 
-    private void open(ScanRequest request) {
-        if (sessions.containsKey(request.scanNumber())) {
+    private void open(NodeProtocol.OpenScan open) {
+        if (sessions.containsKey(open.request().scanNumber())) {
             return; // the coordinator repeats itself after moving; the scan is already open here
         }
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> correction(request), blockingIo),
-                (correction, error) -> new SetupLoaded(request, correction, error));
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> correction(open.request()), blockingIo),
+                (correction, error) -> new SetupLoaded(open, correction, error));
     }
 
     private void opened(SetupLoaded loaded) {
-        ScanRequest request = loaded.request();
+        ScanRequest request = loaded.open().request();
         if (loaded.error() != null) {
             Throwable cause = loaded.error().getCause() != null ? loaded.error().getCause() : loaded.error();
             coordinator.tell(new CoordinatorProtocol.NodeProgress(request.scanNumber(), endpoint.node(), 0, 0, 0,
@@ -161,9 +161,8 @@ public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Comman
                     "cannot load the references: " + cause.getMessage()));
             return;
         }
-        FrameForwarder forwarder = new FrameForwarder(request.scanNumber(),
-                ScanWriter.of(getContext().getSystem(), request.scanNumber()), getContext().getSelf(),
-                MAX_UNSTORED_BATCHES);
+        FrameForwarder forwarder = new FrameForwarder(request.scanNumber(), loaded.open().writer(),
+                getContext().getSelf(), MAX_UNSTORED_BATCHES);
         ActorRef<NodeProtocol.Command> self = getContext().getSelf();
         ScanSession session = new ScanSession(request, loaded.correction(), forwarder,
                 frames -> self.tell(new SamplesReady(request.scanNumber(), frames)));

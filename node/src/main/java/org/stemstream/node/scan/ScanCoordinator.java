@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -25,7 +26,6 @@ import org.apache.pekko.cluster.ddata.LWWRegister;
 import org.apache.pekko.cluster.ddata.LWWRegisterKey;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 import org.stemstream.kernel.ThresholdCalculator;
@@ -44,7 +44,8 @@ import org.stemstream.protocol.cluster.WriterProtocol;
  * The cluster's scan coordinator, a singleton: it owns the routing table (partitions of frames to nodes, published in
  * Distributed Data), and each scan's lifecycle Calibrating -> Streaming -> Finalizing -> Done | Failed | Cancelled.
  *
- * <p>A scan starts by opening its file at the scan's writer and then the scan on every node. Nodes report progress,
+ * <p>A scan starts by opening its file at the scan's writer (a child of the coordinator) and then the scan on every
+ * node. Nodes report progress,
  * samples for the thresholds (the coordinator merges them and decides), and the end of their input; when every node
  * that takes part has ended and its frames are stored, the writer commits the file. A node that dies takes its
  * uncounted frames with it: they end as missing, by slot, in the file and the status.
@@ -89,7 +90,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     /** A scan and everything the coordinator knows of it. */
     private static final class Scan {
         final ScanRequest request;
-        final EntityRef<WriterProtocol.Command> writer;
+        final ActorRef<WriterProtocol.Command> writer;
         final long startedNanos = System.nanoTime();
         long firstCountedNanos;
         ScanView.State state;
@@ -114,7 +115,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         double frameRate;
         CoordinatorProtocol.FileClosed closed;
 
-        Scan(ScanRequest request, EntityRef<WriterProtocol.Command> writer) {
+        Scan(ScanRequest request, ActorRef<WriterProtocol.Command> writer) {
             this.request = request;
             this.writer = writer;
             if (request.thresholdsGiven()) {
@@ -126,6 +127,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     }
 
     private final Settings settings;
+    private final LocalListeners listeners;
     private final Cluster cluster;
     private final Map<String, Node> nodes = new TreeMap<>();
     private final Map<String, Long> upSince = new HashMap<>();
@@ -134,16 +136,19 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     private RoutingTable table;
     private long epoch;
 
-    public static Behavior<CoordinatorProtocol.Command> create(Settings settings) {
+    /** @param listeners observers of counted frames in the JVM the coordinator runs in (the demo's) */
+    public static Behavior<CoordinatorProtocol.Command> create(Settings settings, LocalListeners listeners) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(new Tick(), TICK);
-            return new ScanCoordinator(context, settings);
+            return new ScanCoordinator(context, settings, listeners);
         }));
     }
 
-    private ScanCoordinator(ActorContext<CoordinatorProtocol.Command> context, Settings settings) {
+    private ScanCoordinator(ActorContext<CoordinatorProtocol.Command> context, Settings settings,
+                            LocalListeners listeners) {
         super(context);
         this.settings = settings;
+        this.listeners = listeners;
         this.cluster = Cluster.get(context.getSystem());
         this.published = context.messageAdapter(
                 (Class<Replicator.UpdateResponse<LWWRegister<RoutingTable>>>) (Class<?>) Replicator.UpdateResponse.class,
@@ -313,7 +318,8 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             start.replyTo().tell(new GatewayProtocol.ScanRefused(problem));
             return;
         }
-        Scan scan = new Scan(r, ScanWriter.of(getContext().getSystem(), r.scanNumber()));
+        Scan scan = new Scan(r, getContext().spawn(ScanWriter.create(r.scanNumber(), listeners),
+                "writer-" + r.scanNumber(), DispatcherSelector.blocking()));
         scan.starter = start.replyTo();
         scans.put(r.scanNumber(), scan);
         scan.writer.tell(new WriterProtocol.OpenFile(r, getContext().getSelf()));
@@ -372,7 +378,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
 
     private void openOn(Scan scan, String address, Node node) {
         if (scan.participants.add(address)) {
-            node.host.tell(new NodeProtocol.OpenScan(scan.request));
+            node.host.tell(new NodeProtocol.OpenScan(scan.request, scan.writer));
             if (!Double.isNaN(scan.background)) {
                 node.host.tell(new NodeProtocol.UseThresholds(scan.request.scanNumber(), scan.background, scan.xray));
             }

@@ -2,45 +2,27 @@ package org.stemstream.node.scan;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.WriterProtocol;
 
 /**
- * A scan's writer: a sharded entity, one per scan number, that receives the counted frames of every node (sparse
- * events only, in acknowledged batches) and owns the scan's {@link ScanFile}. Runs on the blocking dispatcher, since
- * it writes files.
+ * A scan's writer, one per scan: receives the counted frames of every node (sparse events only, in acknowledged
+ * batches) and owns the scan's {@link ScanFile}. The coordinator spawns it as its child on the blocking dispatcher
+ * (it writes files): a writer lives exactly as long as the coordinator that commits its file, so a counting node
+ * that dies never takes a scan's file with it.
  */
 public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Command> {
-    public static final EntityTypeKey<WriterProtocol.Command> TYPE_KEY =
-            EntityTypeKey.create(WriterProtocol.Command.class, "scan-writer");
-
     private final long scanNumber;
     private final LocalListeners listeners;
     private ScanFile file;
 
-    public static void initSharding(ActorSystem<?> system, LocalListeners listeners) {
-        ClusterSharding.get(system).init(Entity.of(TYPE_KEY,
-                        entity -> create(Long.parseLong(entity.getEntityId()), listeners))
-                .withEntityProps(DispatcherSelector.blocking()));
-    }
-
-    public static EntityRef<WriterProtocol.Command> of(ActorSystem<?> system, long scanNumber) {
-        return ClusterSharding.get(system).entityRefFor(TYPE_KEY, Long.toString(scanNumber));
-    }
-
-    static Behavior<WriterProtocol.Command> create(long scanNumber, LocalListeners listeners) {
+    public static Behavior<WriterProtocol.Command> create(long scanNumber, LocalListeners listeners) {
         return Behaviors.setup(context -> new ScanWriter(context, scanNumber, listeners));
     }
 

@@ -1,12 +1,14 @@
 package org.stemstream.protocol.cluster;
 
+import org.apache.pekko.actor.typed.ActorRef;
+
 /** What a node's host actor hears from the coordinator and from scan writers. */
 public interface NodeProtocol {
     interface Command extends ClusterMessage {
     }
 
-    /** Take blocks of this scan from now on. */
-    record OpenScan(ScanRequest request) implements Command {
+    /** Take blocks of this scan from now on, and send its counted frames to {@code writer}. */
+    record OpenScan(ScanRequest request, ActorRef<WriterProtocol.Command> writer) implements Command {
     }
 
     /** The scan's thresholds, decided from the samples of every node. */

@@ -72,7 +72,7 @@ class KryoSerializerTest {
                 new CoordinatorProtocol.ThresholdSamples(7, "a", List.of(sample)),
                 new CoordinatorProtocol.FileOpened(7, ""),
                 new CoordinatorProtocol.FileClosed(7, 16, 1, 0, 640, 0, ""),
-                new NodeProtocol.OpenScan(request), new NodeProtocol.UseThresholds(7, 28, 1000),
+                new NodeProtocol.OpenScan(request, Adapter.toTyped(Adapter.toClassic(ref))), new NodeProtocol.UseThresholds(7, 28, 1000),
                 new NodeProtocol.EndScanInput(7, true), new NodeProtocol.FramesStored(7, 12),
                 new WriterProtocol.OpenFile(request, Adapter.toTyped(Adapter.toClassic(ref))),
                 new WriterProtocol.Frames(7, 3, new long[] {5, 6}, new int[] {4, 5}, new boolean[] {true, false},

@@ -1,0 +1,231 @@
+package org.stemstream.node.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.stemstream.hdf5.H5py;
+import org.stemstream.node.Fixtures;
+import org.stemstream.node.TestNodes;
+import org.stemstream.node.cli.Main;
+import org.stemstream.node.detector.DetectorEmulator;
+import org.stemstream.node.detector.FaultInjection;
+import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.simulator.SyntheticDetector;
+import org.stemstream.simulator.SyntheticScan;
+
+/**
+ * Three node JVMs on loopback, the emulated detector, and the actor CLI: the way the system runs. A scan through the
+ * cluster matches offline counting, and {@code kill -9} of a node mid-scan ends the scan with the frames that were on
+ * it reported missing by slot, the rest counted.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterProcessTest {
+    private static final int W = 40;
+    private static final int H = 30;
+
+    @TempDir
+    Path dir;
+
+    private final List<Process> nodes = new ArrayList<>();
+    private final List<Integer> ingress = new ArrayList<>();
+    private final List<Integer> clusterPorts = new ArrayList<>();
+    private int managementPort;
+    private List<String> offline;
+
+    private static SyntheticScan scan() {
+        return new SyntheticScan(1, W, H, 1, SyntheticDetector.typical(8), 32);
+    }
+
+    @BeforeAll
+    void countOffline(@TempDir Path raw) throws Exception {
+        List<Path> files = scan().writeRawFiles(raw, 1);
+        List<String> args = new ArrayList<>(List.of("count", "-o", raw.resolve("offline.h5").toString(),
+                "--background-threshold=29", "--xray-threshold=400"));
+        files.forEach(f -> args.add(f.toString()));
+        assertEquals(0, Main.run(args.toArray(String[]::new)));
+        offline = Fixtures.countedEvents(raw.resolve("offline.h5"));
+    }
+
+    @AfterEach
+    void stopNodes() throws InterruptedException {
+        for (Process p : nodes) {
+            p.destroy();
+        }
+        for (Process p : nodes) {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        nodes.clear();
+        ingress.clear();
+        clusterPorts.clear();
+    }
+
+    /** Starts node i as its own JVM: the first is the seed, the others join it. */
+    private void startNode(int i) throws IOException {
+        int port = TestNodes.freeSectorPorts();
+        int cluster = freePort();
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+                "-Dstemstream.stream.frame-timeout=1s", "-Dstemstream.cluster.switch-margin-frames=100",
+                "-Dstemstream.management.enabled=" + (i == 0),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "node",
+                "--port", String.valueOf(port), "--cluster-port", String.valueOf(cluster)));
+        if (i == 0) {
+            managementPort = freePort();
+            command.addAll(List.of("--seed", "--management-port", String.valueOf(managementPort)));
+        } else {
+            command.addAll(List.of("--join", "127.0.0.1:" + clusterPorts.get(0)));
+        }
+        nodes.add(new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("node" + i + ".log").toFile()).start());
+        ingress.add(port);
+        clusterPorts.add(cluster);
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Runs a CLI command in this JVM; returns its exit code and what it printed. */
+    private static String[] cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        int code;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            code = Main.run(args);
+        } finally {
+            System.setOut(saved);
+        }
+        return new String[] {String.valueOf(code), out.toString(StandardCharsets.UTF_8)};
+    }
+
+    private String contact(int i) {
+        return "127.0.0.1:" + clusterPorts.get(i);
+    }
+
+    /** Waits until the CLI sees every node Up, reachable, with its share of partitions and its detector sockets. */
+    private void awaitMembers(int count) throws InterruptedException {
+        java.util.regex.Pattern ready = java.util.regex.Pattern.compile("Up\\s+yes\\s+\\d+\\s+[1-9]\\d*\\s+127\\.0\\.0\\.1:\\d+");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            String[] members = cli("members", "--contact", contact(0));
+            last = members[1];
+            if (members[0].equals("0") && last.lines().filter(l -> ready.matcher(l).find()).count() == count) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("the cluster did not reach " + count + " members:\n" + last);
+    }
+
+    private CompletableFuture<DetectorEmulator.Result> send(int contactNode, double rate) {
+        int port = ingress.get(contactNode);
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return DetectorEmulator.run(new SyntheticFeed(scan(), SyntheticDetector.NO_TRUTH),
+                        DetectorEmulator.Settings.to("127.0.0.1", port).atRate(rate), FaultInjection.NONE);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private String[] startScan(Path output) {
+        return cli("scan", "start", "--scan-number", "1", "--scan", W + "x" + H, "-o", output.toString(),
+                "--background-threshold", "29", "--xray-threshold", "400", "--timeout", "20", "--contact", contact(1));
+    }
+
+    @Test
+    void aScanThroughThreeNodeProcessesMatchesOfflineCounting() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            startNode(i);
+        }
+        awaitMembers(3);
+        String http = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + managementPort + "/cluster/members")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertEquals(3, http.split("\"status\":\"Up\"", -1).length - 1, http);
+
+        Path output = dir.resolve("cluster.h5");
+        String[] started = startScan(output);
+        assertEquals("0", started[0], started[1]);
+        send(2, 0).join();
+        String[] done = cli("scan", "status", "1", "--follow", "--contact", contact(0));
+        assertEquals("0", done[0], done[1]);
+        assertTrue(done[1].contains("scan 1 done: 1200/1200 frames counted (0 incomplete, 0 missing)"), done[1]);
+        assertEquals(offline, Fixtures.countedEvents(output));
+        String[] list = cli("scan", "list", "--contact", contact(2));
+        assertTrue(list[1].contains("scan 1 done"), list[1]);
+    }
+
+    @Test
+    void killingANodeMidScanReportsItsFramesMissingAndCountsTheRest() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            startNode(i);
+        }
+        awaitMembers(3);
+        Path output = dir.resolve("killed.h5");
+        assertEquals("0", startScan(output)[0]);
+        CompletableFuture<DetectorEmulator.Result> sending = send(1, 150);
+        Thread.sleep(2500);
+        nodes.get(2).destroyForcibly(); // kill -9
+        DetectorEmulator.Result sent = sending.join();
+        String[] done = cli("scan", "status", "1", "--follow", "--contact", contact(0));
+        assertTrue(done[1].contains("scan 1 done"), done[1]);
+        String summary = H5py.run("""
+                import sys, h5py
+                f = h5py.File(sys.argv[1], 'r')
+                m = f['metadata/electron_counting'].attrs
+                print(m['frames_counted'], m['frames_missing'], m['frames_incomplete'],
+                      ' '.join(str(s) for s in f['frame_status/missing'][()]),
+                      '|', ' '.join(str(s) for s in f['frame_status/incomplete'][()]))
+                """, output);
+        String[] parts = summary.split(" ", 4);
+        long counted = Long.parseLong(parts[0]);
+        long missing = Long.parseLong(parts[1]);
+        assertEquals(W * H, counted + missing, summary);
+        assertTrue(missing > 0, "the killed node's frames are missing: " + summary);
+        assertTrue(counted > W * H / 2, "the other nodes counted the rest: " + summary);
+        Set<Integer> notWhole = new HashSet<>();
+        for (String s : parts[3].replace("|", " ").trim().split("\\s+")) {
+            if (!s.isEmpty()) {
+                notWhole.add(Integer.parseInt(s));
+            }
+        }
+        List<String> counted2 = Fixtures.countedEvents(output);
+        for (int slot = 0; slot < W * H; slot++) {
+            if (!notWhole.contains(slot)) {
+                assertEquals(offline.get(slot), counted2.get(slot), "frame slot " + slot);
+            }
+        }
+        assertTrue(done[1].contains("missing"), done[1]);
+        System.out.printf("kill -9: %d counted, %d missing, %d blocks undeliverable%n", counted, missing,
+                sent.undeliverable());
+    }
+}
