@@ -46,8 +46,19 @@ final class DemoCommand implements Callable<Integer> {
             description = "Distinct synthetic frames, rendered once and repeated (default: ${DEFAULT-VALUE}).")
     int distinctFrames;
 
+    @Option(names = "--nodes", paramLabel = "N", defaultValue = "1",
+            description = "Nodes: 1 runs in this JVM; more start a cluster of separate node processes"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
     @Override
     public Integer call() throws Exception {
+        if (nodes < 1) {
+            throw new IllegalArgumentException("--nodes must be at least 1");
+        }
+        if (nodes > 1) {
+            return new ClusterDemo(scan, workDir, rate, distinctFrames, nodes).run();
+        }
         Files.createDirectories(workDir);
         Path output = workDir.resolve("scan1_counted.h5");
         Files.deleteIfExists(output);

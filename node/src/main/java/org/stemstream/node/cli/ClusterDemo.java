@@ -1,0 +1,158 @@
+package org.stemstream.node.cli;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.stemstream.node.detector.DetectorEmulator;
+import org.stemstream.node.detector.FaultInjection;
+import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.node.scan.Scans;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.ScanView;
+import org.stemstream.simulator.SyntheticDetector;
+import org.stemstream.simulator.SyntheticScan;
+
+/**
+ * {@code stemstream demo --nodes N}: a cluster of N node processes on this machine (the first a seed), a scan started
+ * through the actor CLI's client, the emulated detector streaming to whichever node owns each frame, membership and
+ * progress shown as they go. The nodes stop (gracefully) at the end.
+ */
+final class ClusterDemo {
+    private final ScanSize scan;
+    private final Path workDir;
+    private final double rate;
+    private final int distinctFrames;
+    private final int count;
+    private final List<Process> nodes = new ArrayList<>();
+    private final List<Integer> ingress = new ArrayList<>();
+    private final List<Integer> clusterPorts = new ArrayList<>();
+
+    ClusterDemo(ScanSize scan, Path workDir, double rate, int distinctFrames, int count) {
+        this.scan = scan;
+        this.workDir = workDir;
+        this.rate = rate;
+        this.distinctFrames = distinctFrames;
+        this.count = count;
+    }
+
+    int run() throws Exception {
+        Files.createDirectories(workDir);
+        Path output = workDir.resolve("scan1_counted.h5").toAbsolutePath();
+        Files.deleteIfExists(output);
+        try {
+            for (int i = 0; i < count; i++) {
+                startNode(i);
+            }
+            System.out.println("started " + count + " node processes (logs in " + workDir + "/node-*.log);"
+                    + " waiting for them to join ...");
+            try (ClusterClient client = connect()) {
+                GatewayProtocol.Members members = awaitMembers(client);
+                System.out.print(MembersCommand.table(members));
+                GatewayProtocol.ScanReply started = client.start(Scans.computed(1, scan.width(), scan.height(),
+                        output, 30));
+                if (started instanceof GatewayProtocol.ScanRefused refused) {
+                    throw new IllegalStateException(refused.reason());
+                }
+                SyntheticScan synthetic = new SyntheticScan(1, scan.width(), scan.height(), 1,
+                        SyntheticDetector.typical(42), distinctFrames);
+                System.out.printf(Locale.ROOT, "streaming a %s scan (%d frames, %.1f GB raw) to the cluster%n", scan,
+                        synthetic.frames(), synthetic.frames() * 4.0 * 165_904 / 1e9);
+                CompletableFuture<DetectorEmulator.Result> sending = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return DetectorEmulator.run(new SyntheticFeed(synthetic, SyntheticDetector.NO_TRUTH),
+                                DetectorEmulator.Settings.to("127.0.0.1", ingress.get(0)).atRate(rate),
+                                FaultInjection.NONE);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the detector emulator failed: " + e.getMessage(), e);
+                    }
+                });
+                ScanView view = ScanProgress.follow(() -> client.status(1));
+                long doneNanos = System.nanoTime();
+                DetectorEmulator.Result sent = sending.join();
+                System.out.println(view.describe());
+                System.out.printf(Locale.ROOT, "rate: %.0f frames/s from the first frame sent to the file complete%n",
+                        view.framesCounted() / ((doneNanos - sent.startNanos()) / 1e9));
+                System.out.printf(Locale.ROOT, "file complete %.0f ms after the last frame was sent%n",
+                        (doneNanos - sent.lastSentNanos()) / 1e6);
+                System.out.print(MembersCommand.table(client.members()));
+                String stem = output.toString().replaceFirst("\\.h5$", "");
+                System.out.println("output: " + output);
+                System.out.println("pictures: " + stem + "_scan.png " + stem + "_diffraction.png");
+                return view.state() == ScanView.State.DONE ? 0 : 1;
+            }
+        } finally {
+            stopNodes();
+        }
+    }
+
+    private ClusterClient connect() throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (true) {
+            try {
+                return ClusterClient.connect("127.0.0.1:" + clusterPorts.get(0), Duration.ofSeconds(2));
+            } catch (IllegalArgumentException notYet) {
+                if (System.nanoTime() > deadline || !nodes.get(0).isAlive()) {
+                    throw new IllegalStateException("the seed node did not come up; see " + workDir
+                            + "/node-0.log", notYet);
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    private GatewayProtocol.Members awaitMembers(ClusterClient client) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (true) {
+            GatewayProtocol.Members members = client.members();
+            long ready = members.members().stream().filter(m -> m.status().equals("Up") && m.partitions() > 0)
+                    .count();
+            if (ready == count) {
+                return members;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + ready + " of " + count + " nodes joined; see the logs in "
+                        + workDir);
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private void startNode(int i) throws IOException {
+        int port = FreePorts.sectorBase();
+        int cluster = freePort();
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dstemstream.management.enabled=false",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "node",
+                "--port", String.valueOf(port), "--cluster-port", String.valueOf(cluster)));
+        command.addAll(i == 0 ? List.of("--seed") : List.of("--join", "127.0.0.1:" + clusterPorts.get(0)));
+        nodes.add(new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(workDir.resolve("node-" + i + ".log").toFile()).start());
+        ingress.add(port);
+        clusterPorts.add(cluster);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private void stopNodes() throws InterruptedException {
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            nodes.get(i).destroy(); // SIGTERM: a graceful leave
+        }
+        for (Process p : nodes) {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+}
