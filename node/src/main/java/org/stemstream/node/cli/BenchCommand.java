@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 /** {@code stemstream bench}: measurements that print their figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
         subcommands = {BenchCommand.Kernel.class, BenchCommand.Count.class, BenchCommand.Stream.class,
-                BenchCommand.Science.class, BenchCommand.Memory.class})
+                BenchCommand.Science.class, BenchCommand.Memory.class, BenchCommand.Cluster.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -205,6 +205,33 @@ final class BenchCommand implements Runnable {
             Files.deleteIfExists(output);
             Files.deleteIfExists(dir);
             return exit;
+        }
+    }
+
+    @Command(name = "cluster", mixinStandardHelpOptions = true,
+            description = "1 node vs 3 (in this JVM): frames/s, identical events, bytes between nodes, join time.")
+    static final class Cluster implements Callable<Integer> {
+        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "64x64", converter = ScanSize.Converter.class)
+        ScanSize scan;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = Files.createTempDirectory("stemstream-cluster-bench");
+            org.stemstream.node.bench.ClusterBenchmark bench =
+                    new org.stemstream.node.bench.ClusterBenchmark(scan.width(), scan.height());
+            var one = bench.run(1, dir, 0);
+            System.out.println(org.stemstream.node.bench.ClusterBenchmark.describe(1, one, bench.frames()));
+            var three = bench.run(3, dir, 0);
+            System.out.println(org.stemstream.node.bench.ClusterBenchmark.describe(3, three, bench.frames()));
+            boolean identical = one.events().equals(three.events()) && one.events().size() == bench.frames();
+            double join = bench.joinSeconds();
+            System.out.printf(Locale.ROOT, "cluster_1_node_fps=%.0f cluster_3_nodes_fps=%.0f events_identical=%s"
+                    + " bytes_between_nodes_per_frame=%.0f join_to_routed_s=%.2f%n", one.framesPerSecond(),
+                    three.framesPerSecond(), identical, (double) three.bytesBetweenNodes() / bench.frames(), join);
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+            return identical ? 0 : 1;
         }
     }
 }

@@ -32,6 +32,15 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
         this.listeners = listeners;
     }
 
+    /** A writer stopped before its commit (its node shutting down) drops the file: nothing half-written stays. */
+    @Override
+    public Behavior<WriterProtocol.Command> onSignal(org.apache.pekko.actor.typed.Signal signal) {
+        if (signal instanceof org.apache.pekko.actor.typed.PostStop && file != null) {
+            file.abandon();
+        }
+        return this;
+    }
+
     @Override
     public Behavior<WriterProtocol.Command> onMessage(WriterProtocol.Command command) throws IOException {
         if (command instanceof WriterProtocol.OpenFile open) {
@@ -41,12 +50,10 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
             frames.storedTo().tell(new NodeProtocol.FramesStored(scanNumber, frames.batch()));
         } else if (command instanceof WriterProtocol.CommitFile commit) {
             commit(commit);
+            file = null;
             return Behaviors.stopped();
         } else if (command instanceof WriterProtocol.AbandonFile) {
-            if (file != null) {
-                file.abandon();
-            }
-            return Behaviors.stopped();
+            return Behaviors.stopped(); // PostStop drops the file
         }
         return this;
     }

@@ -144,6 +144,20 @@ class ClusterProcessTest {
         throw new AssertionError("the cluster did not reach " + count + " members:\n" + last);
     }
 
+    /** Waits until exactly {@code count} members own partitions (a dead one has lost its share). */
+    private void awaitMembersWithPartitions(int count) throws InterruptedException {
+        java.util.regex.Pattern owning = java.util.regex.Pattern.compile("\\s[1-9]\\d*\\s+127\\.0\\.0\\.1:\\d+");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            String[] members = cli("members", "--contact", contact(0));
+            if (members[0].equals("0") && members[1].lines().filter(l -> owning.matcher(l).find()).count() == count) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("partitions did not move off the dead node");
+    }
+
     private CompletableFuture<DetectorEmulator.Result> send(int contactNode, double rate) {
         int port = ingress.get(contactNode);
         return CompletableFuture.supplyAsync(() -> {
@@ -195,6 +209,9 @@ class ClusterProcessTest {
         CompletableFuture<DetectorEmulator.Result> sending = send(1, 150);
         Thread.sleep(2500);
         nodes.get(2).destroyForcibly(); // kill -9
+        long killed = System.nanoTime();
+        awaitMembersWithPartitions(2);
+        double moved = (System.nanoTime() - killed) / 1e9;
         DetectorEmulator.Result sent = sending.join();
         String[] done = cli("scan", "status", "1", "--follow", "--contact", contact(0));
         assertTrue(done[1].contains("scan 1 done"), done[1]);
@@ -225,7 +242,7 @@ class ClusterProcessTest {
             }
         }
         assertTrue(done[1].contains("missing"), done[1]);
-        System.out.printf("kill -9: %d counted, %d missing, %d blocks undeliverable%n", counted, missing,
-                sent.undeliverable());
+        System.out.printf("kill -9: partitions moved after %.1f s; %d counted, %d missing, %d blocks undeliverable%n",
+                moved, counted, missing, sent.undeliverable());
     }
 }

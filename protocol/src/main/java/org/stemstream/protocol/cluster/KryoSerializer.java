@@ -40,7 +40,14 @@ public final class KryoSerializer extends JSerializer {
             WriterProtocol.AbandonFile.class,
             ArrayList.class, LinkedHashMap.class, long[].class, int[].class, boolean[].class, double[].class);
 
+    /** Bytes of stemstream messages serialized in this JVM: what went to other nodes (local sends are not). */
+    private static final java.util.concurrent.atomic.LongAdder SERIALIZED = new java.util.concurrent.atomic.LongAdder();
+
     private final Pool<Kryo> pool;
+
+    public static long bytesSerialized() {
+        return SERIALIZED.sum();
+    }
 
     public KryoSerializer(ExtendedActorSystem system) {
         ActorRefResolver resolver = ActorRefResolver.get(Adapter.toTyped(system));
@@ -82,6 +89,7 @@ public final class KryoSerializer extends JSerializer {
         Kryo kryo = pool.obtain();
         try (Output out = new Output(256, -1)) {
             kryo.writeClassAndObject(out, message);
+            SERIALIZED.add(out.position());
             return out.toBytes();
         } finally {
             pool.free(kryo);
