@@ -34,6 +34,11 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--files-per-module", paramLabel = "K", defaultValue = "2")
     int filesPerModule;
 
+    @Option(names = "--distinct-frames", paramLabel = "N", defaultValue = "0",
+            description = "Repeat the first N frames' pixels (as the detector emulator's --distinct-frames); 0: all"
+                    + " distinct.")
+    int distinctFrames;
+
     @Override
     public Integer call() throws Exception {
         if (framesPerPosition < 1 || filesPerModule < 1 || electrons < 0) {
@@ -41,7 +46,7 @@ final class SimulateCommand implements Callable<Integer> {
                     + " --electrons at least 0");
         }
         SyntheticScan synthetic = new SyntheticScan(scanNumber, scan.width(), scan.height(), framesPerPosition,
-                new SyntheticDetector(seed, electrons, 0.05));
+                new SyntheticDetector(seed, electrons, 0.05), distinctFrames);
         List<Path> files = synthetic.writeRawFiles(dir, filesPerModule);
         System.out.println("wrote " + synthetic.frames() + " frames in " + files.size() + " raw files and the"
                 + " ground truth to " + dir);

@@ -35,6 +35,8 @@ public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Comman
     private static final Duration TICK = Duration.ofMillis(200);
     private static final int HEARTBEAT_TICKS = 5;
     private static final int MAX_UNSTORED_BATCHES = 8;
+    /** How long a leaving node waits for its scans to be stored once their input has ended. */
+    private static final long HAND_OVER_NANOS = Duration.ofSeconds(15).toNanos();
 
     /** From the stream: the scan's end mark has passed the counting step here. */
     public record InputEnded(ScanSession session) implements NodeProtocol.Command {
@@ -199,7 +201,12 @@ public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Comman
             inputsEnded = true;
             sessions.values().forEach(directory::end);
         }
-        if (inputsEnded && sessions.isEmpty()) {
+        boolean late = System.nanoTime() > endInputsAtNanos + HAND_OVER_NANOS;
+        if (inputsEnded && (sessions.isEmpty() || late)) {
+            if (!sessions.isEmpty()) {
+                getContext().getLog().warn("leaving with {} scan(s) not yet handed over: {}", sessions.size(),
+                        sessions.keySet());
+            }
             leaving.tell(org.apache.pekko.Done.getInstance());
             leaving = null;
         }

@@ -250,8 +250,8 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
 
     /** A node that stopped for good: route around it now, and close its part in every scan. */
     private void nodeGone(String address, String why) {
-        if (nodes.remove(address) == null) {
-            return;
+        if (address.equals(cluster.selfMember().address().toString()) || nodes.remove(address) == null) {
+            return; // this node itself is stopping: there is no one left to route to
         }
         if (why.equals("left")) {
             getContext().getLog().info("node {} left: its partitions move now", address);

@@ -32,6 +32,8 @@ import org.stemstream.protocol.cluster.SampleStatistics;
  */
 public final class ThresholdGate extends GraphStage<FlowShape<Assembled, Assembled>> {
     private static final Duration TICK = Duration.ofMillis(50);
+    /** How long a scan that stopped taking blocks may wait for thresholds before its held frames are let go. */
+    private static final long ABANDON_NANOS = Duration.ofSeconds(5).toNanos();
 
     private final int maxHeldFrames;
     private final Inlet<Assembled> in = Inlet.create("gate.in");
@@ -58,6 +60,7 @@ public final class ThresholdGate extends GraphStage<FlowShape<Assembled, Assembl
         final List<Assembled.Frame> complete = new ArrayList<>();
         boolean ended;
         boolean samplesSent;
+        long stoppedNanos;
     }
 
     private final class Logic extends TimerGraphStageLogic {
@@ -123,6 +126,14 @@ public final class ThresholdGate extends GraphStage<FlowShape<Assembled, Assembl
                         || heldFrames >= maxHeldFrames || !session.accepting())) {
                     held.samplesSent = true;
                     session.reportSamples(samples(held.complete));
+                }
+                if (!session.accepting() && held.stoppedNanos == 0) {
+                    held.stoppedNanos = System.nanoTime();
+                }
+                if (held.stoppedNanos > 0 && System.nanoTime() - held.stoppedNanos > ABANDON_NANOS
+                        && !decided(session)) {
+                    // the scan stopped and no thresholds came (the cluster is stopping): its frames cannot be counted
+                    session.fail("no thresholds arrived before the scan stopped on this node");
                 }
                 if (decided(session)) {
                     waiting.remove(session);
