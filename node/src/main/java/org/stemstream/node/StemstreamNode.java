@@ -35,6 +35,7 @@ import org.stemstream.node.scan.LocalListeners;
 import org.stemstream.node.scan.NodeHost;
 import org.stemstream.node.scan.ScanCoordinator;
 import org.stemstream.node.scan.ScanDirectory;
+import org.stemstream.node.scan.SectorEntity;
 import org.stemstream.node.stream.IngestPipeline;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
@@ -47,7 +48,7 @@ import org.zeromq.ZContext;
 /**
  * A running stemstream node: a member of the Pekko cluster (a seed, or joining one), its four sector receivers and
  * routing socket, the ingest stream, its host actor, the gateway for the CLI, and its share of the cluster-wide
- * singleton, the scan coordinator (with the scans' writers).
+ * pieces: the scan coordinator singleton (with the scans' writers) and the sharded sector entities.
  *
  * <p>Stopping runs Pekko's coordinated shutdown: the node announces that it leaves, keeps counting while the
  * producers switch away, ends its scans' input and waits until its frames are stored, leaves the cluster, then
@@ -91,7 +92,8 @@ public final class StemstreamNode implements AutoCloseable {
                     ScanCoordinator.create(settings.coordinator(), listeners), "scan-coordinator"));
             RoutingTable.Endpoint endpoint = new RoutingTable.Endpoint(
                     Cluster.get(sys).selfMember().address().toString(), settings.ingressHost(), settings.ingressPort());
-            host.complete(context.spawn(NodeHost.create(coordinator, directory, endpoint), "node-host"));
+            SectorEntity.initSharding(sys);
+            host.complete(context.spawn(NodeHost.create(coordinator, directory, stats, endpoint), "node-host"));
             gateway.complete(context.spawn(Gateway.create(coordinator), Gateway.NAME));
             context.spawn(routing.subscriber(), "routing");
             return Behaviors.empty();
@@ -197,6 +199,11 @@ public final class StemstreamNode implements AutoCloseable {
     /** Completes when the scan is done, failed or cancelled. */
     public CompletionStage<GatewayProtocol.ScanReply> whenFinished(long scanNumber, Duration timeout) {
         return ask(reply -> new GatewayProtocol.WhenFinished(scanNumber, reply), timeout);
+    }
+
+    public CompletionStage<org.stemstream.protocol.cluster.SectorProtocol.Health> sectorHealth(int sector) {
+        return AskPattern.ask(gateway.join(), reply -> new GatewayProtocol.GetSectorHealth(sector, reply), ASK_TIMEOUT,
+                system.scheduler());
     }
 
     public CompletionStage<GatewayProtocol.Members> members() {

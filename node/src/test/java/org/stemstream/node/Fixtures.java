@@ -42,6 +42,21 @@ public final class Fixtures {
         return out;
     }
 
+    /**
+     * The events {@code stemstream count} gives for a synthetic scan's frames written as raw files (the reference a
+     * streamed run must match), one line per frame slot.
+     */
+    public static List<String> offlineEvents(org.stemstream.simulator.SyntheticScan scan, Path dir,
+                                             String... countOptions) throws Exception {
+        List<String> args = new ArrayList<>(List.of("count", "-o", dir.resolve("offline.h5").toString()));
+        args.addAll(List.of(countOptions));
+        scan.writeRawFiles(dir.resolve("raw"), 1).forEach(f -> args.add(f.toString()));
+        if (org.stemstream.node.cli.Main.run(args.toArray(String[]::new)) != 0) {
+            throw new AssertionError("offline counting failed: " + args);
+        }
+        return countedEvents(dir.resolve("offline.h5"));
+    }
+
     /** A counted file's events as h5py reads them, one line {@code "<n> <idx...>"} per frame slot. */
     public static List<String> countedEvents(Path h5) throws IOException, InterruptedException {
         String out = H5py.run("""

@@ -3,8 +3,6 @@ package org.stemstream.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,33 +15,10 @@ public final class TestNodes {
     private TestNodes() {
     }
 
-    /** A base port with the four above it free too (the sector sockets and the routing socket). */
-    public static int freeSectorPorts() throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int base;
-            try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                base = probe.getLocalPort();
-            }
-            if (base + 4 < 65535 && free(base) && free(base + 1) && free(base + 2) && free(base + 3)
-                    && free(base + 4)) {
-                return base;
-            }
-        }
-        throw new IOException("no four consecutive free ports found");
-    }
-
-    private static boolean free(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     /** Node configuration on free ports with the given overrides (keys under stemstream. or pekko.). */
     public static Config config(Map<String, Object> overrides) throws IOException {
         Map<String, Object> values = new HashMap<>();
-        values.put("stemstream.ingress.port", freeSectorPorts());
+        values.put("stemstream.ingress.port", FreePorts.nodeBase());
         values.put("pekko.remote.artery.canonical.port", 0);
         values.put("stemstream.stream.frame-timeout", "1s");
         values.put("stemstream.management.enabled", false);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeConfig;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.detector.DetectorEmulator;
@@ -37,13 +38,13 @@ public final class ClusterBenchmark {
         this.scan = new SyntheticScan(1, width, height, 1, SyntheticDetector.typical(5), 256);
     }
 
-    public Run run(int nodes, Path dir, int basePortSeed) throws Exception {
+    public Run run(int nodes, Path dir) throws Exception {
         List<StemstreamNode> cluster = new ArrayList<>();
         try {
-            cluster.add(start(List.of(), basePortSeed));
+            cluster.add(start(List.of()));
             String seed = cluster.get(0).address().substring(cluster.get(0).address().indexOf('@') + 1);
             for (int i = 1; i < nodes; i++) {
-                cluster.add(start(List.of(seed), basePortSeed));
+                cluster.add(start(List.of(seed)));
             }
             awaitRouting(cluster.get(0), nodes);
             Map<Integer, String> events = new ConcurrentHashMap<>();
@@ -74,11 +75,11 @@ public final class ClusterBenchmark {
 
     /** Seconds from starting a node next to a running seed until the routing table sends it frames. */
     public double joinSeconds() throws Exception {
-        try (StemstreamNode seed = start(List.of(), 0)) {
+        try (StemstreamNode seed = start(List.of())) {
             awaitRouting(seed, 1);
             String address = seed.address().substring(seed.address().indexOf('@') + 1);
             long start = System.nanoTime();
-            try (StemstreamNode joining = start(List.of(address), 0)) {
+            try (StemstreamNode joining = start(List.of(address))) {
                 awaitRouting(seed, 2);
                 return (System.nanoTime() - start) / 1e9;
             }
@@ -89,34 +90,13 @@ public final class ClusterBenchmark {
         return scan.frames();
     }
 
-    private static StemstreamNode start(List<String> seeds, int unused) throws Exception {
+    private static StemstreamNode start(List<String> seeds) throws Exception {
         Map<String, Object> settings = new HashMap<>();
-        settings.put("stemstream.ingress.port", freeBase());
+        settings.put("stemstream.ingress.port", FreePorts.nodeBase());
         settings.put("pekko.remote.artery.canonical.port", 0);
         settings.put("stemstream.management.enabled", false);
         settings.put("stemstream.cluster.leave-drain", "0s");
         return StemstreamNode.start(NodeConfig.load(null, settings), seeds);
-    }
-
-    private static int freeBase() throws java.io.IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int base;
-            try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
-                base = probe.getLocalPort();
-            }
-            boolean free = base + 4 < 65535;
-            for (int p = base + 1; free && p <= base + 4; p++) {
-                try (java.net.ServerSocket s = new java.net.ServerSocket(p)) {
-                    free = true;
-                } catch (java.io.IOException e) {
-                    free = false;
-                }
-            }
-            if (free) {
-                return base;
-            }
-        }
-        throw new java.io.IOException("no free ports");
     }
 
     private static void awaitRouting(StemstreamNode node, int nodes) throws InterruptedException {

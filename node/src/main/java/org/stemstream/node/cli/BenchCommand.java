@@ -1,5 +1,6 @@
 package org.stemstream.node.cli;
 
+import org.stemstream.node.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -114,9 +115,9 @@ final class BenchCommand implements Runnable {
             double[] node = new double[rounds];
             double[] latency = new double[rounds];
             for (int i = 0; i < rounds; i++) {
-                StreamBenchmark.Run b = bench.bare(FreePorts.sectorBase(), 16);
+                StreamBenchmark.Run b = bench.bare(FreePorts.nodeBase(), 16);
                 System.out.println(StreamBenchmark.describe("bare JeroMQ", b));
-                StreamBenchmark.Run n = bench.node(FreePorts.sectorBase(), output, null);
+                StreamBenchmark.Run n = bench.node(FreePorts.nodeBase(), output, null);
                 System.out.println(StreamBenchmark.describe("node", n));
                 bare[i] = b.framesPerSecond();
                 node[i] = n.framesPerSecond();
@@ -149,7 +150,7 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("stemstream-tts");
             StreamBenchmark bench = new StreamBenchmark(scan.width(), scan.height(), distinctFrames);
-            StreamBenchmark.Run streaming = bench.node(FreePorts.sectorBase(), dir.resolve("streamed.h5"), null);
+            StreamBenchmark.Run streaming = bench.node(FreePorts.nodeBase(), dir.resolve("streamed.h5"), null);
             System.out.println(StreamBenchmark.describe("streaming", streaming));
             org.stemstream.node.bench.TimeToScience.FileWorkflow files =
                     org.stemstream.node.bench.TimeToScience.run(bench.feed(), dir, 2);
@@ -177,7 +178,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            int port = FreePorts.sectorBase();
+            int port = FreePorts.nodeBase();
             Path dir = Files.createTempDirectory("stemstream-memory");
             Path output = dir.resolve("scan.h5");
             List<String> command = new java.util.ArrayList<>(List.of(
@@ -219,9 +220,9 @@ final class BenchCommand implements Runnable {
             Path dir = Files.createTempDirectory("stemstream-cluster-bench");
             org.stemstream.node.bench.ClusterBenchmark bench =
                     new org.stemstream.node.bench.ClusterBenchmark(scan.width(), scan.height());
-            var one = bench.run(1, dir, 0);
+            var one = bench.run(1, dir);
             System.out.println(org.stemstream.node.bench.ClusterBenchmark.describe(1, one, bench.frames()));
-            var three = bench.run(3, dir, 0);
+            var three = bench.run(3, dir);
             System.out.println(org.stemstream.node.bench.ClusterBenchmark.describe(3, three, bench.frames()));
             boolean identical = one.events().equals(three.events()) && one.events().size() == bench.frames();
             double join = bench.joinSeconds();

@@ -93,6 +93,10 @@ final class ClusterClient implements AutoCloseable {
         return ask(GatewayProtocol.ListScans::new);
     }
 
+    org.stemstream.protocol.cluster.SectorProtocol.Health sectorHealth(int sector) {
+        return ask(reply -> new GatewayProtocol.GetSectorHealth(sector, reply));
+    }
+
     GatewayProtocol.Members members() {
         return ask(GatewayProtocol.GetMembers::new);
     }

@@ -1,7 +1,7 @@
 package org.stemstream.node.cli;
 
+import org.stemstream.node.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -125,8 +125,8 @@ final class ClusterDemo {
     }
 
     private void startNode(int i) throws IOException {
-        int port = FreePorts.sectorBase();
-        int cluster = freePort();
+        int port = FreePorts.nodeBase();
+        int cluster = FreePorts.any();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dstemstream.management.enabled=false",
@@ -139,11 +139,6 @@ final class ClusterDemo {
         clusterPorts.add(cluster);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private void stopNodes() throws InterruptedException {
         for (int i = nodes.size() - 1; i >= 0; i--) {

@@ -7,9 +7,10 @@ import org.stemstream.kernel.Thresholds;
 import org.stemstream.node.counting.CountingSetup;
 import org.stemstream.node.counting.References;
 import org.stemstream.node.counting.ThresholdPolicy;
+import org.stemstream.protocol.cluster.ScanRequest;
 import picocli.CommandLine.Option;
 
-/** The counting options shared by every command that counts: thresholds, dark and gain. */
+/** The counting options shared by every command that counts, offline or streamed: thresholds, dark and gain. */
 final class CountingOptions {
     @Option(names = "--background-threshold", paramLabel = "X",
             description = "Given background threshold (with --xray-threshold): values at or below it are zeroed.")
@@ -50,24 +51,12 @@ final class CountingOptions {
             description = "Gain: 576 x 576 float32 multipliers; counts (raw - dark) * gain in float.")
     Path gain;
 
+    /** The counting for offline work: references loaded here. */
     CountingSetup toSetup(boolean thresholdFramesGiven) throws IOException {
-        ThresholdPolicy policy;
-        if (backgroundThreshold != null || xrayThreshold != null) {
-            if (backgroundThreshold == null || xrayThreshold == null) {
-                throw new IllegalArgumentException("give both --background-threshold and --xray-threshold,"
-                        + " or neither to compute them");
-            }
-            if (thresholdFramesGiven) {
-                throw new IllegalArgumentException("--threshold-frames computes thresholds; it cannot go with"
-                        + " given thresholds");
-            }
-            policy = new ThresholdPolicy.Given(new Thresholds(backgroundThreshold, xrayThreshold));
-        } else {
-            policy = new ThresholdPolicy.Computed(thresholdFrames, thresholdSamples, backgroundSigma, xraySigma);
-        }
-        if (dark != null && darkScan != null) {
-            throw new IllegalArgumentException("give --dark or --dark-scan, not both");
-        }
+        check(thresholdFramesGiven);
+        ThresholdPolicy policy = backgroundThreshold != null
+                ? new ThresholdPolicy.Given(new Thresholds(backgroundThreshold, xrayThreshold))
+                : new ThresholdPolicy.Computed(thresholdFrames, thresholdSamples, backgroundSigma, xraySigma);
         float[] darkValues = null;
         String darkSource = null;
         if (dark != null) {
@@ -80,5 +69,36 @@ final class CountingOptions {
         float[] gainValues = gain == null ? null : References.readFloat32(gain, "gain");
         return CountingSetup.of(darkValues, darkSource, gainValues, gain == null ? null : gain.toAbsolutePath().toString(),
                 policy);
+    }
+
+    /** A scan for the cluster to count: references travel as paths that every node reads. */
+    ScanRequest toRequest(long scanNumber, ScanSize size, int framesPerPosition, Path output, long idleTimeoutMillis,
+                          boolean thresholdFramesGiven) {
+        check(thresholdFramesGiven);
+        return new ScanRequest(scanNumber, size.width(), size.height(), framesPerPosition,
+                backgroundThreshold == null ? Double.NaN : backgroundThreshold,
+                xrayThreshold == null ? Double.NaN : xrayThreshold, thresholdFrames, thresholdSamples,
+                backgroundSigma, xraySigma, dark == null ? null : dark.toAbsolutePath().toString(),
+                darkScan == null ? List.of() : darkScan.stream().map(p -> p.toAbsolutePath().toString()).toList(),
+                gain == null ? null : gain.toAbsolutePath().toString(), output.toAbsolutePath().toString(),
+                idleTimeoutMillis);
+    }
+
+    private void check(boolean thresholdFramesGiven) {
+        if ((backgroundThreshold == null) != (xrayThreshold == null)) {
+            throw new IllegalArgumentException("give both --background-threshold and --xray-threshold,"
+                    + " or neither to compute them");
+        }
+        if (backgroundThreshold != null && thresholdFramesGiven) {
+            throw new IllegalArgumentException("--threshold-frames computes thresholds; it cannot go with"
+                    + " given thresholds");
+        }
+        if (backgroundThreshold != null && !(backgroundThreshold < xrayThreshold)) {
+            throw new IllegalArgumentException("the background threshold " + backgroundThreshold
+                    + " must be below the x-ray threshold " + xrayThreshold);
+        }
+        if (dark != null && darkScan != null) {
+            throw new IllegalArgumentException("give --dark or --dark-scan, not both");
+        }
     }
 }

@@ -1,5 +1,6 @@
 package org.stemstream.node.cli;
 
+import org.stemstream.node.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -69,7 +70,7 @@ final class DemoCommand implements Callable<Integer> {
         ScanImages images = new ScanImages(scan.width(), scan.height(), 1);
         AtomicLong found = new AtomicLong();
 
-        Map<String, Object> ports = Map.of("stemstream.ingress.port", FreePorts.sectorBase(),
+        Map<String, Object> ports = Map.of("stemstream.ingress.port", FreePorts.nodeBase(),
                 "pekko.remote.artery.canonical.port", 0, "stemstream.management.enabled", false);
         try (StemstreamNode node = StemstreamNode.start(NodeConfig.load(null, ports))) {
             GatewayProtocol.ScanReply started = node.startScan(Scans.computed(1, scan.width(), scan.height(), output,

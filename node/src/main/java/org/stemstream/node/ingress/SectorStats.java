@@ -15,6 +15,7 @@ public final class SectorStats {
     private final LongAdder messages = new LongAdder();
     private final LongAdder bytes = new LongAdder();
     private final ConcurrentHashMap<String, AtomicLong> rejected = new ConcurrentHashMap<>();
+    private volatile long lastMessageNanos;
 
     public SectorStats(int sector) {
         this.sector = sector;
@@ -27,6 +28,13 @@ public final class SectorStats {
     void received(long size) {
         messages.increment();
         bytes.add(size);
+        lastMessageNanos = System.nanoTime();
+    }
+
+    /** Milliseconds since the last message, or -1 before the first. */
+    public long millisSinceLastMessage() {
+        long last = lastMessageNanos;
+        return last == 0 ? -1 : (System.nanoTime() - last) / 1_000_000;
     }
 
     /** Counts a rejected message under a short reason such as "malformed" or "unknown scan". */

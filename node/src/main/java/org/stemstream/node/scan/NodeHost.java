@@ -19,11 +19,13 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.stemstream.kernel.PixelCorrection;
 import org.stemstream.kernel.Thresholds;
 import org.stemstream.node.counting.References;
+import org.stemstream.node.ingress.SectorStats;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
 import org.stemstream.protocol.cluster.RoutingTable;
 import org.stemstream.protocol.cluster.SampleStatistics;
 import org.stemstream.protocol.cluster.ScanRequest;
+import org.stemstream.protocol.cluster.SectorProtocol;
 import org.stemstream.protocol.cluster.WriterProtocol;
 
 /**
@@ -64,6 +66,7 @@ public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Comman
 
     private final ActorRef<CoordinatorProtocol.Command> coordinator;
     private final ScanDirectory directory;
+    private final SectorStats[] sectorStats;
     private final RoutingTable.Endpoint endpoint;
     private final Executor blockingIo;
     private final Map<Long, ScanSession> sessions = new HashMap<>();
@@ -77,18 +80,20 @@ public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Comman
     private boolean inputsEnded;
 
     public static Behavior<NodeProtocol.Command> create(ActorRef<CoordinatorProtocol.Command> coordinator,
-                                                        ScanDirectory directory, RoutingTable.Endpoint endpoint) {
+                                                        ScanDirectory directory, SectorStats[] sectorStats,
+                                                        RoutingTable.Endpoint endpoint) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(new Tick(), TICK);
-            return new NodeHost(context, coordinator, directory, endpoint);
+            return new NodeHost(context, coordinator, directory, sectorStats, endpoint);
         }));
     }
 
     private NodeHost(ActorContext<NodeProtocol.Command> context, ActorRef<CoordinatorProtocol.Command> coordinator,
-                     ScanDirectory directory, RoutingTable.Endpoint endpoint) {
+                     ScanDirectory directory, SectorStats[] sectorStats, RoutingTable.Endpoint endpoint) {
         super(context);
         this.coordinator = coordinator;
         this.directory = directory;
+        this.sectorStats = sectorStats;
         this.endpoint = endpoint;
         this.blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
         heartbeat(0);
@@ -233,6 +238,16 @@ public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Comman
             countedAtLastHeartbeat = counted;
             lastHeartbeatNanos = now;
             heartbeat(fps);
+            reportSectors();
+        }
+    }
+
+    /** This node's account of each sector, to the sector's entity. */
+    private void reportSectors() {
+        for (SectorStats stats : sectorStats) {
+            SectorEntity.of(getContext().getSystem(), stats.sector()).tell(new SectorProtocol.Report(stats.sector(),
+                    endpoint.node(), stats.messages(), stats.bytes(), stats.rejections(),
+                    stats.millisSinceLastMessage()));
         }
     }
 

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.stemstream.hdf5.H5py;
 import org.stemstream.node.Fixtures;
+import org.stemstream.node.FreePorts;
 import org.stemstream.node.TestNodes;
 import org.stemstream.node.cli.Main;
 import org.stemstream.node.detector.DetectorEmulator;
@@ -58,12 +59,7 @@ class ClusterProcessTest {
 
     @BeforeAll
     void countOffline(@TempDir Path raw) throws Exception {
-        List<Path> files = scan().writeRawFiles(raw, 1);
-        List<String> args = new ArrayList<>(List.of("count", "-o", raw.resolve("offline.h5").toString(),
-                "--background-threshold=29", "--xray-threshold=400"));
-        files.forEach(f -> args.add(f.toString()));
-        assertEquals(0, Main.run(args.toArray(String[]::new)));
-        offline = Fixtures.countedEvents(raw.resolve("offline.h5"));
+        offline = Fixtures.offlineEvents(scan(), raw, "--background-threshold=29", "--xray-threshold=400");
     }
 
     @AfterEach
@@ -83,8 +79,8 @@ class ClusterProcessTest {
 
     /** Starts node i as its own JVM: the first is the seed, the others join it. */
     private void startNode(int i) throws IOException {
-        int port = TestNodes.freeSectorPorts();
-        int cluster = freePort();
+        int port = FreePorts.nodeBase();
+        int cluster = FreePorts.any();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
@@ -93,7 +89,7 @@ class ClusterProcessTest {
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "node",
                 "--port", String.valueOf(port), "--cluster-port", String.valueOf(cluster)));
         if (i == 0) {
-            managementPort = freePort();
+            managementPort = FreePorts.any();
             command.addAll(List.of("--seed", "--management-port", String.valueOf(managementPort)));
         } else {
             command.addAll(List.of("--join", "127.0.0.1:" + clusterPorts.get(0)));
@@ -102,12 +98,6 @@ class ClusterProcessTest {
                 .redirectOutput(dir.resolve("node" + i + ".log").toFile()).start());
         ingress.add(port);
         clusterPorts.add(cluster);
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     /** Runs a CLI command in this JVM; returns its exit code and what it printed. */

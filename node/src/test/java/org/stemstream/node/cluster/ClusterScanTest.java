@@ -45,12 +45,7 @@ class ClusterScanTest {
 
     @BeforeAll
     void countOffline(@TempDir Path raw) throws Exception {
-        List<Path> files = scan(1).writeRawFiles(raw, 1);
-        List<String> args = new ArrayList<>(List.of("count", "-o", raw.resolve("offline.h5").toString(),
-                "--background-threshold=29", "--xray-threshold=400"));
-        files.forEach(f -> args.add(f.toString()));
-        assertEquals(0, Main.run(args.toArray(String[]::new)));
-        offline = Fixtures.countedEvents(raw.resolve("offline.h5"));
+        offline = Fixtures.offlineEvents(scan(1), raw, "--background-threshold=29", "--xray-threshold=400");
     }
 
     private static CompletableFuture<DetectorEmulator.Result> send(StemstreamNode contact, long scan, double rate) {
@@ -75,6 +70,7 @@ class ClusterScanTest {
         try (StemstreamNode seed = TestNodes.node(Map.of());
              StemstreamNode second = TestNodes.joining(seed, Map.of());
              StemstreamNode third = TestNodes.joining(seed, Map.of())) {
+            StemstreamNode first = seed;
             TestNodes.awaitRouting(third, 3, Duration.ofSeconds(30));
             TestNodes.start(second, Scans.given(1, W, H, 29, 400, dir.resolve("three.h5"), 20));
             send(third, 1, 0).join();
@@ -84,6 +80,15 @@ class ClusterScanTest {
             assertEquals(0, view.framesIncomplete());
             assertEveryNodeCounted(view, 3);
             assertEquals(offline, Fixtures.countedEvents(dir.resolve("three.h5")));
+            // The sector entities hold each node's account: sector 2's messages add up to the scan's blocks.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            org.stemstream.protocol.cluster.SectorProtocol.Health health;
+            do {
+                Thread.sleep(300);
+                health = first.sectorHealth(2).toCompletableFuture().join();
+            } while ((health.nodes().size() < 3 || health.messages() < W * H + 3) && System.nanoTime() < deadline);
+            assertEquals(3, health.nodes().size(), health.toString());
+            assertEquals(W * H + 3, health.messages(), "blocks and the three ends of scan: " + health);
         }
     }
 

@@ -45,12 +45,7 @@ class StreamFaultsTest {
     /** The events offline counting gives for the scan's frames, to compare every fault run against. */
     @BeforeAll
     void countOffline(@TempDir Path raw) throws Exception {
-        List<Path> files = scan(1).writeRawFiles(raw, 1);
-        List<String> args = new ArrayList<>(List.of("count", "-o", raw.resolve("offline.h5").toString(),
-                "--background-threshold=29", "--xray-threshold=400"));
-        files.forEach(f -> args.add(f.toString()));
-        assertEquals(0, Main.run(args.toArray(String[]::new)));
-        offline = Fixtures.countedEvents(raw.resolve("offline.h5"));
+        offline = Fixtures.offlineEvents(scan(1), raw, "--background-threshold=29", "--xray-threshold=400");
     }
 
     private ScanView stream(StemstreamNode node, long number, FaultInjection faults, Duration idle) throws Exception {

@@ -29,6 +29,10 @@ public interface GatewayProtocol {
     record GetMembers(ActorRef<Members> replyTo) implements Command, CoordinatorProtocol.Command {
     }
 
+    /** Answered by the sector's entity, wherever its shard lives. */
+    record GetSectorHealth(int sector, ActorRef<SectorProtocol.Health> replyTo) implements Command {
+    }
+
     sealed interface ScanReply extends ClusterMessage {
     }
 

@@ -38,6 +38,8 @@ public final class KryoSerializer extends JSerializer {
             NodeProtocol.FramesStored.class,
             WriterProtocol.OpenFile.class, WriterProtocol.Frames.class, WriterProtocol.CommitFile.class,
             WriterProtocol.AbandonFile.class,
+            SectorProtocol.Report.class, SectorProtocol.GetHealth.class, SectorProtocol.Health.class,
+            GatewayProtocol.GetSectorHealth.class,
             ArrayList.class, LinkedHashMap.class, long[].class, int[].class, boolean[].class, double[].class);
 
     /** Bytes of stemstream messages serialized in this JVM: what went to other nodes (local sends are not). */

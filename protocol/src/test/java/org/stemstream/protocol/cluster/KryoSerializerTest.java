@@ -78,7 +78,11 @@ class KryoSerializerTest {
                 new WriterProtocol.Frames(7, 3, new long[] {5, 6}, new int[] {4, 5}, new boolean[] {true, false},
                         new int[] {2, 1}, new int[] {10, 20, 30}, Adapter.toTyped(Adapter.toClassic(ref))),
                 new WriterProtocol.CommitFile(7, attributes, Adapter.toTyped(Adapter.toClassic(ref))),
-                new WriterProtocol.AbandonFile(7));
+                new WriterProtocol.AbandonFile(7),
+                new SectorProtocol.Report(2, "a", 100, 16_590_400, Map.of("malformed", 3L), 120),
+                new SectorProtocol.GetHealth(Adapter.toTyped(Adapter.toClassic(ref))),
+                new SectorProtocol.Health(2, List.of(new SectorProtocol.Report(2, "a", 1, 2, Map.of(), 3))),
+                new GatewayProtocol.GetSectorHealth(2, Adapter.toTyped(Adapter.toClassic(ref))));
     }
 
     @Test
