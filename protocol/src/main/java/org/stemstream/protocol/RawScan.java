@@ -173,10 +173,6 @@ public final class RawScan implements AutoCloseable {
                 position / scanWidth);
     }
 
-    public SectorLayout layout() {
-        return layout;
-    }
-
     /** Another reader over the same index and files, for a second thread. */
     public RawScan copy() throws IOException {
         FileChannel[] own = new FileChannel[files.size()];

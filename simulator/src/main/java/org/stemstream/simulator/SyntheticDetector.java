@@ -97,14 +97,6 @@ public final class SyntheticDetector {
         render(frame, sector * SECTOR_PIXELS, SECTOR_PIXELS, out, 0, truth);
     }
 
-    /** Renders a dark frame: offset and read noise only. */
-    public void darkFrame(long frame, ByteBuffer out) {
-        int start = poolStart(frame);
-        for (int p = 0; p < FRAME_PIXELS; p++) {
-            out.putShort(p << 1, (short) Math.max(0, darkOffset[p] + noise[(start + p) % POOL]));
-        }
-    }
-
     private synchronized void render(long frame, int from, int count, ByteBuffer out, int outPixel, Truth truth) {
         SplittableRandom random = new SplittableRandom(seed ^ (frame * 0x9E3779B97F4A7C15L));
         int electrons = hits(frame, random, truth, from, count);

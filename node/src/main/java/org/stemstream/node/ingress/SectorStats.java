@@ -55,10 +55,6 @@ public final class SectorStats {
         return n == null ? 0 : n.get();
     }
 
-    public long rejectedTotal() {
-        return rejected.values().stream().mapToLong(AtomicLong::get).sum();
-    }
-
     /** Rejections by reason, sorted by reason. */
     public Map<String, Long> rejections() {
         Map<String, Long> out = new TreeMap<>();

@@ -34,7 +34,6 @@ public final class ScanSession {
     private volatile boolean accepting = true;
     private volatile boolean cancelled;
     private final AtomicBoolean inputEnded = new AtomicBoolean();
-    private volatile long firstDataNanos;
     private volatile long lastActivityNanos = System.nanoTime();
 
     private final AtomicLongArray blocks = new AtomicLongArray(SECTORS);
@@ -125,11 +124,7 @@ public final class ScanSession {
     }
 
     public void blockArrived(int sector, long frameNumber) {
-        long now = System.nanoTime();
-        if (firstDataNanos == 0) {
-            firstDataNanos = now;
-        }
-        lastActivityNanos = now;
+        lastActivityNanos = System.nanoTime();
         blocks.incrementAndGet(sector);
         maxFrameSeen.accumulateAndGet(frameNumber, Math::max);
     }
@@ -225,10 +220,5 @@ public final class ScanSession {
 
     public long nanosSinceActivity() {
         return System.nanoTime() - lastActivityNanos;
-    }
-
-    public double secondsSinceFirstData() {
-        long first = firstDataNanos;
-        return first == 0 ? 0 : (System.nanoTime() - first) / 1e9;
     }
 }
