@@ -7,12 +7,6 @@ import org.stemstream.protocol.BlockHeader;
 public interface FrameFeed {
     long scanNumber();
 
-    int scanWidth();
-
-    int scanHeight();
-
-    int framesPerPosition();
-
     /** How many frames are sent. */
     int frames();
 

@@ -29,21 +29,6 @@ public final class ReplayFeed implements FrameFeed, AutoCloseable {
     }
 
     @Override
-    public int scanWidth() {
-        return scan.scanWidth();
-    }
-
-    @Override
-    public int scanHeight() {
-        return scan.scanHeight();
-    }
-
-    @Override
-    public int framesPerPosition() {
-        return scan.framesPerPosition();
-    }
-
-    @Override
     public int frames() {
         return order.length;
     }

@@ -69,21 +69,6 @@ public final class SyntheticFeed implements FrameFeed {
     }
 
     @Override
-    public int scanWidth() {
-        return scan.scanWidth();
-    }
-
-    @Override
-    public int scanHeight() {
-        return scan.scanHeight();
-    }
-
-    @Override
-    public int framesPerPosition() {
-        return scan.framesPerPosition();
-    }
-
-    @Override
     public int frames() {
         return scan.frames();
     }
