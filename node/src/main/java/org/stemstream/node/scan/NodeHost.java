@@ -26,7 +26,6 @@ import org.stemstream.protocol.cluster.RoutingTable;
 import org.stemstream.protocol.cluster.SampleStatistics;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.SectorProtocol;
-import org.stemstream.protocol.cluster.WriterProtocol;
 
 /**
  * This node's part in every scan: opens the scan in the local stream when the coordinator says so, passes on the

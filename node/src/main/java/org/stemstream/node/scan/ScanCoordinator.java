@@ -109,6 +109,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         boolean cancelled;
         String failure;
         boolean closing;
+        boolean committing;
         long finishedNanos;
         long maxFrameSeen;
         long maxFrameSeenAtNanos;
@@ -480,7 +481,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
 
     /** Once every node of the scan has ended its input, commit (or drop) the file. */
     private void checkEnd(Scan scan) {
-        if (scan.state.isFinal() || scan.closed != null || !scan.ended.containsAll(scan.participants)
+        if (scan.state.isFinal() || scan.committing || !scan.ended.containsAll(scan.participants)
                 || scan.starter != null) {
             return;
         }
@@ -494,7 +495,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             finish(scan, scan.cancelled ? ScanView.State.CANCELLED : ScanView.State.FAILED);
             return;
         }
-        scan.closed = new CoordinatorProtocol.FileClosed(scan.request.scanNumber(), 0, 0, 0, 0, 0, "pending");
+        scan.committing = true;
         scan.writer.tell(new WriterProtocol.CommitFile(scan.request.scanNumber(), attributes(scan),
                 getContext().getSelf()));
     }

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.stemstream.hdf5.H5py;
 import org.stemstream.node.Fixtures;
 import org.stemstream.node.FreePorts;
-import org.stemstream.node.TestNodes;
 import org.stemstream.node.cli.Main;
 import org.stemstream.node.detector.DetectorEmulator;
 import org.stemstream.node.detector.FaultInjection;
@@ -134,6 +133,24 @@ class ClusterProcessTest {
         throw new AssertionError("the cluster did not reach " + count + " members:\n" + last);
     }
 
+    /** Members Up as Pekko Management's HTTP endpoint on the seed says (it starts a moment after the node). */
+    private int managementMembersUp() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
+                + "/cluster/members")).build();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (true) {
+            try {
+                String body = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).body();
+                return body.split("\"status\":\"Up\"", -1).length - 1;
+            } catch (IOException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw notYet;
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
     /** Waits until exactly {@code count} members own partitions (a dead one has lost its share). */
     private void awaitMembersWithPartitions(int count) throws InterruptedException {
         java.util.regex.Pattern owning = java.util.regex.Pattern.compile("\\s[1-9]\\d*\\s+127\\.0\\.0\\.1:\\d+");
@@ -171,10 +188,7 @@ class ClusterProcessTest {
             startNode(i);
         }
         awaitMembers(3);
-        String http = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + managementPort + "/cluster/members")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        assertEquals(3, http.split("\"status\":\"Up\"", -1).length - 1, http);
+        assertEquals(3, managementMembersUp(), "members Up in Pekko Management's /cluster/members");
 
         Path output = dir.resolve("cluster.h5");
         String[] started = startScan(output);

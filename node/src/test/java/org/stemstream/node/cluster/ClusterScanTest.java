@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.stemstream.node.Fixtures;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.TestNodes;
-import org.stemstream.node.cli.Main;
 import org.stemstream.node.detector.DetectorEmulator;
 import org.stemstream.node.detector.FaultInjection;
 import org.stemstream.node.detector.SyntheticFeed;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +16,6 @@ import org.stemstream.hdf5.H5py;
 import org.stemstream.node.Fixtures;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.TestNodes;
-import org.stemstream.node.cli.Main;
 import org.stemstream.node.detector.DetectorEmulator;
 import org.stemstream.node.detector.FaultInjection;
 import org.stemstream.node.detector.FaultInjection.SectorFrame;
