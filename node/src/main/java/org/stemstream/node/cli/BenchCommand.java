@@ -32,6 +32,13 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** Removes a benchmark's temporary directory and everything in it. */
+    static void deleteTree(Path dir) throws java.io.IOException {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
     @Command(name = "kernel", mixinStandardHelpOptions = true,
             description = "Counting kernel frames/s (JMH) on synthetic 576 x 576 frames with ~40 electrons,"
                     + " on 1 and 2 threads.")
@@ -87,9 +94,7 @@ final class BenchCommand implements Runnable {
             System.out.printf(Locale.ROOT, "count_frames_per_s=%.0f threads=%d frames=%d%n",
                     summary.framesPerSecond(), threads, summary.framesCounted());
             if (workDir == null) {
-                try (var walk = Files.walk(dir)) {
-                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+                deleteTree(dir);
             }
             return 0;
         }
@@ -157,9 +162,7 @@ final class BenchCommand implements Runnable {
             System.out.println("file-based: " + files.describe());
             System.out.printf(Locale.ROOT, "time_to_science_streaming_s=%.2f time_to_science_files_s=%.2f"
                     + " speedup=%.1f%n", streaming.seconds(), files.total(), files.total() / streaming.seconds());
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(dir);
             return 0;
         }
     }
@@ -203,8 +206,7 @@ final class BenchCommand implements Runnable {
             int exit = node.waitFor();
             System.out.println(report.strip());
             System.out.printf(Locale.ROOT, "detector sent for %.1f s; node exit code %d%n", sent.seconds(), exit);
-            Files.deleteIfExists(output);
-            Files.deleteIfExists(dir);
+            deleteTree(dir);
             return exit;
         }
     }
@@ -229,9 +231,7 @@ final class BenchCommand implements Runnable {
             System.out.printf(Locale.ROOT, "cluster_1_node_fps=%.0f cluster_3_nodes_fps=%.0f events_identical=%s"
                     + " bytes_between_nodes_per_frame=%.0f join_to_routed_s=%.2f%n", one.framesPerSecond(),
                     three.framesPerSecond(), identical, (double) three.bytesBetweenNodes() / bench.frames(), join);
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(dir);
             return identical ? 0 : 1;
         }
     }
