@@ -6,8 +6,7 @@ import picocli.CommandLine.Option;
 /** Where the actor CLI finds the cluster. */
 final class ContactOptions {
     @Option(names = "--contact", paramLabel = "HOST:PORT",
-            description = "Any node's cluster address (default: ${DEFAULT-VALUE}, from application.conf).",
-            defaultValue = "${STEMSTREAM_CONTACT:-127.0.0.1:2552}")
+            description = "Any node's cluster address (default: stemstream.cli.contact in application.conf).")
     String contact;
 
     @Option(names = "--ask-timeout", paramLabel = "SECONDS", defaultValue = "5",
@@ -15,6 +14,8 @@ final class ContactOptions {
     int timeoutSeconds;
 
     ClusterClient connect() {
-        return ClusterClient.connect(contact, Duration.ofSeconds(timeoutSeconds));
+        String address = contact != null ? contact
+                : com.typesafe.config.ConfigFactory.load().getString("stemstream.cli.contact");
+        return ClusterClient.connect(address, Duration.ofSeconds(timeoutSeconds));
     }
 }
