@@ -1,7 +1,5 @@
 package org.stemstream.node.scan;
 
-import static org.stemstream.protocol.FrameGeometry.SECTORS;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,8 +27,6 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 import org.stemstream.kernel.ThresholdCalculator;
-import org.stemstream.kernel.ThresholdStatistics;
-import org.stemstream.node.counting.CountedScanMetadata;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
@@ -87,52 +83,12 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         boolean leaving;
     }
 
-    /** A scan and everything the coordinator knows of it. */
-    private static final class Scan {
-        final ScanRequest request;
-        final ActorRef<WriterProtocol.Command> writer;
-        final long startedNanos = System.nanoTime();
-        long firstCountedNanos;
-        ScanView.State state;
-        String message = "";
-        ActorRef<GatewayProtocol.ScanReply> starter;
-        final List<ActorRef<GatewayProtocol.ScanReply>> waiting = new ArrayList<>();
-        final Set<String> participants = new HashSet<>();
-        final Set<String> ended = new HashSet<>();
-        final Map<String, CoordinatorProtocol.NodeProgress> progress = new TreeMap<>();
-        final List<SampleStatistics> samples = new ArrayList<>();
-        final Set<String> sampled = new HashSet<>();
-        long firstSampleNanos;
-        ThresholdStatistics statistics;
-        double background = Double.NaN;
-        double xray = Double.NaN;
-        boolean cancelled;
-        String failure;
-        boolean closing;
-        boolean committing;
-        long finishedNanos;
-        long maxFrameSeen;
-        long maxFrameSeenAtNanos;
-        double frameRate;
-        CoordinatorProtocol.FileClosed closed;
-
-        Scan(ScanRequest request, ActorRef<WriterProtocol.Command> writer) {
-            this.request = request;
-            this.writer = writer;
-            if (request.thresholdsGiven()) {
-                background = request.backgroundThreshold();
-                xray = request.xrayThreshold();
-            }
-            state = request.thresholdsGiven() ? ScanView.State.STREAMING : ScanView.State.CALIBRATING;
-        }
-    }
-
     private final Settings settings;
     private final LocalListeners listeners;
     private final Cluster cluster;
     private final Map<String, Node> nodes = new TreeMap<>();
     private final Map<String, Long> upSince = new HashMap<>();
-    private final Map<Long, Scan> scans = new LinkedHashMap<>();
+    private final Map<Long, ScanRecord> scans = new LinkedHashMap<>();
     private final ActorRef<Replicator.UpdateResponse<LWWRegister<RoutingTable>>> published;
     private RoutingTable table;
     private long epoch;
@@ -184,26 +140,26 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         } else if (command instanceof GatewayProtocol.StartScan start) {
             start(start);
         } else if (command instanceof GatewayProtocol.GetScan get) {
-            Scan scan = scans.get(get.scanNumber());
-            get.replyTo().tell(scan == null ? unknown(get.scanNumber()) : new GatewayProtocol.ScanFound(view(scan)));
+            ScanRecord scan = scans.get(get.scanNumber());
+            get.replyTo().tell(scan == null ? unknown(get.scanNumber()) : new GatewayProtocol.ScanFound(scan.view()));
         } else if (command instanceof GatewayProtocol.WhenFinished when) {
-            Scan scan = scans.get(when.scanNumber());
+            ScanRecord scan = scans.get(when.scanNumber());
             if (scan == null) {
                 when.replyTo().tell(unknown(when.scanNumber()));
             } else if (scan.state.isFinal()) {
-                when.replyTo().tell(new GatewayProtocol.ScanFound(view(scan)));
+                when.replyTo().tell(new GatewayProtocol.ScanFound(scan.view()));
             } else {
                 scan.waiting.add(when.replyTo());
             }
         } else if (command instanceof GatewayProtocol.CancelScan cancel) {
-            Scan scan = scans.get(cancel.scanNumber());
+            ScanRecord scan = scans.get(cancel.scanNumber());
             if (scan != null && !scan.state.isFinal()) {
                 scan.cancelled = true;
                 endInputs(scan, "cancelled", true);
             }
-            cancel.replyTo().tell(scan == null ? unknown(cancel.scanNumber()) : new GatewayProtocol.ScanFound(view(scan)));
+            cancel.replyTo().tell(scan == null ? unknown(cancel.scanNumber()) : new GatewayProtocol.ScanFound(scan.view()));
         } else if (command instanceof GatewayProtocol.ListScans list) {
-            list.replyTo().tell(new GatewayProtocol.ScanList(scans.values().stream().map(this::view).toList()));
+            list.replyTo().tell(new GatewayProtocol.ScanList(scans.values().stream().map(ScanRecord::view).toList()));
         } else if (command instanceof GatewayProtocol.GetMembers request) {
             request.replyTo().tell(members());
         } else if (command instanceof MemberEvent event) {
@@ -231,7 +187,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         node.framesPerSecond = up.framesPerSecond();
         if (fresh) {
             reroute(switchPoint());
-            for (Scan scan : scans.values()) {
+            for (ScanRecord scan : scans.values()) {
                 if (!scan.state.isFinal() && !scan.closing && !scan.cancelled && scan.starter == null) {
                     openOn(scan, address, node);
                 }
@@ -260,7 +216,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             getContext().getLog().warn("node {} {}: its partitions move now", address, why);
         }
         reroute(0);
-        for (Scan scan : scans.values()) {
+        for (ScanRecord scan : scans.values()) {
             if (scan.participants.remove(address) && !scan.ended.contains(address)) {
                 CoordinatorProtocol.NodeProgress last = scan.progress.get(address);
                 scan.message = "node " + address + " " + why + " during the scan"
@@ -279,7 +235,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         long seen = 0;
         double rate = 0;
         boolean streaming = false;
-        for (Scan scan : scans.values()) {
+        for (ScanRecord scan : scans.values()) {
             if (!scan.state.isFinal()) {
                 streaming = true;
                 seen = Math.max(seen, scan.maxFrameSeen);
@@ -319,7 +275,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             start.replyTo().tell(new GatewayProtocol.ScanRefused(problem));
             return;
         }
-        Scan scan = new Scan(r, getContext().spawn(ScanWriter.create(r.scanNumber(), listeners),
+        ScanRecord scan = new ScanRecord(r, getContext().spawn(ScanWriter.create(r.scanNumber(), listeners),
                 "writer-" + r.scanNumber(), DispatcherSelector.blocking()));
         scan.starter = start.replyTo();
         scans.put(r.scanNumber(), scan);
@@ -327,7 +283,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     }
 
     private String problem(ScanRequest r) {
-        Scan existing = scans.get(r.scanNumber());
+        ScanRecord existing = scans.get(r.scanNumber());
         if (existing != null) {
             return "scan " + r.scanNumber() + " is already " + (existing.state.isFinal()
                     ? "finished (" + existing.state.name().toLowerCase() + ")" : "running")
@@ -361,7 +317,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     }
 
     private void fileOpened(CoordinatorProtocol.FileOpened opened) {
-        Scan scan = scans.get(opened.scanNumber());
+        ScanRecord scan = scans.get(opened.scanNumber());
         if (scan == null || scan.starter == null) {
             return;
         }
@@ -371,13 +327,13 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             return;
         }
         nodes.forEach((address, node) -> openOn(scan, address, node));
-        scan.starter.tell(new GatewayProtocol.ScanFound(view(scan)));
+        scan.starter.tell(new GatewayProtocol.ScanFound(scan.view()));
         scan.starter = null;
         getContext().getLog().info("scan {} started on {} node(s): {}x{} positions, output {}", scan.request.scanNumber(),
                 scan.participants.size(), scan.request.scanWidth(), scan.request.scanHeight(), scan.request.output());
     }
 
-    private void openOn(Scan scan, String address, Node node) {
+    private void openOn(ScanRecord scan, String address, Node node) {
         if (scan.participants.add(address)) {
             node.host.tell(new NodeProtocol.OpenScan(scan.request, scan.writer));
             if (!Double.isNaN(scan.background)) {
@@ -387,23 +343,11 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     }
 
     private void progress(CoordinatorProtocol.NodeProgress p) {
-        Scan scan = scans.get(p.scanNumber());
+        ScanRecord scan = scans.get(p.scanNumber());
         if (scan == null || scan.state.isFinal()) {
             return;
         }
-        scan.progress.put(p.node(), p);
-        if (p.maxFrameSeen() > scan.maxFrameSeen) {
-            long now = System.nanoTime();
-            if (scan.maxFrameSeenAtNanos > 0) {
-                double rate = (p.maxFrameSeen() - scan.maxFrameSeen) / ((now - scan.maxFrameSeenAtNanos) / 1e9);
-                scan.frameRate = Math.max(rate, scan.frameRate * 0.8); // decays, so a burst does not stay forever
-            }
-            scan.maxFrameSeen = p.maxFrameSeen();
-            scan.maxFrameSeenAtNanos = now;
-        }
-        if (scan.firstCountedNanos == 0 && p.framesCounted() > 0) {
-            scan.firstCountedNanos = System.nanoTime();
-        }
+        scan.record(p);
         if (!p.failure().isEmpty() && scan.failure == null) {
             scan.failure = "node " + p.node() + ": " + p.failure();
             endInputs(scan, scan.failure, false);
@@ -415,7 +359,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     }
 
     private void samples(CoordinatorProtocol.ThresholdSamples s) {
-        Scan scan = scans.get(s.scanNumber());
+        ScanRecord scan = scans.get(s.scanNumber());
         if (scan == null || !Double.isNaN(scan.background) || scan.failure != null) {
             return;
         }
@@ -428,7 +372,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     }
 
     /** Decides once every node has sent its samples, or once enough frames are in and the others had a moment. */
-    private void decideThresholds(Scan scan) {
+    private void decideThresholds(ScanRecord scan) {
         int k = scan.request.thresholdFrames();
         boolean everyone = scan.sampled.containsAll(scan.participants);
         boolean enough = scan.samples.size() >= k && System.nanoTime() - scan.firstSampleNanos > SAMPLE_GRACE_NANOS;
@@ -441,10 +385,8 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             endInputs(scan, scan.failure, false);
             return;
         }
-        List<SampleStatistics> lowest = scan.samples.stream()
-                .sorted(Comparator.comparingLong(f -> f.frames()[0])).limit(k).toList();
         try {
-            scan.statistics = ThresholdCalculator.compute(SampleStatistics.mergeAll(lowest),
+            scan.statistics = ThresholdCalculator.compute(SampleStatistics.mergeAll(scan.lowestSamples(k)),
                     scan.request.thresholdSamples(), scan.request.backgroundSigma(), scan.request.xraySigma());
         } catch (IllegalArgumentException e) {
             scan.failure = "thresholds could not be computed: " + e.getMessage();
@@ -463,7 +405,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     }
 
     /** Asks every node of the scan to end its input (they report back when their frames are stored). */
-    private void endInputs(Scan scan, String why, boolean cancel) {
+    private void endInputs(ScanRecord scan, String why, boolean cancel) {
         if (scan.closing || scan.state.isFinal()) {
             return;
         }
@@ -480,7 +422,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     }
 
     /** Once every node of the scan has ended its input, commit (or drop) the file. */
-    private void checkEnd(Scan scan) {
+    private void checkEnd(ScanRecord scan) {
         if (scan.state.isFinal() || scan.committing || !scan.ended.containsAll(scan.participants)
                 || scan.starter != null) {
             return;
@@ -496,12 +438,12 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             return;
         }
         scan.committing = true;
-        scan.writer.tell(new WriterProtocol.CommitFile(scan.request.scanNumber(), attributes(scan),
+        scan.writer.tell(new WriterProtocol.CommitFile(scan.request.scanNumber(), scan.attributes(),
                 getContext().getSelf()));
     }
 
     private void fileClosed(CoordinatorProtocol.FileClosed closed) {
-        Scan scan = scans.get(closed.scanNumber());
+        ScanRecord scan = scans.get(closed.scanNumber());
         if (scan == null || scan.state.isFinal()) {
             return;
         }
@@ -512,13 +454,13 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         finish(scan, closed.failure().isEmpty() ? ScanView.State.DONE : ScanView.State.FAILED);
     }
 
-    private void finish(Scan scan, ScanView.State state) {
+    private void finish(ScanRecord scan, ScanView.State state) {
         scan.state = state;
         scan.finishedNanos = System.nanoTime();
         if (scan.failure != null) {
             scan.message = scan.failure;
         }
-        ScanView view = view(scan);
+        ScanView view = scan.view();
         getContext().getLog().info(view.line() + (scan.message.isEmpty() ? "" : "; " + scan.message));
         scan.waiting.forEach(w -> w.tell(new GatewayProtocol.ScanFound(view)));
         scan.waiting.clear();
@@ -532,7 +474,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
                 nodeGone(address, "stopped sending heartbeats");
             }
         }
-        for (Scan scan : scans.values()) {
+        for (ScanRecord scan : scans.values()) {
             if (scan.state.isFinal() || scan.starter != null) {
                 continue;
             }
@@ -546,7 +488,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     }
 
     /** Ends a scan that no data reached for its timeout, and nodes that got nothing while the others finished. */
-    private void checkIdle(Scan scan) {
+    private void checkIdle(ScanRecord scan) {
         long idle = Long.MAX_VALUE;
         boolean someEnded = !scan.ended.isEmpty();
         for (String address : scan.participants) {
@@ -561,81 +503,12 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             }
         }
         if (idle > scan.request.idleTimeoutMillis()) {
-            boolean endsMissing = scan.progress.values().stream().anyMatch(p -> p.sent()[0] < 0 || p.sent()[1] < 0
-                    || p.sent()[2] < 0 || p.sent()[3] < 0) || scan.progress.isEmpty();
             endInputs(scan, "ended after " + scan.request.idleTimeoutMillis() / 1000 + " s without data"
-                    + (endsMissing ? " (not every producer sent its end of scan)" : ""), false);
+                    + (scan.endsMissing() ? " (not every producer sent its end of scan)" : ""), false);
         }
     }
 
     // ---- what the operator sees ---------------------------------------------------------------------------------
-
-    private ScanView view(Scan scan) {
-        long counted = 0;
-        long incomplete = 0;
-        long duplicates = 0;
-        long late = 0;
-        long[] blocks = new long[SECTORS];
-        long[] sent = new long[SECTORS];
-        boolean[] allSent = {true, true, true, true};
-        List<ScanView.NodeAccount> perNode = new ArrayList<>();
-        for (CoordinatorProtocol.NodeProgress p : scan.progress.values()) {
-            counted += p.framesCounted();
-            incomplete += p.framesIncomplete();
-            duplicates += p.duplicates();
-            late += p.late();
-            for (int s = 0; s < SECTORS; s++) {
-                blocks[s] += p.blocks()[s];
-                if (p.sent()[s] < 0) {
-                    allSent[s] = false;
-                } else {
-                    sent[s] += p.sent()[s];
-                }
-            }
-            perNode.add(new ScanView.NodeAccount(p.node(), p.framesCounted(), p.inputEnded()));
-        }
-        List<ScanView.SectorAccount> sectors = new ArrayList<>();
-        for (int s = 0; s < SECTORS; s++) {
-            sectors.add(new ScanView.SectorAccount(s, blocks[s], allSent[s] && !scan.progress.isEmpty() ? sent[s] : -1));
-        }
-        CoordinatorProtocol.FileClosed closed = scan.closed != null && scan.closed.failure().isEmpty()
-                ? scan.closed : null;
-        long missing = closed != null ? closed.framesMissing() : 0;
-        long events = closed != null ? closed.events() : 0;
-        long extra = closed != null ? closed.extraFrames() : 0;
-        if (closed != null) {
-            counted = closed.framesWritten();
-            incomplete = closed.framesIncomplete();
-        }
-        // the rate since counting began (the first progress report lags it by up to 0.4 s)
-        double seconds = scan.firstCountedNanos == 0 ? 0
-                : (System.nanoTime() - scan.firstCountedNanos) / 1e9 + 0.4;
-        if (scan.state.isFinal() && scan.finishedNanos > 0 && scan.firstCountedNanos > 0) {
-            seconds = (scan.finishedNanos - scan.firstCountedNanos) / 1e9 + 0.4;
-        }
-        double rate = seconds > 0 ? counted / seconds : 0;
-        double eta = rate > 0 ? (scan.request.frames() - counted) / rate : -1;
-        return new ScanView(scan.request.scanNumber(), scan.state, scan.request.frames(), counted, incomplete,
-                missing, events, rate, eta, sectors, duplicates, late, extra, scan.background, scan.xray, perNode,
-                scan.request.output(), scan.message);
-    }
-
-    private Map<String, Object> attributes(Scan scan) {
-        ScanView view = view(scan);
-        Map<String, Object> a = CountedScanMetadata.attributes(scan.request, scan.background, scan.xray,
-                scan.statistics);
-        for (ScanView.SectorAccount s : view.sectors()) {
-            a.put("sector" + s.sector() + "_blocks_received", s.blocksReceived());
-            a.put("sector" + s.sector() + "_blocks_sent", s.blocksSent());
-        }
-        a.put("duplicate_blocks", view.duplicateBlocks());
-        a.put("late_blocks", view.lateBlocks());
-        a.put("nodes", String.join(" ", scan.progress.keySet()));
-        if (!scan.message.isEmpty()) {
-            a.put("ended", scan.message);
-        }
-        return a;
-    }
 
     private GatewayProtocol.Members members() {
         List<GatewayProtocol.Member> out = new ArrayList<>();
