@@ -1,15 +1,10 @@
 package org.stemstream.node.scan;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -74,24 +69,12 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             implements CoordinatorProtocol.Command {
     }
 
-    /** A node as its heartbeats describe it. */
-    private static final class Node {
-        RoutingTable.Endpoint endpoint;
-        ActorRef<NodeProtocol.Command> host;
-        long lastSeenNanos;
-        double framesPerSecond;
-        boolean leaving;
-    }
-
     private final Settings settings;
     private final LocalListeners listeners;
     private final Cluster cluster;
-    private final Map<String, Node> nodes = new TreeMap<>();
-    private final Map<String, Long> upSince = new HashMap<>();
+    private final NodeRoster roster = new NodeRoster();
     private final Map<Long, ScanRecord> scans = new LinkedHashMap<>();
     private final ActorRef<Replicator.UpdateResponse<LWWRegister<RoutingTable>>> published;
-    private RoutingTable table;
-    private long epoch;
 
     /** @param listeners observers of counted frames in the JVM the coordinator runs in (the demo's) */
     public static Behavior<CoordinatorProtocol.Command> create(Settings settings, LocalListeners listeners) {
@@ -114,7 +97,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
                 MemberEvent::new), ClusterEvent.MemberEvent.class));
         for (Member m : cluster.state().getMembers()) {
             if (m.status() == MemberStatus.up()) {
-                upSince.put(m.address().toString(), System.currentTimeMillis());
+                roster.memberUp(m.address().toString());
             }
         }
     }
@@ -132,9 +115,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         } else if (command instanceof CoordinatorProtocol.FileClosed closed) {
             fileClosed(closed);
         } else if (command instanceof CoordinatorProtocol.NodeLeaving leaving) {
-            Node node = nodes.get(leaving.node());
-            if (node != null && !node.leaving) {
-                node.leaving = true;
+            if (roster.leaving(leaving.node())) {
                 reroute(switchPoint());
             }
         } else if (command instanceof GatewayProtocol.StartScan start) {
@@ -174,18 +155,9 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
 
     private void nodeUp(CoordinatorProtocol.NodeUp up) {
         String address = up.ingress().node();
-        Node node = nodes.get(address);
-        boolean fresh = node == null;
-        if (fresh) {
-            node = new Node();
-            nodes.put(address, node);
+        if (roster.heartbeat(up)) {
             getContext().getLog().info("node {} counts at {}:{}", address, up.ingress().host(), up.ingress().port());
-        }
-        node.endpoint = up.ingress();
-        node.host = up.host();
-        node.lastSeenNanos = System.nanoTime();
-        node.framesPerSecond = up.framesPerSecond();
-        if (fresh) {
+            NodeRoster.Node node = roster.get(address);
             reroute(switchPoint());
             for (ScanRecord scan : scans.values()) {
                 if (!scan.state.isFinal() && !scan.closing && !scan.cancelled && scan.starter == null) {
@@ -198,16 +170,15 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     private void memberEvent(ClusterEvent.MemberEvent event) {
         String address = event.member().address().toString();
         if (event instanceof ClusterEvent.MemberUp) {
-            upSince.putIfAbsent(address, System.currentTimeMillis());
+            roster.memberUp(address);
         } else if (event instanceof ClusterEvent.MemberRemoved || event instanceof ClusterEvent.MemberExited) {
-            upSince.remove(address);
             nodeGone(address, event instanceof ClusterEvent.MemberRemoved ? "removed from the cluster" : "left");
         }
     }
 
     /** A node that stopped for good: route around it now, and close its part in every scan. */
     private void nodeGone(String address, String why) {
-        if (address.equals(cluster.selfMember().address().toString()) || nodes.remove(address) == null) {
+        if (address.equals(cluster.selfMember().address().toString()) || !roster.remove(address)) {
             return; // this node itself is stopping: there is no one left to route to
         }
         if (why.equals("left")) {
@@ -246,16 +217,14 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         return streaming ? seen + margin : 0;
     }
 
+    /** Publishes a new routing table over the nodes, applying from {@code effectiveFrom}. */
     private void reroute(long effectiveFrom) {
-        List<RoutingTable.Endpoint> endpoints = nodes.values().stream().filter(n -> !n.leaving)
-                .map(n -> n.endpoint).sorted(Comparator.comparing(RoutingTable.Endpoint::node)).toList();
-        if (endpoints.isEmpty()) {
+        RoutingTable next = roster.nextTable(effectiveFrom, settings.partitions());
+        if (next == null) {
             return;
         }
-        table = RoutingTable.roundRobin(++epoch, effectiveFrom, settings.partitions(), endpoints);
-        getContext().getLog().info("routing epoch {}: {} partitions over {} node(s), from frame {}", epoch,
-                settings.partitions(), endpoints.size(), effectiveFrom);
-        RoutingTable next = table;
+        getContext().getLog().info("routing epoch {}: {} partitions over {} node(s), from frame {}", next.epoch(),
+                settings.partitions(), next.endpoints().size(), effectiveFrom);
         DistributedData data = DistributedData.get(getContext().getSystem());
         data.replicator().tell(new Replicator.Update<>(ROUTING, LWWRegister.create(data.selfUniqueAddress(), next),
                 new Replicator.WriteAll(Duration.ofSeconds(3)), published,
@@ -310,7 +279,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         if (r.idleTimeoutMillis() <= 0) {
             return "the timeout must be positive";
         }
-        if (nodes.isEmpty()) {
+        if (roster.isEmpty()) {
             return "no node is up to count (the cluster has no counting members yet)";
         }
         return null;
@@ -326,14 +295,14 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             scan.starter.tell(new GatewayProtocol.ScanRefused(opened.failure()));
             return;
         }
-        nodes.forEach((address, node) -> openOn(scan, address, node));
+        roster.all().forEach((address, node) -> openOn(scan, address, node));
         scan.starter.tell(new GatewayProtocol.ScanFound(scan.view()));
         scan.starter = null;
         getContext().getLog().info("scan {} started on {} node(s): {}x{} positions, output {}", scan.request.scanNumber(),
                 scan.participants.size(), scan.request.scanWidth(), scan.request.scanHeight(), scan.request.output());
     }
 
-    private void openOn(ScanRecord scan, String address, Node node) {
+    private void openOn(ScanRecord scan, String address, NodeRoster.Node node) {
         if (scan.participants.add(address)) {
             node.host.tell(new NodeProtocol.OpenScan(scan.request, scan.writer));
             if (!Double.isNaN(scan.background)) {
@@ -397,7 +366,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         scan.xray = scan.statistics.thresholds().xray();
         scan.state = ScanView.State.STREAMING;
         for (String address : scan.participants) {
-            Node node = nodes.get(address);
+            NodeRoster.Node node = roster.get(address);
             if (node != null) {
                 node.host.tell(new NodeProtocol.UseThresholds(scan.request.scanNumber(), scan.background, scan.xray));
             }
@@ -413,7 +382,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         scan.state = ScanView.State.FINALIZING;
         scan.message = why;
         for (String address : scan.participants) {
-            Node node = nodes.get(address);
+            NodeRoster.Node node = roster.get(address);
             if (node != null && !scan.ended.contains(address)) {
                 node.host.tell(new NodeProtocol.EndScanInput(scan.request.scanNumber(), cancel));
             }
@@ -467,13 +436,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     }
 
     private void tick() {
-        long now = System.nanoTime();
-        for (String address : List.copyOf(nodes.keySet())) {
-            Node node = nodes.get(address);
-            if (now - node.lastSeenNanos > NODE_SILENT_NANOS) {
-                nodeGone(address, "stopped sending heartbeats");
-            }
-        }
+        roster.silentFor(NODE_SILENT_NANOS).forEach(address -> nodeGone(address, "stopped sending heartbeats"));
         for (ScanRecord scan : scans.values()) {
             if (scan.state.isFinal() || scan.starter != null) {
                 continue;
@@ -496,7 +459,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             long nodeIdle = p == null ? (System.nanoTime() - scan.startedNanos) / 1_000_000 : p.idleMillis();
             idle = Math.min(idle, nodeIdle);
             if (someEnded && !scan.ended.contains(address) && nodeIdle > STRAGGLER_IDLE_MILLIS) {
-                Node node = nodes.get(address);
+                NodeRoster.Node node = roster.get(address);
                 if (node != null) {
                     node.host.tell(new NodeProtocol.EndScanInput(scan.request.scanNumber(), false));
                 }
@@ -511,19 +474,8 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     // ---- what the operator sees ---------------------------------------------------------------------------------
 
     private GatewayProtocol.Members members() {
-        List<GatewayProtocol.Member> out = new ArrayList<>();
         Set<Member> unreachable = new HashSet<>();
         cluster.state().getUnreachable().forEach(unreachable::add);
-        for (Member m : cluster.state().getMembers()) {
-            String address = m.address().toString();
-            Node node = nodes.get(address);
-            Long up = upSince.get(address);
-            out.add(new GatewayProtocol.Member(address, new ArrayList<>(m.getRoles()), m.status().toString(),
-                    !unreachable.contains(m), up == null ? 0 : (System.currentTimeMillis() - up) / 1000,
-                    table == null ? 0 : table.partitionsOf(address),
-                    node == null ? "" : node.endpoint.host() + ":" + node.endpoint.port(),
-                    node == null ? 0 : node.framesPerSecond));
-        }
-        return new GatewayProtocol.Members(out, epoch);
+        return roster.members(cluster.state().getMembers(), unreachable);
     }
 }
