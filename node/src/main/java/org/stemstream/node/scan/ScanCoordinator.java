@@ -36,10 +36,10 @@ import org.stemstream.protocol.cluster.WriterProtocol;
  * Distributed Data), and each scan's lifecycle Calibrating -> Streaming -> Finalizing -> Done | Failed | Cancelled.
  *
  * <p>A scan starts by opening its file at the scan's writer (a child of the coordinator) and then the scan on every
- * node. Nodes report progress,
- * samples for the thresholds (the coordinator merges them and decides), and the end of their input; when every node
- * that takes part has ended and its frames are stored, the writer commits the file. A node that dies takes its
- * uncounted frames with it: they end as missing, by slot, in the file and the status.
+ * node. Nodes report progress, samples for the thresholds (the coordinator merges them and decides), and the end of
+ * their input; when every node that takes part has ended and its frames are stored, the writer commits the file. A
+ * node that dies takes its uncounted frames with it: they end as missing, by slot, in the file and the status. The
+ * nodes and the routing table are kept in a {@link NodeRoster}, each scan's facts in a {@link ScanRecord}.
  */
 public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorProtocol.Command> {
     /** The routing table in Distributed Data. */
