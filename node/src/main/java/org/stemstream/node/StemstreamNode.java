@@ -180,6 +180,18 @@ public final class StemstreamNode implements AutoCloseable {
         return routing.current();
     }
 
+    /** Waits until this node's routing table deals frames over {@code nodes} nodes; false after the timeout. */
+    public boolean awaitRouting(int nodes, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (routing.current() == null || routing.current().endpoints().size() != nodes) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
     /** Starts a scan through the gateway; the listener (in this JVM only) sees its counted frames. */
     public CompletionStage<GatewayProtocol.ScanReply> startScan(ScanRequest request, FrameListener listener) {
         if (listener != null) {

@@ -39,16 +39,10 @@ public final class TestNodes {
 
     /** Waits until the node's routing table spreads frames over {@code nodes} nodes. */
     public static void awaitRouting(StemstreamNode node, int nodes, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            org.stemstream.protocol.cluster.RoutingTable t = node.routingTable();
-            if (t != null && t.endpoints().size() == nodes) {
-                return;
-            }
-            Thread.sleep(100);
+        if (!node.awaitRouting(nodes, timeout)) {
+            throw new AssertionError("the routing table did not reach " + nodes + " nodes in " + timeout
+                    + ": " + node.routingTable());
         }
-        throw new AssertionError("the routing table did not reach " + nodes + " nodes in " + timeout
-                + ": " + node.routingTable());
     }
 
     /** Starts a scan and fails the test with the cluster's reason if it is refused. */

@@ -100,12 +100,8 @@ public final class ClusterBenchmark {
     }
 
     private static void awaitRouting(StemstreamNode node, int nodes) throws InterruptedException {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (node.routingTable() == null || node.routingTable().endpoints().size() != nodes) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the cluster did not form");
-            }
-            Thread.sleep(20);
+        if (!node.awaitRouting(nodes, Duration.ofSeconds(60))) {
+            throw new IllegalStateException("the cluster did not form");
         }
     }
 

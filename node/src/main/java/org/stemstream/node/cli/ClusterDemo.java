@@ -1,6 +1,7 @@
 package org.stemstream.node.cli;
 
 import org.stemstream.node.FreePorts;
+import org.stemstream.node.NodeProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,12 +128,10 @@ final class ClusterDemo {
     private void startNode(int i) throws IOException {
         int port = FreePorts.nodeBase();
         int cluster = FreePorts.any();
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dstemstream.management.enabled=false",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "node",
-                "--port", String.valueOf(port), "--cluster-port", String.valueOf(cluster)));
-        command.addAll(i == 0 ? List.of("--seed") : List.of("--join", "127.0.0.1:" + clusterPorts.get(0)));
+        List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port),
+                "--cluster-port", String.valueOf(cluster)));
+        args.addAll(i == 0 ? List.of("--seed") : List.of("--join", "127.0.0.1:" + clusterPorts.get(0)));
+        List<String> command = NodeProcess.command(List.of("-Xmx1g", "-Dstemstream.management.enabled=false"), args);
         nodes.add(new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("node-" + i + ".log").toFile()).start());
         ingress.add(port);

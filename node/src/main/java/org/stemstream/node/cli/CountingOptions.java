@@ -57,18 +57,9 @@ final class CountingOptions {
         ThresholdPolicy policy = backgroundThreshold != null
                 ? new ThresholdPolicy.Given(new Thresholds(backgroundThreshold, xrayThreshold))
                 : new ThresholdPolicy.Computed(thresholdFrames, thresholdSamples, backgroundSigma, xraySigma);
-        float[] darkValues = null;
-        String darkSource = null;
-        if (dark != null) {
-            darkValues = References.readFloat32(dark, "dark reference");
-            darkSource = dark.toAbsolutePath().toString();
-        } else if (darkScan != null) {
-            darkValues = References.darkFromScan(darkScan);
-            darkSource = "mean of dark scan " + darkScan;
-        }
-        float[] gainValues = gain == null ? null : References.readFloat32(gain, "gain");
-        return CountingSetup.of(darkValues, darkSource, gainValues, gain == null ? null : gain.toAbsolutePath().toString(),
-                policy);
+        References.Dark darkReference = References.dark(dark, darkScan);
+        return CountingSetup.of(darkReference.values(), darkReference.source(), References.gain(gain),
+                gain == null ? null : gain.toAbsolutePath().toString(), policy);
     }
 
     /** A scan for the cluster to count: references travel as paths that every node reads. */

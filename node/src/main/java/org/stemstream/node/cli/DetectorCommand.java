@@ -8,7 +8,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.stemstream.node.detector.DetectorEmulator;
 import org.stemstream.node.detector.FaultInjection;
-import org.stemstream.node.detector.FrameFeed;
 import org.stemstream.node.detector.ReplayFeed;
 import org.stemstream.node.detector.SyntheticFeed;
 import org.stemstream.simulator.SyntheticDetector;
@@ -111,20 +110,16 @@ final class DetectorCommand implements Callable<Integer> {
             if (truthDir != null) {
                 java.nio.file.Files.createDirectories(truthDir);
                 try (TruthFiles truth = new TruthFiles(truthDir, framesPerPosition)) {
-                    result = send(new SyntheticFeed(synthetic, truth), settings, injected);
+                    result = DetectorEmulator.run(new SyntheticFeed(synthetic, truth), settings, injected);
                 }
             } else {
-                result = send(new SyntheticFeed(synthetic, SyntheticDetector.NO_TRUTH), settings, injected);
+                result = DetectorEmulator.run(new SyntheticFeed(synthetic, SyntheticDetector.NO_TRUTH), settings,
+                        injected);
             }
         }
         long blocks = java.util.Arrays.stream(result.blocksSent()).sum();
         System.out.printf(Locale.ROOT, "sent %d blocks (per sector %s) in %.2f s, %.0f frames/s%n", blocks,
                 java.util.Arrays.toString(result.blocksSent()), result.seconds(), blocks / 4.0 / result.seconds());
         return 0;
-    }
-
-    private static DetectorEmulator.Result send(FrameFeed feed, DetectorEmulator.Settings settings,
-                                                FaultInjection faults) throws Exception {
-        return DetectorEmulator.run(feed, settings, faults);
     }
 }

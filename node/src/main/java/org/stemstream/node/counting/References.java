@@ -19,6 +19,26 @@ public final class References {
     private References() {
     }
 
+    /** The dark reference (null without one) and where it came from. */
+    public record Dark(float[] values, String source) {
+    }
+
+    /** The dark reference from a file or from a dark scan's raw files (neither given: none). */
+    public static Dark dark(Path file, List<Path> darkScan) throws IOException {
+        if (file != null) {
+            return new Dark(readFloat32(file, "dark reference"), file.toAbsolutePath().toString());
+        }
+        if (darkScan != null && !darkScan.isEmpty()) {
+            return new Dark(darkFromScan(darkScan), "mean of dark scan " + darkScan);
+        }
+        return new Dark(null, null);
+    }
+
+    /** The gain from a file, or null without one. */
+    public static float[] gain(Path file) throws IOException {
+        return file == null ? null : readFloat32(file, "gain");
+    }
+
     /** Reads 576 * 576 little-endian float32 values (row-major), checking the size and that every value is finite. */
     public static float[] readFloat32(Path file, String what) throws IOException {
         long size = Files.size(file);

@@ -3,9 +3,12 @@ package org.stemstream.node.detector;
 import static org.stemstream.protocol.FrameGeometry.SECTOR_BYTES;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import org.stemstream.protocol.BlockHeader;
@@ -32,8 +35,8 @@ final class SectorProducer implements Callable<Long> {
     private final DetectorEmulator.Settings settings;
     private final FaultInjection faults;
     private final long startNanos;
-    private final Map<String, ZMQ.Socket> sockets = new HashMap<>();
-    private final Map<String, Long> sentTo = new LinkedHashMap<>();
+    private final Map<RoutingTable.Endpoint, ZMQ.Socket> sockets = new HashMap<>();
+    private final Map<RoutingTable.Endpoint, Long> sentTo = new LinkedHashMap<>();
     private RoutingClient routing;
     private RoutingTable table;
     private RoutingTable previous;
@@ -140,7 +143,7 @@ final class SectorProducer implements Callable<Long> {
             RoutingTable.Endpoint owner = ownerOf(header.frameNumber());
             ZMQ.Socket socket = socketFor(owner);
             if (socket.sendMore(header.toBytes()) && socket.send(payload, 0)) {
-                sentTo.merge(key(owner), 1L, Long::sum);
+                sentTo.merge(owner, 1L, Long::sum);
                 return true;
             }
             if (settings.direct()) {
@@ -157,26 +160,27 @@ final class SectorProducer implements Callable<Long> {
         return false;
     }
 
+    /** An end of scan to every node of the table, and to any node of the tables used that got blocks. */
     private void sendEnds() {
         refresh(true);
-        for (RoutingTable.Endpoint e : table.endpoints()) {
-            sentTo.putIfAbsent(key(e), 0L);
-        }
-        Map<String, RoutingTable.Endpoint> byKey = new HashMap<>();
-        table.endpoints().forEach(e -> byKey.put(key(e), e));
+        Set<RoutingTable.Endpoint> known = new HashSet<>(table.endpoints());
         if (previous != null) {
-            previous.endpoints().forEach(e -> byKey.putIfAbsent(key(e), e));
+            known.addAll(previous.endpoints());
         }
-        for (Map.Entry<String, Long> entry : sentTo.entrySet()) {
-            RoutingTable.Endpoint e = byKey.get(entry.getKey());
-            if (e != null && table.endpoints().contains(e) || e != null && entry.getValue() > 0) {
-                socketFor(e).send(new EndOfScan(feed.scanNumber(), sector, entry.getValue()).toBytes(), 0);
+        Set<RoutingTable.Endpoint> to = new LinkedHashSet<>(table.endpoints());
+        sentTo.forEach((endpoint, blocks) -> {
+            if (blocks > 0 && known.contains(endpoint)) {
+                to.add(endpoint);
             }
+        });
+        for (RoutingTable.Endpoint endpoint : to) {
+            long blocks = sentTo.getOrDefault(endpoint, 0L);
+            socketFor(endpoint).send(new EndOfScan(feed.scanNumber(), sector, blocks).toBytes(), 0);
         }
     }
 
     private ZMQ.Socket socketFor(RoutingTable.Endpoint endpoint) {
-        return sockets.computeIfAbsent(key(endpoint), k -> {
+        return sockets.computeIfAbsent(endpoint, k -> {
             ZMQ.Socket socket = context.createSocket(SocketType.PUSH);
             socket.setSndHWM(settings.sendHighWaterMark());
             socket.setSendTimeOut(settings.direct() ? settings.sendTimeoutMillis() : 2_000);
@@ -185,10 +189,6 @@ final class SectorProducer implements Callable<Long> {
             socket.connect(endpoint.sector(sector));
             return socket;
         });
-    }
-
-    private static String key(RoutingTable.Endpoint e) {
-        return e.host() + ":" + e.port();
     }
 
     /** Waits until frame i is due at the configured rate (no wait without a rate). */

@@ -31,33 +31,36 @@ public final class SyntheticFeed implements FrameFeed {
         this.bank = scan.distinctFrames() > 0 ? renderBank() : null;
     }
 
+    /** An electron of a bank frame, as the detector reported it. */
+    private record Electron(double row, double col, double charge, int peak, double peakCharge) {
+    }
+
+    /** Renders the distinct frames once, then reports the truth of every frame of the scan (which repeats them). */
     private byte[][][] renderBank() {
         int distinct = (int) Math.min(scan.distinctFrames(), scan.frames());
         byte[][][] frames = new byte[distinct][SECTORS][];
-        List<List<long[]>> peaks = new ArrayList<>();
+        List<List<Electron>> electrons = new ArrayList<>();
         ByteBuffer frame = ByteBuffer.allocate(FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (int b = 0; b < distinct; b++) {
-            List<long[]> found = new ArrayList<>();
+            List<Electron> found = new ArrayList<>();
             scan.detector().frame(b + 1, frame, new SyntheticDetector.Truth() {
                 @Override
                 public void electron(long f, double row, double col, double charge, int peak, double peakCharge) {
-                    found.add(new long[] {Double.doubleToLongBits(row), Double.doubleToLongBits(col),
-                        Double.doubleToLongBits(charge), peak, Double.doubleToLongBits(peakCharge)});
+                    found.add(new Electron(row, col, charge, peak, peakCharge));
                 }
 
                 @Override
                 public void xray(long f, int row, int col, int value) {
                 }
             });
-            peaks.add(found);
+            electrons.add(found);
             for (int s = 0; s < SECTORS; s++) {
                 frames[b][s] = Arrays.copyOfRange(frame.array(), s * SECTOR_BYTES, (s + 1) * SECTOR_BYTES);
             }
         }
         for (long f = 1; f <= scan.frames(); f++) {
-            for (long[] e : peaks.get((int) (scan.sourceFrame(f) - 1))) {
-                truth.electron(f, Double.longBitsToDouble(e[0]), Double.longBitsToDouble(e[1]),
-                        Double.longBitsToDouble(e[2]), (int) e[3], Double.longBitsToDouble(e[4]));
+            for (Electron e : electrons.get((int) (scan.sourceFrame(f) - 1))) {
+                truth.electron(f, e.row(), e.col(), e.charge(), e.peak(), e.peakCharge());
             }
         }
         return frames;

@@ -183,14 +183,9 @@ public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Comman
     /** The dark and gain of a scan, read from the paths in the request. */
     private static PixelCorrection correction(ScanRequest request) {
         try {
-            float[] dark = null;
-            if (request.dark() != null) {
-                dark = References.readFloat32(Path.of(request.dark()), "dark reference");
-            } else if (!request.darkScan().isEmpty()) {
-                dark = References.darkFromScan(request.darkScan().stream().map(Path::of).toList());
-            }
-            float[] gain = request.gain() == null ? null : References.readFloat32(Path.of(request.gain()), "gain");
-            return PixelCorrection.of(dark, gain);
+            float[] dark = References.dark(request.dark() == null ? null : Path.of(request.dark()),
+                    request.darkScan().stream().map(Path::of).toList()).values();
+            return PixelCorrection.of(dark, References.gain(request.gain() == null ? null : Path.of(request.gain())));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

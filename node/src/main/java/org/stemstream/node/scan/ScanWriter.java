@@ -32,11 +32,17 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
         this.listeners = listeners;
     }
 
-    /** A writer stopped before its commit (its node shutting down) drops the file: nothing half-written stays. */
+    /**
+     * A writer stopped before its commit (abandoned, or its node shutting down) drops the file: nothing half-written
+     * stays. Either way the scan's listener goes.
+     */
     @Override
     public Behavior<WriterProtocol.Command> onSignal(org.apache.pekko.actor.typed.Signal signal) {
-        if (signal instanceof org.apache.pekko.actor.typed.PostStop && file != null) {
-            file.abandon();
+        if (signal instanceof org.apache.pekko.actor.typed.PostStop) {
+            if (file != null) {
+                file.abandon();
+            }
+            listeners.remove(scanNumber);
         }
         return this;
     }
@@ -99,8 +105,6 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
             file.abandon();
             commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, 0, 0, 0, 0, 0,
                     "writing the output failed: " + e.getMessage()));
-        } finally {
-            listeners.remove(scanNumber);
         }
     }
 }

@@ -3,14 +3,11 @@ package org.stemstream.node.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,9 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.stemstream.hdf5.H5py;
+import org.stemstream.node.CliRun;
 import org.stemstream.node.Fixtures;
 import org.stemstream.node.FreePorts;
-import org.stemstream.node.cli.Main;
+import org.stemstream.node.NodeProcess;
 import org.stemstream.node.detector.DetectorEmulator;
 import org.stemstream.node.detector.FaultInjection;
 import org.stemstream.node.detector.SyntheticFeed;
@@ -80,19 +78,16 @@ class ClusterProcessTest {
     private void startNode(int i) throws IOException {
         int port = FreePorts.nodeBase();
         int cluster = FreePorts.any();
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-                "-Dstemstream.stream.frame-timeout=1s", "-Dstemstream.cluster.switch-margin-frames=100",
-                "-Dstemstream.management.enabled=" + (i == 0),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "node",
-                "--port", String.valueOf(port), "--cluster-port", String.valueOf(cluster)));
+        List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port),
+                "--cluster-port", String.valueOf(cluster)));
         if (i == 0) {
             managementPort = FreePorts.any();
-            command.addAll(List.of("--seed", "--management-port", String.valueOf(managementPort)));
+            args.addAll(List.of("--seed", "--management-port", String.valueOf(managementPort)));
         } else {
-            command.addAll(List.of("--join", "127.0.0.1:" + clusterPorts.get(0)));
+            args.addAll(List.of("--join", "127.0.0.1:" + clusterPorts.get(0)));
         }
+        List<String> command = NodeProcess.command(List.of("-Xmx512m", "-Dstemstream.stream.frame-timeout=1s",
+                "-Dstemstream.cluster.switch-margin-frames=100", "-Dstemstream.management.enabled=" + (i == 0)), args);
         nodes.add(new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("node" + i + ".log").toFile()).start());
         ingress.add(port);
@@ -101,16 +96,8 @@ class ClusterProcessTest {
 
     /** Runs a CLI command in this JVM; returns its exit code and what it printed. */
     private static String[] cli(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream saved = System.out;
-        int code;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            code = Main.run(args);
-        } finally {
-            System.setOut(saved);
-        }
-        return new String[] {String.valueOf(code), out.toString(StandardCharsets.UTF_8)};
+        CliRun run = CliRun.of(args);
+        return new String[] {String.valueOf(run.exitCode()), run.out()};
     }
 
     private String contact(int i) {

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +15,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stemstream.hdf5.H5py;
+import org.stemstream.node.CliRun;
 import org.stemstream.node.Fixtures;
 import org.stemstream.node.cli.Main;
 import org.stemstream.protocol.FrameGeometry;
@@ -112,18 +111,10 @@ class RawInputTest {
         }
     }
 
-    private String errorOf(String... args) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream saved = System.err;
-        int code;
-        System.setErr(new PrintStream(err, true));
-        try {
-            code = Main.run(args);
-        } finally {
-            System.setErr(saved);
-        }
-        assertEquals(2, code, "exit code for bad input; stderr: " + err);
-        return err.toString();
+    private static String errorOf(String... args) {
+        CliRun run = CliRun.of(args);
+        assertEquals(2, run.exitCode(), "exit code for bad input; stderr: " + run.err());
+        return run.err();
     }
 
     @Test

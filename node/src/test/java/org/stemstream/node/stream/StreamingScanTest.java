@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -12,7 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.stemstream.node.Fixtures;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.TestNodes;
-import org.stemstream.node.cli.Main;
 import org.stemstream.node.detector.DetectorEmulator;
 import org.stemstream.node.detector.FaultInjection;
 import org.stemstream.node.detector.SyntheticFeed;
@@ -29,11 +27,7 @@ class StreamingScanTest {
     @Test
     void aStreamedScanGivesExactlyTheEventsOfCountOnTheSameFrames() throws Exception {
         SyntheticScan scan = new SyntheticScan(21, 8, 6, 1, SyntheticDetector.typical(9));
-        List<Path> raw = scan.writeRawFiles(dir.resolve("raw"), 1);
-        List<String> args = new ArrayList<>(List.of("count", "-o", dir.resolve("offline.h5").toString(),
-                "--background-threshold=29", "--xray-threshold=400"));
-        raw.forEach(f -> args.add(f.toString()));
-        assertEquals(0, Main.run(args.toArray(String[]::new)));
+        List<String> offline = Fixtures.offlineEvents(scan, dir, "--background-threshold=29", "--xray-threshold=400");
 
         try (StemstreamNode node = TestNodes.node(Map.of())) {
             TestNodes.start(node, Scans.given(21, 8, 6, 29, 400, dir.resolve("streamed.h5"), 20));
@@ -45,16 +39,13 @@ class StreamingScanTest {
             assertEquals(0, status.framesIncomplete());
             assertEquals(0, status.framesMissing());
         }
-        assertEquals(Fixtures.countedEvents(dir.resolve("offline.h5")), Fixtures.countedEvents(dir.resolve("streamed.h5")));
+        assertEquals(offline, Fixtures.countedEvents(dir.resolve("streamed.h5")));
     }
 
     @Test
     void computedThresholdsInTheStreamMatchOfflineCountingOnTheSameFrames() throws Exception {
         SyntheticScan scan = new SyntheticScan(22, 6, 6, 1, SyntheticDetector.typical(4));
-        List<Path> raw = scan.writeRawFiles(dir.resolve("raw"), 2);
-        List<String> args = new ArrayList<>(List.of("count", "-o", dir.resolve("offline.h5").toString()));
-        raw.forEach(f -> args.add(f.toString()));
-        assertEquals(0, Main.run(args.toArray(String[]::new)));
+        List<String> offline = Fixtures.offlineEvents(scan, dir);
 
         try (StemstreamNode node = TestNodes.node(Map.of())) {
             TestNodes.start(node, Scans.computed(22, 6, 6, dir.resolve("streamed.h5"), 20));
@@ -70,6 +61,6 @@ class StreamingScanTest {
                 """;
         assertEquals(org.stemstream.hdf5.H5py.run(thresholds, dir.resolve("offline.h5")),
                 org.stemstream.hdf5.H5py.run(thresholds, dir.resolve("streamed.h5")));
-        assertEquals(Fixtures.countedEvents(dir.resolve("offline.h5")), Fixtures.countedEvents(dir.resolve("streamed.h5")));
+        assertEquals(offline, Fixtures.countedEvents(dir.resolve("streamed.h5")));
     }
 }
