@@ -2,8 +2,8 @@ package org.stemstream.node;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
-import org.stemstream.node.scan.ScanCoordinator;
-import org.stemstream.node.stream.IngestPipeline;
+import org.stemstream.node.coordinator.ScanCoordinator;
+import org.stemstream.node.ingest.IngestPipeline;
 
 /** The node's settings, read once from the {@code stemstream} section of the configuration. */
 public record NodeSettings(String ingressHost, int ingressPort, int receiveHighWaterMark, int bufferPool,

@@ -16,7 +16,7 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.stemstream.node.StemstreamNode;
-import org.stemstream.node.scan.Gateway;
+import org.stemstream.node.nodehost.Gateway;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.ScanView;
 

@@ -1,0 +1,116 @@
+package org.stemstream.node.coordinator;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.Member;
+import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.NodeProtocol;
+import org.stemstream.protocol.cluster.RoutingTable;
+
+/**
+ * The counting nodes as the coordinator knows them from their heartbeats, and the routing table over them: which
+ * node gets which partitions, by epoch.
+ */
+final class NodeRoster {
+    /** A node as its heartbeats describe it. */
+    static final class Node {
+        RoutingTable.Endpoint endpoint;
+        ActorRef<NodeProtocol.Command> host;
+        long lastSeenNanos;
+        double framesPerSecond;
+        boolean leaving;
+    }
+
+    private final Map<String, Node> nodes = new TreeMap<>();
+    private final Map<String, Long> upSince = new HashMap<>();
+    private RoutingTable table;
+    private long epoch;
+
+    /** Takes a heartbeat; true when the node is new to the roster. */
+    boolean heartbeat(CoordinatorProtocol.NodeUp up) {
+        Node node = nodes.get(up.ingress().node());
+        boolean fresh = node == null;
+        if (fresh) {
+            node = new Node();
+            nodes.put(up.ingress().node(), node);
+        }
+        node.endpoint = up.ingress();
+        node.host = up.host();
+        node.lastSeenNanos = System.nanoTime();
+        node.framesPerSecond = up.framesPerSecond();
+        return fresh;
+    }
+
+    Node get(String address) {
+        return nodes.get(address);
+    }
+
+    Map<String, Node> all() {
+        return nodes;
+    }
+
+    boolean isEmpty() {
+        return nodes.isEmpty();
+    }
+
+    /** Forgets a node; false when it was not in the roster. */
+    boolean remove(String address) {
+        upSince.remove(address);
+        return nodes.remove(address) != null;
+    }
+
+    /** Marks a node leaving; true the first time. */
+    boolean leaving(String address) {
+        Node node = nodes.get(address);
+        if (node == null || node.leaving) {
+            return false;
+        }
+        node.leaving = true;
+        return true;
+    }
+
+    void memberUp(String address) {
+        upSince.putIfAbsent(address, System.currentTimeMillis());
+    }
+
+    /** Nodes whose heartbeats have been silent longer than {@code nanos}. */
+    List<String> silentFor(long nanos) {
+        long now = System.nanoTime();
+        return nodes.entrySet().stream().filter(e -> now - e.getValue().lastSeenNanos > nanos).map(Map.Entry::getKey)
+                .toList();
+    }
+
+    /** The next table over the nodes that are not leaving, from {@code effectiveFrom}; null when there are none. */
+    RoutingTable nextTable(long effectiveFrom, int partitions) {
+        List<RoutingTable.Endpoint> endpoints = nodes.values().stream().filter(n -> !n.leaving)
+                .map(n -> n.endpoint).sorted(Comparator.comparing(RoutingTable.Endpoint::node)).toList();
+        if (endpoints.isEmpty()) {
+            return null;
+        }
+        table = RoutingTable.roundRobin(++epoch, effectiveFrom, partitions, endpoints);
+        return table;
+    }
+
+    /** The cluster's members with what the roster knows of each (partitions, detector sockets, rate). */
+    GatewayProtocol.Members members(Iterable<Member> members, Set<Member> unreachable) {
+        List<GatewayProtocol.Member> out = new ArrayList<>();
+        for (Member m : members) {
+            String address = m.address().toString();
+            Node node = nodes.get(address);
+            Long up = upSince.get(address);
+            out.add(new GatewayProtocol.Member(address, new ArrayList<>(m.getRoles()), m.status().toString(),
+                    !unreachable.contains(m), up == null ? 0 : (System.currentTimeMillis() - up) / 1000,
+                    table == null ? 0 : table.partitionsOf(address),
+                    node == null ? "" : node.endpoint.host() + ":" + node.endpoint.port(),
+                    node == null ? 0 : node.framesPerSecond));
+        }
+        return new GatewayProtocol.Members(out, epoch);
+    }
+}

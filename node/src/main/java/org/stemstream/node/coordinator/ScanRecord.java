@@ -1,0 +1,160 @@
+package org.stemstream.node.coordinator;
+
+import static org.stemstream.protocol.FrameGeometry.SECTORS;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.stemstream.kernel.ThresholdStatistics;
+import org.stemstream.node.counting.CountedScanMetadata;
+import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.SampleStatistics;
+import org.stemstream.protocol.cluster.ScanRequest;
+import org.stemstream.protocol.cluster.ScanView;
+import org.stemstream.protocol.cluster.WriterProtocol;
+
+/**
+ * One scan as the coordinator knows it: its state, which nodes take part and what each reported, its thresholds, its
+ * writer, and who waits for its end. The coordinator decides; this holds the facts and turns them into the view and
+ * the file's metadata.
+ */
+final class ScanRecord {
+    final ScanRequest request;
+    final ActorRef<WriterProtocol.Command> writer;
+    final long startedNanos = System.nanoTime();
+    long firstCountedNanos;
+    ScanView.State state;
+    String message = "";
+    ActorRef<GatewayProtocol.ScanReply> starter;
+    final List<ActorRef<GatewayProtocol.ScanReply>> waiting = new ArrayList<>();
+    final Set<String> participants = new HashSet<>();
+    final Set<String> ended = new HashSet<>();
+    final Map<String, CoordinatorProtocol.NodeProgress> progress = new TreeMap<>();
+    final List<SampleStatistics> samples = new ArrayList<>();
+    final Set<String> sampled = new HashSet<>();
+    long firstSampleNanos;
+    ThresholdStatistics statistics;
+    double background = Double.NaN;
+    double xray = Double.NaN;
+    boolean cancelled;
+    String failure;
+    boolean closing;
+    boolean committing;
+    long finishedNanos;
+    long maxFrameSeen;
+    long maxFrameSeenAtNanos;
+    double frameRate;
+    CoordinatorProtocol.FileClosed closed;
+
+    ScanRecord(ScanRequest request, ActorRef<WriterProtocol.Command> writer) {
+        this.request = request;
+        this.writer = writer;
+        if (request.thresholdsGiven()) {
+            background = request.backgroundThreshold();
+            xray = request.xrayThreshold();
+        }
+        state = request.thresholdsGiven() ? ScanView.State.STREAMING : ScanView.State.CALIBRATING;
+    }
+
+    /** Takes a node's progress report, tracking the highest frame seen and the frame rate. */
+    void record(CoordinatorProtocol.NodeProgress p) {
+        progress.put(p.node(), p);
+        long now = System.nanoTime();
+        if (p.maxFrameSeen() > maxFrameSeen) {
+            if (maxFrameSeenAtNanos > 0) {
+                double rate = (p.maxFrameSeen() - maxFrameSeen) / ((now - maxFrameSeenAtNanos) / 1e9);
+                frameRate = Math.max(rate, frameRate * 0.8); // decays, so a burst does not stay forever
+            }
+            maxFrameSeen = p.maxFrameSeen();
+            maxFrameSeenAtNanos = now;
+        }
+        if (firstCountedNanos == 0 && p.framesCounted() > 0) {
+            firstCountedNanos = now;
+        }
+    }
+
+    /** True when some node has not had every producer's end of scan (or no node reported at all). */
+    boolean endsMissing() {
+        return progress.isEmpty() || progress.values().stream()
+                .anyMatch(p -> p.sent()[0] < 0 || p.sent()[1] < 0 || p.sent()[2] < 0 || p.sent()[3] < 0);
+    }
+
+    /** The samples of the K lowest frame numbers any node reported (stempy's first complete frames). */
+    List<SampleStatistics> lowestSamples(int k) {
+        return samples.stream().sorted(Comparator.comparingLong(f -> f.frames()[0])).limit(k).toList();
+    }
+
+    /** The scan as the operator sees it. */
+    ScanView view() {
+        long counted = 0;
+        long incomplete = 0;
+        long duplicates = 0;
+        long late = 0;
+        long[] blocks = new long[SECTORS];
+        long[] sent = new long[SECTORS];
+        boolean[] allSent = {true, true, true, true};
+        List<ScanView.NodeAccount> perNode = new ArrayList<>();
+        for (CoordinatorProtocol.NodeProgress p : progress.values()) {
+            counted += p.framesCounted();
+            incomplete += p.framesIncomplete();
+            duplicates += p.duplicates();
+            late += p.late();
+            for (int s = 0; s < SECTORS; s++) {
+                blocks[s] += p.blocks()[s];
+                if (p.sent()[s] < 0) {
+                    allSent[s] = false;
+                } else {
+                    sent[s] += p.sent()[s];
+                }
+            }
+            perNode.add(new ScanView.NodeAccount(p.node(), p.framesCounted(), p.inputEnded()));
+        }
+        List<ScanView.SectorAccount> sectors = new ArrayList<>();
+        for (int s = 0; s < SECTORS; s++) {
+            sectors.add(new ScanView.SectorAccount(s, blocks[s], allSent[s] && !progress.isEmpty() ? sent[s] : -1));
+        }
+        CoordinatorProtocol.FileClosed written = closed != null && closed.failure().isEmpty() ? closed : null;
+        long missing = written != null ? written.framesMissing() : 0;
+        long events = written != null ? written.events() : 0;
+        long extra = written != null ? written.extraFrames() : 0;
+        if (written != null) {
+            counted = written.framesWritten();
+            incomplete = written.framesIncomplete();
+        }
+        // the rate since counting began (the first progress report lags it by up to 0.4 s)
+        double seconds = firstCountedNanos == 0 ? 0
+                : (System.nanoTime() - firstCountedNanos) / 1e9 + 0.4;
+        if (state.isFinal() && finishedNanos > 0 && firstCountedNanos > 0) {
+            seconds = (finishedNanos - firstCountedNanos) / 1e9 + 0.4;
+        }
+        double rate = seconds > 0 ? counted / seconds : 0;
+        double eta = rate > 0 ? (request.frames() - counted) / rate : -1;
+        return new ScanView(request.scanNumber(), state, request.frames(), counted, incomplete,
+                missing, events, rate, eta, sectors, duplicates, late, extra, background, xray, perNode,
+                request.output(), message);
+    }
+
+    /** The metadata the coordinator knows (the writer adds the frame accounting). */
+    Map<String, Object> attributes() {
+        ScanView view = view();
+        Map<String, Object> a = CountedScanMetadata.attributes(request, background, xray,
+                statistics);
+        for (ScanView.SectorAccount s : view.sectors()) {
+            a.put("sector" + s.sector() + "_blocks_received", s.blocksReceived());
+            a.put("sector" + s.sector() + "_blocks_sent", s.blocksSent());
+        }
+        a.put("duplicate_blocks", view.duplicateBlocks());
+        a.put("late_blocks", view.lateBlocks());
+        a.put("nodes", String.join(" ", progress.keySet()));
+        if (!message.isEmpty()) {
+            a.put("ended", message);
+        }
+        return a;
+    }
+}

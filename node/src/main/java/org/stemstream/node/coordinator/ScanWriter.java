@@ -1,0 +1,110 @@
+package org.stemstream.node.coordinator;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.NodeProtocol;
+import org.stemstream.protocol.cluster.ScanRequest;
+import org.stemstream.protocol.cluster.WriterProtocol;
+
+/**
+ * A scan's writer, one per scan: receives the counted frames of every node (sparse events only, in acknowledged
+ * batches) and owns the scan's {@link ScanFile}. The coordinator spawns it as its child on the blocking dispatcher
+ * (it writes files): a writer lives exactly as long as the coordinator that commits its file, so a counting node
+ * that dies never takes a scan's file with it.
+ */
+public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Command> {
+    private final long scanNumber;
+    private final LocalListeners listeners;
+    private ScanFile file;
+
+    public static Behavior<WriterProtocol.Command> create(long scanNumber, LocalListeners listeners) {
+        return Behaviors.setup(context -> new ScanWriter(context, scanNumber, listeners));
+    }
+
+    private ScanWriter(ActorContext<WriterProtocol.Command> context, long scanNumber, LocalListeners listeners) {
+        super(context);
+        this.scanNumber = scanNumber;
+        this.listeners = listeners;
+    }
+
+    /**
+     * A writer stopped before its commit (abandoned, or its node shutting down) drops the file: nothing half-written
+     * stays. Either way the scan's listener goes.
+     */
+    @Override
+    public Behavior<WriterProtocol.Command> onSignal(org.apache.pekko.actor.typed.Signal signal) {
+        if (signal instanceof org.apache.pekko.actor.typed.PostStop) {
+            if (file != null) {
+                file.abandon();
+            }
+            listeners.remove(scanNumber);
+        }
+        return this;
+    }
+
+    @Override
+    public Behavior<WriterProtocol.Command> onMessage(WriterProtocol.Command command) throws IOException {
+        if (command instanceof WriterProtocol.OpenFile open) {
+            open.replyTo().tell(new CoordinatorProtocol.FileOpened(scanNumber, open(open.request())));
+        } else if (command instanceof WriterProtocol.Frames frames) {
+            store(frames);
+            frames.storedTo().tell(new NodeProtocol.FramesStored(scanNumber, frames.batch()));
+        } else if (command instanceof WriterProtocol.CommitFile commit) {
+            commit(commit);
+            file = null;
+            return Behaviors.stopped();
+        } else if (command instanceof WriterProtocol.AbandonFile) {
+            return Behaviors.stopped(); // PostStop drops the file
+        }
+        return this;
+    }
+
+    private String open(ScanRequest request) {
+        if (file != null) {
+            return "";
+        }
+        try {
+            file = new ScanFile(Path.of(request.output()), request.scanWidth(), request.scanHeight(),
+                    request.framesPerPosition(), listeners.get(scanNumber));
+            return "";
+        } catch (IOException | RuntimeException e) {
+            return "cannot create the output " + request.output() + ": " + e.getMessage();
+        }
+    }
+
+    private void store(WriterProtocol.Frames frames) throws IOException {
+        if (file == null) {
+            getContext().getLog().warn("scan {}: {} counted frames arrived with no open file; dropped", scanNumber,
+                    frames.frameNumbers().length);
+            return;
+        }
+        int offset = 0;
+        for (int i = 0; i < frames.frameNumbers().length; i++) {
+            file.record(frames.frameNumbers()[i], frames.positions()[i], frames.complete()[i], frames.events(), offset,
+                    frames.counts()[i]);
+            offset += frames.counts()[i];
+        }
+    }
+
+    private void commit(WriterProtocol.CommitFile commit) {
+        if (file == null) {
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, 0, 0, 0, 0, 0,
+                    "scan " + scanNumber + " has no open file"));
+            return;
+        }
+        try {
+            ScanFile.Written w = file.commit(commit.attributes());
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, w.frames(), w.incomplete(),
+                    w.missing(), w.events(), w.extraFrames(), ""));
+        } catch (IOException | RuntimeException e) {
+            file.abandon();
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, 0, 0, 0, 0, 0,
+                    "writing the output failed: " + e.getMessage()));
+        }
+    }
+}

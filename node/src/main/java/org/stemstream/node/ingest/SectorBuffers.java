@@ -1,0 +1,68 @@
+package org.stemstream.node.ingest;
+
+import static org.stemstream.protocol.FrameGeometry.SECTOR_BYTES;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
+import zmq.Msg;
+import zmq.msg.MsgAllocator;
+
+/**
+ * Preallocated sector payload buffers, reused in place: JeroMQ decodes each received sector straight into one of
+ * them (as the sockets' message allocator), the kernel counts it there, and the counting step gives it back.
+ *
+ * <p>The pool never blocks: JeroMQ calls the allocator on its I/O threads, so when every buffer is in use a fresh one
+ * is made (and counted as a miss). Memory stays bounded by the stream's own limits (receive high-water marks, open
+ * frames, frames in counting); the pool only removes the garbage.
+ */
+public final class SectorBuffers implements MsgAllocator {
+    private final ManyToManyConcurrentArrayQueue<byte[]> free;
+    private final AtomicLong misses = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger peakInUse = new java.util.concurrent.atomic.AtomicInteger();
+
+    public SectorBuffers(int capacity) {
+        free = new ManyToManyConcurrentArrayQueue<>(capacity);
+        for (int i = 0; i < capacity; i++) {
+            free.offer(new byte[SECTOR_BYTES]);
+        }
+    }
+
+    @Override
+    public Msg allocate(int size) {
+        if (size != SECTOR_BYTES) {
+            return new Msg(size);
+        }
+        return new Msg(ByteBuffer.wrap(take()));
+    }
+
+    /** A buffer from the pool, or a new one when the pool is empty. */
+    public byte[] take() {
+        peakInUse.accumulateAndGet(inUse.incrementAndGet(), Math::max);
+        byte[] buffer = free.poll();
+        if (buffer == null) {
+            misses.incrementAndGet();
+            return new byte[SECTOR_BYTES];
+        }
+        return buffer;
+    }
+
+    /** Returns a sector buffer for reuse; null is ignored, and a full pool lets the buffer go. */
+    public void release(byte[] buffer) {
+        if (buffer != null && buffer.length == SECTOR_BYTES) {
+            inUse.decrementAndGet();
+            free.offer(buffer);
+        }
+    }
+
+    /** Buffers made because the pool was empty. */
+    public long misses() {
+        return misses.get();
+    }
+
+    /** The most sector buffers ever held at once: by ZeroMQ's queues, the assembler and the counting step. */
+    public int peakInUse() {
+        return peakInUse.get();
+    }
+}

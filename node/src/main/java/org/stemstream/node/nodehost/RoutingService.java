@@ -1,0 +1,89 @@
+package org.stemstream.node.nodehost;
+
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.stemstream.node.coordinator.ScanCoordinator;
+import org.stemstream.protocol.cluster.RoutingTable;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * Serves the cluster's routing table to the detector's producers, which are outside the cluster: every node keeps the
+ * latest table from Distributed Data and answers any request on its routing socket ({@code tcp://host:port+4}, a
+ * ZeroMQ REP socket) with the table's text form, or {@code stemstream-routing none} before there is one.
+ */
+public final class RoutingService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RoutingService.class);
+    private static final byte[] NONE = "stemstream-routing none\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    private final AtomicReference<RoutingTable> current = new AtomicReference<>();
+    private final ZContext context;
+    private final ZMQ.Socket socket;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public RoutingService(ZContext context, String endpoint) {
+        this.context = context;
+        this.socket = context.createSocket(SocketType.REP);
+        socket.setReceiveTimeOut(100);
+        socket.setLinger(0);
+        socket.bind(endpoint);
+        this.thread = new Thread(this::serve, "routing-socket");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** An actor that keeps {@link #current} up to date with the table in Distributed Data. */
+    public Behavior<Replicator.SubscribeResponse<LWWRegister<RoutingTable>>> subscriber() {
+        return Behaviors.setup(context -> {
+            DistributedData.get(context.getSystem()).replicator()
+                    .tell(new Replicator.Subscribe<>(ScanCoordinator.ROUTING, context.getSelf()));
+            return Behaviors.receiveMessage(response -> {
+                if (response instanceof Replicator.Changed<LWWRegister<RoutingTable>> changed) {
+                    current.set(changed.get(ScanCoordinator.ROUTING).getValue());
+                }
+                return Behaviors.same();
+            });
+        });
+    }
+
+    public RoutingTable current() {
+        return current.get();
+    }
+
+    private void serve() {
+        try {
+            while (running) {
+                byte[] request = socket.recv(0);
+                if (request == null) {
+                    continue;
+                }
+                RoutingTable table = current.get();
+                socket.send(table == null ? NONE : table.encode(), 0);
+            }
+        } catch (RuntimeException e) {
+            if (running) {
+                LOG.error("routing socket stopped", e);
+            }
+        } finally {
+            context.destroySocket(socket);
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

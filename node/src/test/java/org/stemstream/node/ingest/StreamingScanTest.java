@@ -1,0 +1,66 @@
+package org.stemstream.node.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stemstream.node.Fixtures;
+import org.stemstream.node.StemstreamNode;
+import org.stemstream.node.TestNodes;
+import org.stemstream.node.detector.DetectorEmulator;
+import org.stemstream.node.detector.FaultInjection;
+import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.node.cli.Scans;
+import org.stemstream.protocol.cluster.ScanView;
+import org.stemstream.simulator.SyntheticDetector;
+import org.stemstream.simulator.SyntheticScan;
+
+/** A scan streamed over real ZeroMQ sockets into a real node gives exactly what offline counting gives. */
+class StreamingScanTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aStreamedScanGivesExactlyTheEventsOfCountOnTheSameFrames() throws Exception {
+        SyntheticScan scan = new SyntheticScan(21, 8, 6, 1, SyntheticDetector.typical(9));
+        List<String> offline = Fixtures.offlineEvents(scan, dir, "--background-threshold=29", "--xray-threshold=400");
+
+        try (StemstreamNode node = TestNodes.node(Map.of())) {
+            TestNodes.start(node, Scans.given(21, 8, 6, 29, 400, dir.resolve("streamed.h5"), 20));
+            DetectorEmulator.run(new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH),
+                    DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort()), FaultInjection.NONE);
+            ScanView status = TestNodes.awaitFinished(node, 21, Duration.ofSeconds(30));
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
+            assertEquals(48, status.framesCounted());
+            assertEquals(0, status.framesIncomplete());
+            assertEquals(0, status.framesMissing());
+        }
+        assertEquals(offline, Fixtures.countedEvents(dir.resolve("streamed.h5")));
+    }
+
+    @Test
+    void computedThresholdsInTheStreamMatchOfflineCountingOnTheSameFrames() throws Exception {
+        SyntheticScan scan = new SyntheticScan(22, 6, 6, 1, SyntheticDetector.typical(4));
+        List<String> offline = Fixtures.offlineEvents(scan, dir);
+
+        try (StemstreamNode node = TestNodes.node(Map.of())) {
+            TestNodes.start(node, Scans.computed(22, 6, 6, dir.resolve("streamed.h5"), 20));
+            DetectorEmulator.run(new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH),
+                    DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort()), FaultInjection.NONE);
+            ScanView status = TestNodes.awaitFinished(node, 22, Duration.ofSeconds(30));
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
+        }
+        String thresholds = """
+                import sys, h5py
+                m = h5py.File(sys.argv[1], 'r')['metadata/electron_counting'].attrs
+                print(repr(float(m['background_threshold'])), repr(float(m['xray_threshold'])))
+                """;
+        assertEquals(org.stemstream.hdf5.H5py.run(thresholds, dir.resolve("offline.h5")),
+                org.stemstream.hdf5.H5py.run(thresholds, dir.resolve("streamed.h5")));
+        assertEquals(offline, Fixtures.countedEvents(dir.resolve("streamed.h5")));
+    }
+}
