@@ -26,6 +26,7 @@ public record NodeSettings(String ingressHost, int ingressPort, int receiveHighW
                         s.getDuration("stream.frame-timeout"),
                         s.getInt("stream.calibration-frames"),
                         parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors(),
+                        s.getInt("cluster.partitions"),
                         s.getDuration("testing.counting-delay")),
                 s.getDuration("scan.idle-timeout"),
                 new ScanCoordinator.Settings(s.getInt("cluster.partitions"), s.getDuration("cluster.switch-delay"),

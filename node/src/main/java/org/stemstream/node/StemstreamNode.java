@@ -34,7 +34,10 @@ import org.stemstream.node.nodehost.Gateway;
 import org.stemstream.node.coordinator.LocalListeners;
 import org.stemstream.node.nodehost.NodeHost;
 import org.stemstream.node.coordinator.ScanCoordinator;
-import org.stemstream.node.nodehost.ScanDirectory;
+import org.stemstream.node.nodehost.CountingWorker;
+import org.stemstream.node.ingest.SectorIngress;
+import org.stemstream.node.ingest.SectorMessage;
+import org.apache.pekko.stream.javadsl.Source;
 import org.stemstream.node.coordinator.SectorEntity;
 import org.stemstream.node.ingest.IngestPipeline;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
@@ -60,7 +63,7 @@ public final class StemstreamNode implements AutoCloseable {
     private final ActorSystem<Void> system;
     private final NodeSettings settings;
     private final ZContext zmq;
-    private final List<SectorReceiver> receivers = new ArrayList<>();
+    private final List<ActorRef<SectorIngress.Command>> ingress = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final SectorStats[] stats = new SectorStats[SECTORS];
     private final SectorBuffers buffers;
     private final RoutingService routing;
@@ -70,14 +73,14 @@ public final class StemstreamNode implements AutoCloseable {
 
     private StemstreamNode(Config config, List<String> seeds) {
         this.settings = NodeSettings.from(config);
-        ScanDirectory directory = new ScanDirectory();
         this.buffers = new SectorBuffers(settings.bufferPool());
         this.zmq = new ZContext(1);
+        List<SectorReceiver> receivers = new ArrayList<>();
         try {
             for (int s = 0; s < SECTORS; s++) {
                 stats[s] = new SectorStats(s);
                 receivers.add(new SectorReceiver(zmq, s, settings.sectorEndpoint(s), settings.receiveHighWaterMark(),
-                        buffers, directory, stats[s]));
+                        buffers, stats[s]));
             }
             this.routing = new RoutingService(zmq, settings.routingEndpoint());
         } catch (RuntimeException e) {
@@ -88,21 +91,29 @@ public final class StemstreamNode implements AutoCloseable {
         }
         this.system = ActorSystem.create(Behaviors.setup(context -> {
             ActorSystem<?> sys = context.getSystem();
+            String self = Cluster.get(sys).selfMember().address().toString();
             ActorRef<CoordinatorProtocol.Command> coordinator = ClusterSingleton.get(sys).init(SingletonActor.of(
                     ScanCoordinator.create(settings.coordinator(), listeners), "scan-coordinator"));
-            RoutingTable.Endpoint endpoint = new RoutingTable.Endpoint(
-                    Cluster.get(sys).selfMember().address().toString(), settings.ingressHost(), settings.ingressPort());
             SectorEntity.initSharding(sys);
-            host.complete(context.spawn(NodeHost.create(coordinator, directory, stats, endpoint), "node-host"));
+            CountingWorker.initSharding(sys, coordinator);
+            for (SectorReceiver receiver : receivers) {
+                ingress.add(context.spawn(SectorIngress.create(receiver, stats[receiver.sector()], self,
+                        SectorEntity.of(sys, receiver.sector())), "ingress-sector-" + receiver.sector()));
+            }
+            RoutingTable.Endpoint endpoint = new RoutingTable.Endpoint(self, settings.ingressHost(),
+                    settings.ingressPort());
+            Executor counting = sys.dispatchers().lookup(DispatcherSelector.fromConfig("stemstream.counting-dispatcher"));
+            List<Source<SectorMessage, ?>> sources = receivers.stream().<Source<SectorMessage, ?>>map(
+                    SectorIngress::source).toList();
+            host.complete(context.spawn(NodeHost.create(coordinator, endpoint, reports -> IngestPipeline.run(sys,
+                    sources, buffers, stats, settings.stream(), counting, p -> CountingWorker.of(sys, p), reports)),
+                    "node-host"));
             gateway.complete(context.spawn(Gateway.create(coordinator), Gateway.NAME));
             context.spawn(routing.subscriber(), "routing");
             return Behaviors.empty();
         }), "stemstream", config);
         join(seeds);
-        Executor counting = system.dispatchers().lookup(DispatcherSelector.fromConfig("stemstream.counting-dispatcher"));
         ActorRef<NodeProtocol.Command> nodeHost = host.join();
-        IngestPipeline.run(system, receivers, directory, buffers, stats, settings.stream(), counting,
-                session -> nodeHost.tell(new NodeHost.InputEnded(session)));
         if (settings.management()) {
             PekkoManagement.get(Adapter.toClassic(system)).start();
         }
@@ -112,10 +123,14 @@ public final class StemstreamNode implements AutoCloseable {
                         reply -> new NodeHost.Leave(settings.leaveDrain(), reply), Duration.ofSeconds(55),
                         system.scheduler()));
         shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stemstream-sockets", () -> {
-            receivers.forEach(SectorReceiver::close);
-            routing.close();
-            zmq.close();
-            return CompletableFuture.completedFuture(Done.getInstance());
+            List<CompletableFuture<Done>> stopped = ingress.stream().map(sector -> AskPattern.<SectorIngress.Command,
+                    Done>ask(sector, SectorIngress.Stop::new, Duration.ofSeconds(10), system.scheduler())
+                    .toCompletableFuture()).toList();
+            return CompletableFuture.allOf(stopped.toArray(CompletableFuture[]::new)).handle((done, error) -> {
+                routing.close();
+                zmq.close();
+                return Done.getInstance();
+            });
         });
     }
 

@@ -27,8 +27,11 @@ public final class TestNodes {
         return ConfigFactory.parseMap(values).withFallback(ConfigFactory.load());
     }
 
-    public static StemstreamNode node(Map<String, Object> overrides) throws IOException {
-        return StemstreamNode.start(config(overrides));
+    /** A seed node, once the coordinator counts on it. */
+    public static StemstreamNode node(Map<String, Object> overrides) throws IOException, InterruptedException {
+        StemstreamNode node = StemstreamNode.start(config(overrides));
+        awaitRouting(node, 1, Duration.ofSeconds(30));
+        return node;
     }
 
     /** A node that joins the cluster of {@code seed}. */

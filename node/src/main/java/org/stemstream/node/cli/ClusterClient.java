@@ -97,6 +97,10 @@ final class ClusterClient implements AutoCloseable {
         return ask(reply -> new GatewayProtocol.GetSectorHealth(sector, reply));
     }
 
+    GatewayProtocol.Partitions partitions() {
+        return ask(GatewayProtocol.GetPartitions::new);
+    }
+
     GatewayProtocol.Members members() {
         return ask(GatewayProtocol.GetMembers::new);
     }

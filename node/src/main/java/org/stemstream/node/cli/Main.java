@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "stemstream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Streams 4D-STEM detector frames into a cluster and counts electrons on the fly.",
         subcommands = {DemoCommand.class, NodeCommand.class, ScanCommand.class, MembersCommand.class,
-                SectorsCommand.class,
+                SectorsCommand.class, PartitionsCommand.class,
                 DetectorCommand.class, CountCommand.class,
                 SimulateCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})

@@ -98,6 +98,15 @@ final class NodeRoster {
         return table;
     }
 
+    /** The current routing table, or null before the first. */
+    RoutingTable table() {
+        return table;
+    }
+
+    long epoch() {
+        return epoch;
+    }
+
     /** The cluster's members with what the roster knows of each (partitions, detector sockets, rate). */
     GatewayProtocol.Members members(Iterable<Member> members, Set<Member> unreachable) {
         List<GatewayProtocol.Member> out = new ArrayList<>();

@@ -1,10 +1,13 @@
 package org.stemstream.node.coordinator;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -22,6 +25,7 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 import org.stemstream.kernel.ThresholdCalculator;
+import org.stemstream.node.nodehost.CountingWorker;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
@@ -73,6 +77,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
     private final LocalListeners listeners;
     private final Cluster cluster;
     private final NodeRoster roster = new NodeRoster();
+    private final PartitionTotals partitionTotals = new PartitionTotals();
     private final Map<Long, ScanRecord> scans = new LinkedHashMap<>();
     private final ActorRef<Replicator.UpdateResponse<LWWRegister<RoutingTable>>> published;
 
@@ -108,6 +113,12 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             nodeUp(up);
         } else if (command instanceof CoordinatorProtocol.NodeProgress p) {
             progress(p);
+        } else if (command instanceof CoordinatorProtocol.PartitionProgress p) {
+            ScanRecord scan = scans.get(p.scanNumber());
+            if (scan != null && !scan.state.isFinal()) {
+                scan.record(p);
+            }
+            partitionTotals.record(p);
         } else if (command instanceof CoordinatorProtocol.ThresholdSamples s) {
             samples(s);
         } else if (command instanceof CoordinatorProtocol.FileOpened opened) {
@@ -143,6 +154,8 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             list.replyTo().tell(new GatewayProtocol.ScanList(scans.values().stream().map(ScanRecord::view).toList()));
         } else if (command instanceof GatewayProtocol.GetMembers request) {
             request.replyTo().tell(members());
+        } else if (command instanceof GatewayProtocol.GetPartitions request) {
+            request.replyTo().tell(partitionTotals.view(roster.table(), roster.epoch()));
         } else if (command instanceof MemberEvent event) {
             memberEvent(event.event());
         } else if (command instanceof Tick) {
@@ -191,7 +204,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             if (scan.participants.remove(address) && !scan.ended.contains(address)) {
                 CoordinatorProtocol.NodeProgress last = scan.progress.get(address);
                 scan.message = "node " + address + " " + why + " during the scan"
-                        + (last == null ? "" : " after counting " + last.framesCounted() + " frames here")
+                        + (last == null ? "" : " after assembling " + last.framesAssembled() + " frames there")
                         + "; its frames not yet stored are missing";
                 checkEnd(scan);
             }
@@ -229,6 +242,17 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         data.replicator().tell(new Replicator.Update<>(ROUTING, LWWRegister.create(data.selfUniqueAddress(), next),
                 new Replicator.WriteAll(Duration.ofSeconds(3)), published,
                 register -> register.withValue(data.selfUniqueAddress(), next)));
+        // the same step places every partition's counting worker on the node the table sends its frames to
+        Map<Integer, Address> locations = new HashMap<>();
+        for (int p = 0; p < next.partitions(); p++) {
+            locations.put(p, AddressFromURIString.parse(next.endpoints().get(next.owners()[p]).node()));
+        }
+        CountingWorker.place(getContext().getSystem(), locations).whenComplete((done, error) -> {
+            if (error != null) {
+                getContext().getSystem().log().warn("counting workers of routing epoch {} not placed: {}",
+                        next.epoch(), error.toString());
+            }
+        });
     }
 
     // ---- scans --------------------------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ final class ScanRecord {
     final Set<String> participants = new HashSet<>();
     final Set<String> ended = new HashSet<>();
     final Map<String, CoordinatorProtocol.NodeProgress> progress = new TreeMap<>();
+    /** Each counting worker's account, by partition and the node its incarnation ran on. */
+    final Map<String, CoordinatorProtocol.PartitionProgress> partitions = new TreeMap<>();
     final List<SampleStatistics> samples = new ArrayList<>();
     final Set<String> sampled = new HashSet<>();
     long firstSampleNanos;
@@ -74,9 +76,20 @@ final class ScanRecord {
             maxFrameSeen = p.maxFrameSeen();
             maxFrameSeenAtNanos = now;
         }
+    }
+
+    /** Takes a counting worker's account of the scan. */
+    void record(CoordinatorProtocol.PartitionProgress p) {
+        partitions.put(p.partition() + "@" + p.node(), p);
         if (firstCountedNanos == 0 && p.framesCounted() > 0) {
-            firstCountedNanos = now;
+            firstCountedNanos = System.nanoTime();
         }
+    }
+
+    /** Frames the workers on a node counted. */
+    long countedOn(String node) {
+        return partitions.values().stream().filter(p -> p.node().equals(node))
+                .mapToLong(CoordinatorProtocol.PartitionProgress::framesCounted).sum();
     }
 
     /** True when some node has not had every producer's end of scan (or no node reported at all). */
@@ -100,9 +113,11 @@ final class ScanRecord {
         long[] sent = new long[SECTORS];
         boolean[] allSent = {true, true, true, true};
         List<ScanView.NodeAccount> perNode = new ArrayList<>();
-        for (CoordinatorProtocol.NodeProgress p : progress.values()) {
+        for (CoordinatorProtocol.PartitionProgress p : partitions.values()) {
             counted += p.framesCounted();
             incomplete += p.framesIncomplete();
+        }
+        for (CoordinatorProtocol.NodeProgress p : progress.values()) {
             duplicates += p.duplicates();
             late += p.late();
             for (int s = 0; s < SECTORS; s++) {
@@ -113,7 +128,7 @@ final class ScanRecord {
                     sent[s] += p.sent()[s];
                 }
             }
-            perNode.add(new ScanView.NodeAccount(p.node(), p.framesCounted(), p.inputEnded()));
+            perNode.add(new ScanView.NodeAccount(p.node(), countedOn(p.node()), p.inputEnded()));
         }
         List<ScanView.SectorAccount> sectors = new ArrayList<>();
         for (int s = 0; s < SECTORS; s++) {

@@ -7,13 +7,13 @@ import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
-import org.stemstream.protocol.cluster.NodeProtocol;
+import org.stemstream.protocol.cluster.WorkerProtocol;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.WriterProtocol;
 
 /**
- * A scan's writer, one per scan: receives the counted frames of every node (sparse events only, in acknowledged
- * batches) and owns the scan's {@link ScanFile}. The coordinator spawns it as its child on the blocking dispatcher
+ * A scan's writer, one per scan: receives the counted frames of every counting worker (sparse events only, in
+ * acknowledged batches) and owns the scan's {@link ScanFile}. The coordinator spawns it as its child on the blocking dispatcher
  * (it writes files): a writer lives exactly as long as the coordinator that commits its file, so a counting node
  * that dies never takes a scan's file with it.
  */
@@ -53,7 +53,7 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
             open.replyTo().tell(new CoordinatorProtocol.FileOpened(scanNumber, open(open.request())));
         } else if (command instanceof WriterProtocol.Frames frames) {
             store(frames);
-            frames.storedTo().tell(new NodeProtocol.FramesStored(scanNumber, frames.batch()));
+            frames.storedTo().tell(new WorkerProtocol.FramesStored(scanNumber, frames.batch()));
         } else if (command instanceof WriterProtocol.CommitFile commit) {
             commit(commit);
             file = null;

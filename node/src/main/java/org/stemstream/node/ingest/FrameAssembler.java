@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.agrona.collections.Long2ObjectHashMap;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
@@ -21,53 +21,54 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.stemstream.node.ingest.RateLimitedLog;
-import org.stemstream.node.ingest.SectorBuffers;
-import org.stemstream.node.ingest.SectorMessage;
-import org.stemstream.node.ingest.SectorStats;
-import org.stemstream.node.nodehost.ScanDirectory;
-import org.stemstream.node.nodehost.ScanSession;
+import org.stemstream.protocol.BlockHeader;
 
 /**
- * Joins the four sectors of each frame, by scan and frame number, from four inlets (one per sector).
+ * Joins the four sectors of each frame, by scan and frame number, from four sector inlets; a fifth inlet brings the
+ * host's scan control (open, end of input, cancel), which this stage always takes. Each scan's input state lives
+ * here, in a {@link ScanInput}, and its account goes to the host as messages.
  *
  * <p>A frame is handed on when its fourth sector arrives, when it has waited longer than the frame timeout (then
- * incomplete, its missing sectors counted as zeros), or when every producer of its scan has ended. At most
- * {@code maxHeldFrames} frames are open or waiting for downstream: a block that would open one more is held and its
- * inlet not pulled again until a frame leaves, so a slow downstream stops the sockets from being read. A sector
- * stream that lags never deadlocks this: its next block belongs to a frame that is already open.
+ * incomplete, its missing sectors counted as zeros), or when the scan's input ends. At most {@code maxHeldFrames}
+ * frames are open or waiting for downstream: a block that would open one more is held and its inlet not pulled again
+ * until a frame leaves, so a slow downstream stops the sockets from being read. A sector stream that lags never
+ * deadlocks this: its next block belongs to a frame that is already open.
  *
- * <p>Duplicate blocks (a sector a frame already has) and late ones (for a frame already handed on) are counted on the
- * sector and the scan, and dropped.
+ * <p>Blocks of scans not open here, with positions outside the scan, duplicates (a sector a frame already has) and
+ * late blocks (for a frame already handed on, or after the input ended) are counted on the sector and dropped.
  */
-public final class FrameAssembler extends GraphStage<UniformFanInShape<SectorMessage, Assembled>> {
+public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInput, Assembled>> {
+    /** The inlet that carries scan control; inlets 0..3 carry sectors 0..3. */
+    public static final int CONTROL = SECTORS;
     private static final Logger LOG = LoggerFactory.getLogger(FrameAssembler.class);
     private static final Duration TICK = Duration.ofMillis(50);
+    private static final int REPORT_TICKS = 4;
 
-    private final ScanDirectory scans;
     private final SectorBuffers buffers;
     private final SectorStats[] stats;
+    private final ActorRef<IngestReport> reports;
     private final int maxHeldFrames;
     private final long frameTimeoutNanos;
-    private final List<Inlet<SectorMessage>> inlets = new ArrayList<>();
+    private final List<Inlet<IngestInput>> inlets = new ArrayList<>();
     private final Outlet<Assembled> out = Outlet.create("assembled");
-    private final UniformFanInShape<SectorMessage, Assembled> shape;
+    private final UniformFanInShape<IngestInput, Assembled> shape;
 
-    public FrameAssembler(ScanDirectory scans, SectorBuffers buffers, SectorStats[] stats, int maxHeldFrames,
-                          Duration frameTimeout) {
-        this.scans = scans;
+    public FrameAssembler(SectorBuffers buffers, SectorStats[] stats, ActorRef<IngestReport> reports,
+                          int maxHeldFrames, Duration frameTimeout) {
         this.buffers = buffers;
         this.stats = stats;
+        this.reports = reports;
         this.maxHeldFrames = maxHeldFrames;
         this.frameTimeoutNanos = frameTimeout.toNanos();
         for (int s = 0; s < SECTORS; s++) {
             inlets.add(Inlet.create("sector-" + s));
         }
+        inlets.add(Inlet.create("scan-control"));
         this.shape = UniformFanInShape.create(out, inlets);
     }
 
     @Override
-    public UniformFanInShape<SectorMessage, Assembled> shape() {
+    public UniformFanInShape<IngestInput, Assembled> shape() {
         return shape;
     }
 
@@ -76,41 +77,25 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<SectorMes
         return new Logic();
     }
 
-    /** A frame still waiting for sectors. */
-    private static final class Open {
-        final ScanSession session;
-        final long frameNumber;
-        final int position;
-        final byte[][] sectors = new byte[SECTORS][];
-        final long openedNanos = System.nanoTime();
-        int mask;
-        boolean handedOn;
-
-        Open(ScanSession session, long frameNumber, int position) {
-            this.session = session;
-            this.frameNumber = frameNumber;
-            this.position = position;
-        }
-    }
-
     private final class Logic extends TimerGraphStageLogic {
         private final RateLimitedLog rejections = new RateLimitedLog(LOG, 5_000);
-        private final Map<ScanSession, Long2ObjectHashMap<Open>> open = new HashMap<>();
-        private final ArrayDeque<Open> byAge = new ArrayDeque<>();
+        private final Map<Long, ScanInput> scans = new HashMap<>();
+        private final ArrayDeque<ScanInput.OpenFrame> byAge = new ArrayDeque<>();
         private final ArrayDeque<Assembled> ready = new ArrayDeque<>();
         private final SectorMessage[] stashed = new SectorMessage[SECTORS];
         /** Frames open or ready, not yet pushed. */
         private int held;
+        private int ticks;
 
         Logic() {
             super(shape);
             for (int s = 0; s < SECTORS; s++) {
-                Inlet<SectorMessage> in = inlets.get(s);
+                Inlet<IngestInput> in = inlets.get(s);
                 int sector = s;
                 setHandler(in, new AbstractInHandler() {
                     @Override
                     public void onPush() {
-                        SectorMessage message = grab(in);
+                        SectorMessage message = (SectorMessage) grab(in);
                         if (accept(message)) {
                             pull(in);
                         } else {
@@ -125,6 +110,20 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<SectorMes
                     }
                 });
             }
+            Inlet<IngestInput> control = inlets.get(CONTROL);
+            setHandler(control, new AbstractInHandler() {
+                @Override
+                public void onPush() {
+                    control((ScanControl) grab(control));
+                    pull(control);
+                    pushReady();
+                }
+
+                @Override
+                public void onUpstreamFinish() {
+                    // the host's control ends only when the node stops
+                }
+            });
             setHandler(out, new AbstractOutHandler() {
                 @Override
                 public void onPull() {
@@ -136,130 +135,129 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<SectorMes
         @Override
         public void preStart() {
             inlets.forEach(this::pull);
-            scheduleWithFixedDelay("expire", TICK, TICK);
+            scheduleWithFixedDelay("tick", TICK, TICK);
         }
 
         @Override
         public void onTimer(Object key) {
-            for (ScanSession s = scans.nextEndRequest(); s != null; s = scans.nextEndRequest()) {
-                endInput(s);
-            }
             long now = System.nanoTime();
-            for (Iterator<Open> it = byAge.iterator(); it.hasNext(); ) {
-                Open f = it.next();
-                if (f.handedOn) {
+            for (Iterator<ScanInput.OpenFrame> it = byAge.iterator(); it.hasNext(); ) {
+                ScanInput.OpenFrame f = it.next();
+                if (f.gone) {
                     it.remove();
-                } else if (f.session.cancelled()) {
-                    drop(f);
-                    it.remove();
-                } else if (now - f.openedNanos > frameTimeoutNanos || !f.session.accepting()) {
+                } else if (now - f.openedNanos > frameTimeoutNanos) {
                     handOn(f);
                     it.remove();
                 }
             }
+            if (++ticks % REPORT_TICKS == 0) {
+                scans.values().stream().filter(s -> !s.ended()).forEach(s -> reports.tell(s.progress()));
+            }
             pushReady();
+        }
+
+        private void control(ScanControl command) {
+            if (command instanceof ScanControl.Open open) {
+                scans.putIfAbsent(open.scanNumber(), new ScanInput(open.scan()));
+            } else if (command instanceof ScanControl.EndInput end) {
+                ScanInput input = scans.get(end.scanNumber());
+                if (input != null) {
+                    endInput(input, end.cancel());
+                }
+            }
         }
 
         /** Takes a message in; false when it opens a frame and no room is left (the caller holds it). */
         private boolean accept(SectorMessage message) {
             if (message instanceof SectorMessage.End end) {
-                ScanSession session = scans.accepting(end.end().scanNumber());
-                if (session == null) {
+                ScanInput input = scans.get(end.end().scanNumber());
+                if (input == null || input.ended()) {
                     reject(end.sector(), "unknown scan", "end of scan " + end.end().scanNumber()
                             + ", which is not being counted here");
-                } else if (session.endArrived(end.end())) {
-                    endInput(session);
+                } else if (input.endArrived(end.end())) {
+                    endInput(input, false);
                 }
                 return true;
             }
             SectorMessage.Block block = (SectorMessage.Block) message;
-            int sector = block.sector();
-            long frameNumber = block.header().frameNumber();
-            ScanSession session = scans.accepting(block.header().scanNumber());
-            if (session == null) {
-                return rejectBlock(block, "unknown scan", "scan " + block.header().scanNumber()
+            BlockHeader header = block.header();
+            ScanInput input = scans.get(header.scanNumber());
+            if (input == null) {
+                return rejectBlock(block, "unknown scan", "scan " + header.scanNumber()
                         + " is not being counted here");
             }
-            if (session.inputHasEnded()) {
-                session.late();
-                return rejectBlock(block, "late", "scan " + session.scanNumber() + " has already ended its input");
+            String outside = header.checkWithin(input.scan.request().scanWidth(), input.scan.request().scanHeight());
+            if (outside != null) {
+                return rejectBlock(block, "impossible header", "frame " + header.frameNumber() + ": " + outside);
             }
-            Long2ObjectHashMap<Open> frames = open.computeIfAbsent(session, s -> new Long2ObjectHashMap<>());
-            Open frame = frames.get(frameNumber);
+            if (input.ended()) {
+                input.late();
+                return rejectBlock(block, "late", "scan " + input.scanNumber() + " has already ended its input");
+            }
+            long frameNumber = header.frameNumber();
+            ScanInput.OpenFrame frame = input.open.get(frameNumber);
+            int sector = block.sector();
             if (frame == null) {
-                if (session.alreadyEmitted(frameNumber)) {
-                    session.late();
-                    return rejectBlock(block, "late", "frame " + frameNumber + " of scan " + session.scanNumber()
+                if (input.wasHandedOn(frameNumber)) {
+                    input.late();
+                    return rejectBlock(block, "late", "frame " + frameNumber + " of scan " + input.scanNumber()
                             + " was already counted");
                 }
                 if (held >= maxHeldFrames) {
                     return false;
                 }
-                frame = new Open(session, frameNumber, block.header().position());
-                frames.put(frameNumber, frame);
+                frame = new ScanInput.OpenFrame(input, frameNumber, header.position());
+                input.open.put(frameNumber, frame);
                 byAge.add(frame);
                 held++;
             } else if ((frame.mask & 1 << sector) != 0) {
-                session.duplicate();
-                return rejectBlock(block, "duplicate", "frame " + frameNumber + " of scan " + session.scanNumber()
+                input.duplicate();
+                return rejectBlock(block, "duplicate", "frame " + frameNumber + " of scan " + input.scanNumber()
                         + " already has this sector");
-            } else if (frame.position != block.header().position()) {
+            } else if (frame.position != header.position()) {
                 return rejectBlock(block, "impossible header", "frame " + frameNumber + " is at position "
-                        + block.header().position() + " here but at " + frame.position + " in another sector");
+                        + header.position() + " here but at " + frame.position + " in another sector");
             }
             frame.sectors[sector] = block.payload();
             frame.mask |= 1 << sector;
-            session.blockArrived(sector, frameNumber);
+            input.blockArrived(sector, frameNumber);
             if (frame.mask == (1 << SECTORS) - 1) {
                 handOn(frame);
             }
             return true;
         }
 
-        private void handOn(Open f) {
-            f.handedOn = true;
-            forget(f);
-            f.session.firstEmission(f.frameNumber);
-            ready.add(new Assembled.Frame(f.session, f.frameNumber, f.position, f.sectors, f.mask));
+        private void handOn(ScanInput.OpenFrame f) {
+            f.gone = true;
+            f.input.open.remove(f.frameNumber);
+            f.input.handedOn(f.frameNumber);
+            ready.add(new Assembled.Frame(f.input.scan, f.frameNumber, f.position, f.sectors, f.mask, null));
         }
 
         /**
-         * The scan's input is over (every producer ended, or the coordinator ended it): its open frames will get no
-         * more sectors, so they go on now, followed by the end mark.
+         * The scan's input is over (every producer ended, or the host ended it): its open frames will get no more
+         * sectors, so they go on now (or are dropped, when cancelled), followed by the end mark.
          */
-        private void endInput(ScanSession session) {
-            if (!session.markInputEnded()) {
+        private void endInput(ScanInput input, boolean cancel) {
+            if (!input.end(cancel)) {
                 return;
             }
-            Long2ObjectHashMap<Open> frames = open.get(session);
-            if (frames != null) {
-                List<Open> remaining = new ArrayList<>(frames.values());
-                remaining.sort((a, b) -> Long.compare(a.frameNumber, b.frameNumber));
-                for (Open f : remaining) {
-                    if (session.cancelled()) {
-                        drop(f);
-                    } else {
-                        handOn(f);
-                    }
-                }
-                open.remove(session);
-            }
-            ready.add(new Assembled.InputEnded(session));
-        }
-
-        private void forget(Open f) {
-            Long2ObjectHashMap<Open> frames = open.get(f.session);
-            if (frames != null) {
-                frames.remove(f.frameNumber);
-                if (frames.isEmpty() && !f.session.accepting()) {
-                    open.remove(f.session);
+            List<ScanInput.OpenFrame> remaining = new ArrayList<>(input.open.values());
+            remaining.sort((a, b) -> Long.compare(a.frameNumber, b.frameNumber));
+            for (ScanInput.OpenFrame f : remaining) {
+                if (cancel) {
+                    drop(f);
+                } else {
+                    handOn(f);
                 }
             }
+            reports.tell(input.progress());
+            ready.add(new Assembled.InputEnded(input.scan));
         }
 
-        private void drop(Open f) {
-            f.handedOn = true;
-            forget(f);
+        private void drop(ScanInput.OpenFrame f) {
+            f.gone = true;
+            f.input.open.remove(f.frameNumber);
             for (byte[] sector : f.sectors) {
                 buffers.release(sector);
             }

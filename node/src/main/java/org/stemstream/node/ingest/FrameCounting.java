@@ -1,17 +1,18 @@
 package org.stemstream.node.ingest;
 
-import java.io.IOException;
+import java.util.Arrays;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.stemstream.kernel.CountingPlan;
 import org.stemstream.kernel.ElectronCounter;
-import org.stemstream.node.ingest.SectorBuffers;
-import org.stemstream.node.nodehost.ScanSession;
 
 /**
- * The counting step: counts a frame in place from its sector buffers, records its events in the scan, and gives the
- * buffers back to the pool. Runs on the counting threads; each thread keeps its own counter and event buffer.
+ * The counting step: counts a frame in place from its sector buffers with the plan the gate gave it, and gives the
+ * buffers back to the pool. Runs on the counting threads; each thread keeps its own counter and event buffer, so
+ * the only allocation per frame is the copy of its few events.
  */
 public final class FrameCounting {
     private final SectorBuffers buffers;
+    private final ActorRef<IngestReport> reports;
     private final long delayMillis;
     private final ThreadLocal<Worker> workers = ThreadLocal.withInitial(Worker::new);
 
@@ -27,8 +28,10 @@ public final class FrameCounting {
         }
     }
 
-    public FrameCounting(SectorBuffers buffers, java.time.Duration delay) {
+    /** @param delay a test hook: extra time spent on each frame */
+    public FrameCounting(SectorBuffers buffers, ActorRef<IngestReport> reports, java.time.Duration delay) {
         this.buffers = buffers;
+        this.reports = reports;
         this.delayMillis = delay.toMillis();
     }
 
@@ -36,28 +39,26 @@ public final class FrameCounting {
         if (!(element instanceof Assembled.Frame frame)) {
             return element;
         }
-        ScanSession session = frame.session();
+        int[] events = null;
         try {
-            CountingPlan plan = session.plan();
-            if (plan == null || session.failure() != null || session.cancelled()) {
-                return element;
+            if (frame.plan() != null) {
+                if (delayMillis > 0) {
+                    Thread.sleep(delayMillis); // the testing.counting-delay hook
+                }
+                Worker worker = workers.get();
+                int n = worker.counterFor(frame.plan()).count(frame.sectors(), worker.events);
+                events = Arrays.copyOf(worker.events, n);
             }
-            if (delayMillis > 0) {
-                Thread.sleep(delayMillis); // the testing.counting-delay hook
-            }
-            Worker worker = workers.get();
-            int n = worker.counterFor(plan).count(frame.sectors(), worker.events);
-            session.record(frame.frameNumber(), frame.position(), frame.complete(), worker.events, n);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            session.fail("counting interrupted");
-        } catch (IOException | RuntimeException e) {
-            session.fail("counting failed: " + e.getMessage());
+            reports.tell(new IngestReport.Failed(frame.scan().scanNumber(), "counting interrupted"));
+        } catch (RuntimeException e) {
+            reports.tell(new IngestReport.Failed(frame.scan().scanNumber(), "counting failed: " + e.getMessage()));
         } finally {
             for (byte[] sector : frame.sectors()) {
                 buffers.release(sector);
             }
         }
-        return element;
+        return new Assembled.Counted(frame.scan(), frame.frameNumber(), frame.position(), frame.complete(), events);
     }
 }

@@ -20,9 +20,9 @@ import zmq.Msg;
  *
  * <p>The thread receives only when the stream has asked for a message ({@link #request}), so a stream that stops
  * pulling leaves messages in ZeroMQ's queue; once the small receive high-water mark is reached, the producer's send
- * waits. Malformed and foreign messages are counted, logged at a bounded rate and dropped here, before they can
- * reach a scan. The thread stops by a flag it checks between short receive timeouts, never by interrupt (JeroMQ
- * sockets do not survive one).
+ * waits. Malformed messages are counted, logged at a bounded rate and dropped here; whether a block belongs to a
+ * scan is the frame assembler's question. The thread stops by a flag it checks between short receive timeouts,
+ * never by interrupt (JeroMQ sockets do not survive one).
  */
 public final class SectorReceiver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SectorReceiver.class);
@@ -32,7 +32,6 @@ public final class SectorReceiver implements AutoCloseable {
     private final ZContext context;
     private final ZMQ.Socket socket;
     private final SectorBuffers buffers;
-    private final BlockCheck check;
     private final SectorStats stats;
     private final RateLimitedLog rejections = new RateLimitedLog(LOG, 5_000);
     private final Semaphore demand = new Semaphore(0);
@@ -40,11 +39,10 @@ public final class SectorReceiver implements AutoCloseable {
     private Thread thread;
 
     public SectorReceiver(ZContext context, int sector, String endpoint, int receiveHighWaterMark,
-                          SectorBuffers buffers, BlockCheck check, SectorStats stats) {
+                          SectorBuffers buffers, SectorStats stats) {
         this.sector = sector;
         this.context = context;
         this.buffers = buffers;
-        this.check = check;
         this.stats = stats;
         this.socket = context.createSocket(SocketType.PULL);
         socket.setRcvHWM(receiveHighWaterMark);
@@ -148,13 +146,6 @@ public final class SectorReceiver implements AutoCloseable {
         }
         BlockHeader header = BlockHeader.read(first.buf());
         byte[] payload = payload(second);
-        BlockCheck.Rejection rejection = check.check(header);
-        if (rejection != null) {
-            buffers.release(payload);
-            reject(rejection.kind(), "frame " + header.frameNumber() + " of scan " + header.scanNumber() + ": "
-                    + rejection.detail());
-            return null;
-        }
         stats.received(BlockHeader.BYTES + SECTOR_BYTES);
         return new SectorMessage.Block(sector, header, payload);
     }

@@ -7,11 +7,15 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.stream.Attributes;
-import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.FanInShape2;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.stage.AbstractInHandler;
@@ -19,33 +23,35 @@ import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.TimerGraphStageLogic;
+import org.stemstream.kernel.CountingPlan;
 import org.stemstream.kernel.ThresholdCalculator;
-import org.stemstream.node.nodehost.ScanSession;
 import org.stemstream.protocol.cluster.SampleStatistics;
 
 /**
- * Holds the frames of a scan whose thresholds are not decided yet, in a bounded buffer, while the cluster decides
- * them: this node reports the statistics of its first K complete frames (or of the complete frames it has when the
- * buffer fills or the scan's input ends), the coordinator merges every node's samples and picks the K lowest frame
- * numbers (stempy's method, see {@link ThresholdCalculator}), and once the thresholds arrive the held frames go on.
- * Frames of scans with thresholds pass straight through. When the buffer is full this stage stops pulling.
+ * Gives each frame its counting plan, holding the frames of a scan whose thresholds are not decided yet in a bounded
+ * buffer while the cluster decides them: this node reports the statistics of its first K complete frames (or of the
+ * complete frames it has when the buffer fills or the scan's input ends), the coordinator merges every node's samples
+ * and picks the K lowest frame numbers (stempy's method, see {@link ThresholdCalculator}), and the decision arrives
+ * on the control inlet, which this stage always takes. When the buffer is full it stops pulling frames.
+ *
+ * <p>Frames of a cancelled or failed scan go on without a plan: the counting step gives their buffers back.
  */
-public final class ThresholdGate extends GraphStage<FlowShape<Assembled, Assembled>> {
+public final class ThresholdGate extends GraphStage<FanInShape2<Assembled, ScanControl, Assembled>> {
     private static final Duration TICK = Duration.ofMillis(50);
-    /** How long a scan that stopped taking blocks may wait for thresholds before its held frames are let go. */
+    /** How long a scan whose input ended may wait for thresholds before its held frames are let go uncounted. */
     private static final long ABANDON_NANOS = Duration.ofSeconds(5).toNanos();
 
     private final int maxHeldFrames;
-    private final Inlet<Assembled> in = Inlet.create("gate.in");
-    private final Outlet<Assembled> out = Outlet.create("gate.out");
-    private final FlowShape<Assembled, Assembled> shape = FlowShape.of(in, out);
+    private final ActorRef<IngestReport> reports;
+    private final FanInShape2<Assembled, ScanControl, Assembled> shape = new FanInShape2<>("gate");
 
-    public ThresholdGate(int maxHeldFrames) {
+    public ThresholdGate(int maxHeldFrames, ActorRef<IngestReport> reports) {
         this.maxHeldFrames = maxHeldFrames;
+        this.reports = reports;
     }
 
     @Override
-    public FlowShape<Assembled, Assembled> shape() {
+    public FanInShape2<Assembled, ScanControl, Assembled> shape() {
         return shape;
     }
 
@@ -58,13 +64,18 @@ public final class ThresholdGate extends GraphStage<FlowShape<Assembled, Assembl
     private static final class Held {
         final List<Assembled> elements = new ArrayList<>();
         final List<Assembled.Frame> complete = new ArrayList<>();
-        boolean ended;
+        long endedNanos;
         boolean samplesSent;
-        long stoppedNanos;
     }
 
     private final class Logic extends TimerGraphStageLogic {
-        private final Map<ScanSession, Held> waiting = new LinkedHashMap<>();
+        private final Inlet<Assembled> in = shape.in0();
+        private final Inlet<ScanControl> control = shape.in1();
+        private final Outlet<Assembled> out = shape.out();
+        private final Map<Long, CountingPlan> plans = new HashMap<>();
+        /** Scans whose frames go on uncounted: cancelled, or failed here. */
+        private final Set<Long> stopped = new HashSet<>();
+        private final Map<Long, Held> waiting = new LinkedHashMap<>();
         private int heldFrames;
 
         Logic() {
@@ -72,24 +83,28 @@ public final class ThresholdGate extends GraphStage<FlowShape<Assembled, Assembl
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {
-                    Assembled next = grab(in);
-                    ScanSession session = next.session();
-                    if (decided(session) && !waiting.containsKey(session)) {
-                        emit(out, next);
-                        return;
-                    }
-                    Held held = waiting.computeIfAbsent(session, s -> new Held());
-                    held.elements.add(next);
-                    if (next instanceof Assembled.Frame frame) {
-                        heldFrames++;
-                        if (frame.complete() && held.complete.size() < session.thresholdFrames()) {
-                            held.complete.add(frame);
-                        }
-                    } else {
-                        held.ended = true;
-                    }
+                    take(grab(in));
                     progress();
                     pullIfRoom();
+                }
+            });
+            setHandler(control, new AbstractInHandler() {
+                @Override
+                public void onPush() {
+                    ScanControl command = grab(control);
+                    if (command instanceof ScanControl.Decide decide) {
+                        plans.put(decide.scanNumber(), decide.plan());
+                    } else if (command instanceof ScanControl.EndInput end && end.cancel()) {
+                        stopped.add(end.scanNumber());
+                    }
+                    pull(control);
+                    progress();
+                    pullIfRoom();
+                }
+
+                @Override
+                public void onUpstreamFinish() {
+                    // the host's control ends only when the node stops
                 }
             });
             setHandler(out, new AbstractOutHandler() {
@@ -102,6 +117,7 @@ public final class ThresholdGate extends GraphStage<FlowShape<Assembled, Assembl
 
         @Override
         public void preStart() {
+            pull(control);
             scheduleWithFixedDelay("decided", TICK, TICK);
         }
 
@@ -109,6 +125,24 @@ public final class ThresholdGate extends GraphStage<FlowShape<Assembled, Assembl
         public void onTimer(Object key) {
             progress();
             pullIfRoom();
+        }
+
+        private void take(Assembled next) {
+            long scan = next.scan().scanNumber();
+            if (decided(next.scan()) && !waiting.containsKey(scan)) {
+                emit(out, withPlan(next));
+                return;
+            }
+            Held held = waiting.computeIfAbsent(scan, s -> new Held());
+            held.elements.add(next);
+            if (next instanceof Assembled.Frame frame) {
+                heldFrames++;
+                if (frame.complete() && held.complete.size() < next.scan().request().thresholdFrames()) {
+                    held.complete.add(frame);
+                }
+            } else {
+                held.endedNanos = System.nanoTime();
+            }
         }
 
         private void pullIfRoom() {
@@ -119,32 +153,55 @@ public final class ThresholdGate extends GraphStage<FlowShape<Assembled, Assembl
 
         /** Sends samples that are ready, and lets go the frames of scans whose thresholds are decided. */
         private void progress() {
-            for (Map.Entry<ScanSession, Held> entry : List.copyOf(waiting.entrySet())) {
-                ScanSession session = entry.getKey();
+            for (Map.Entry<Long, Held> entry : List.copyOf(waiting.entrySet())) {
+                long scan = entry.getKey();
                 Held held = entry.getValue();
-                if (!held.samplesSent && (held.complete.size() >= session.thresholdFrames() || held.ended
-                        || heldFrames >= maxHeldFrames || !session.accepting())) {
+                StreamedScan streamed = held.elements.get(0).scan();
+                if (!held.samplesSent && (held.complete.size() >= streamed.request().thresholdFrames()
+                        || held.endedNanos > 0 || heldFrames >= maxHeldFrames)) {
                     held.samplesSent = true;
-                    session.reportSamples(samples(held.complete));
+                    reports.tell(new IngestReport.Samples(scan, samples(held.complete)));
                 }
-                if (!session.accepting() && held.stoppedNanos == 0) {
-                    held.stoppedNanos = System.nanoTime();
+                if (held.endedNanos > 0 && System.nanoTime() - held.endedNanos > ABANDON_NANOS
+                        && !decided(streamed)) {
+                    // the input ended and no thresholds came (the cluster is stopping): its frames cannot be counted
+                    fail(scan, "no thresholds arrived before the scan's input ended on this node");
                 }
-                if (held.stoppedNanos > 0 && System.nanoTime() - held.stoppedNanos > ABANDON_NANOS
-                        && !decided(session)) {
-                    // the scan stopped and no thresholds came (the cluster is stopping): its frames cannot be counted
-                    session.fail("no thresholds arrived before the scan stopped on this node");
-                }
-                if (decided(session)) {
-                    waiting.remove(session);
-                    heldFrames -= (int) held.elements.stream().filter(e -> e instanceof Assembled.Frame).count();
-                    emitMultiple(out, held.elements.iterator());
+                if (decided(streamed)) {
+                    waiting.remove(scan);
+                    List<Assembled> going = new ArrayList<>(held.elements.size());
+                    for (Assembled element : held.elements) {
+                        going.add(withPlan(element));
+                        if (element instanceof Assembled.Frame) {
+                            heldFrames--;
+                        }
+                    }
+                    emitMultiple(out, going.iterator());
                 }
             }
         }
 
-        private boolean decided(ScanSession session) {
-            return session.plan() != null || session.failure() != null || session.cancelled();
+        private boolean decided(StreamedScan scan) {
+            return scan.givenPlan() != null || plans.containsKey(scan.scanNumber())
+                    || stopped.contains(scan.scanNumber());
+        }
+
+        /** The frame with its plan (none when its scan stopped); end marks go as they are. */
+        private Assembled withPlan(Assembled element) {
+            if (!(element instanceof Assembled.Frame frame)) {
+                return element;
+            }
+            long scan = frame.scan().scanNumber();
+            if (stopped.contains(scan)) {
+                return frame;
+            }
+            return frame.counted(frame.scan().givenPlan() != null ? frame.scan().givenPlan() : plans.get(scan));
+        }
+
+        private void fail(long scan, String reason) {
+            if (stopped.add(scan)) {
+                reports.tell(new IngestReport.Failed(scan, reason));
+            }
         }
 
         private List<SampleStatistics> samples(List<Assembled.Frame> frames) {
@@ -155,9 +212,9 @@ public final class ThresholdGate extends GraphStage<FlowShape<Assembled, Assembl
                     whole.put(s * SECTOR_BYTES, frame.sectors()[s], 0, SECTOR_BYTES);
                 }
                 try {
-                    out.add(ThresholdCalculator.sample(frame.frameNumber(), whole, frame.session().correction()));
+                    out.add(ThresholdCalculator.sample(frame.frameNumber(), whole, frame.scan().correction()));
                 } catch (IllegalArgumentException e) {
-                    frame.session().fail("thresholds could not be computed: " + e.getMessage());
+                    fail(frame.scan().scanNumber(), "thresholds could not be computed: " + e.getMessage());
                 }
             }
             return out;

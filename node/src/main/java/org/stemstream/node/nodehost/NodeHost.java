@@ -1,57 +1,53 @@
 package org.stemstream.node.nodehost;
 
-import org.stemstream.node.coordinator.SectorEntity;
 import static org.stemstream.protocol.FrameGeometry.SECTORS;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.stemstream.kernel.CountingPlan;
 import org.stemstream.kernel.PixelCorrection;
 import org.stemstream.kernel.Thresholds;
 import org.stemstream.node.counting.References;
-import org.stemstream.node.ingest.SectorStats;
+import org.stemstream.node.ingest.IngestReport;
+import org.stemstream.node.ingest.ScanControl;
+import org.stemstream.node.ingest.StreamedScan;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
 import org.stemstream.protocol.cluster.RoutingTable;
-import org.stemstream.protocol.cluster.SampleStatistics;
 import org.stemstream.protocol.cluster.ScanRequest;
-import org.stemstream.protocol.cluster.SectorProtocol;
 
 /**
- * This node's part in every scan: opens the scan in the local stream when the coordinator says so, passes on the
- * thresholds the cluster decided, sends the coordinator its heartbeat, its progress and its samples, and reports when
- * its input has ended and every frame it counted is stored by the scan's writer.
+ * This node's part in the cluster: it tells the coordinator that the node counts (heartbeats with its rate), opens
+ * scans in the node's stream and passes on the thresholds and ends the coordinator decides (as control elements:
+ * the stream's stages own each scan's state), relays what the stream reports (input accounts, samples, failures,
+ * end marks) to the coordinator, and hands over when the node leaves.
  */
-public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Command> {
+public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
     private static final Duration TICK = Duration.ofMillis(200);
+    private static final int PROGRESS_TICKS = 2;
     private static final int HEARTBEAT_TICKS = 5;
-    private static final int MAX_UNSTORED_BATCHES = 8;
     /** How long a leaving node waits for its scans to be stored once their input has ended. */
     private static final long HAND_OVER_NANOS = Duration.ofSeconds(15).toNanos();
 
-    /** From the stream: the scan's end mark has passed the counting step here. */
-    public record InputEnded(ScanSession session) implements NodeProtocol.Command {
+    private record FromStream(IngestReport report) implements NodeProtocol.Command {
     }
 
     private record SetupLoaded(NodeProtocol.OpenScan open, PixelCorrection correction, Throwable error)
             implements NodeProtocol.Command {
-    }
-
-    private record SamplesReady(long scanNumber, List<SampleStatistics> frames) implements NodeProtocol.Command {
-    }
-
-    private record Drained(ScanSession session, Long stored, Throwable error) implements NodeProtocol.Command {
     }
 
     private record Tick() implements NodeProtocol.Command {
@@ -61,124 +57,171 @@ public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Comman
      * This node is leaving: the coordinator routes its partitions elsewhere, the producers follow from the switch
      * frame on, then after {@code drain} this node ends its scans' input, and replies once its frames are stored.
      */
-    public record Leave(Duration drain, ActorRef<org.apache.pekko.Done> replyTo) implements NodeProtocol.Command {
+    public record Leave(Duration drain, ActorRef<Done> replyTo) implements NodeProtocol.Command {
+    }
+
+    /** A scan open on this node, as the host knows it from the stream's reports. */
+    private static final class HostedScan {
+        final ScanRequest request;
+        final PixelCorrection correction;
+        IngestReport.InputProgress input;
+        String failure = "";
+
+        HostedScan(ScanRequest request, PixelCorrection correction) {
+            this.request = request;
+            this.correction = correction;
+        }
     }
 
     private final ActorRef<CoordinatorProtocol.Command> coordinator;
-    private final ScanDirectory directory;
-    private final SectorStats[] sectorStats;
     private final RoutingTable.Endpoint endpoint;
+    private final ActorRef<ScanControl> stream;
     private final Executor blockingIo;
-    private final Map<Long, ScanSession> sessions = new HashMap<>();
+    private final Map<Long, HostedScan> scans = new HashMap<>();
     private final Map<Long, Thresholds> decided = new HashMap<>();
     private int ticks;
-    private long countedAtLastHeartbeat;
+    private long assembledEver;
+    private long assembledAtLastHeartbeat;
     private long lastHeartbeatNanos = System.nanoTime();
-    private long countedEver;
-    private ActorRef<org.apache.pekko.Done> leaving;
+    private ActorRef<Done> leaving;
     private long endInputsAtNanos;
     private boolean inputsEnded;
 
+    /**
+     * @param stream runs the node's stream with the given report address, and returns where its control goes
+     */
     public static Behavior<NodeProtocol.Command> create(ActorRef<CoordinatorProtocol.Command> coordinator,
-                                                        ScanDirectory directory, SectorStats[] sectorStats,
-                                                        RoutingTable.Endpoint endpoint) {
+                                                        RoutingTable.Endpoint endpoint,
+                                                        Function<ActorRef<IngestReport>, ActorRef<ScanControl>> stream) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(new Tick(), TICK);
-            return new NodeHost(context, coordinator, directory, sectorStats, endpoint);
+            coordinator.tell(new CoordinatorProtocol.NodeUp(endpoint, context.getSelf(), 0));
+            ActorRef<ScanControl> control = stream.apply(context.messageAdapter(IngestReport.class, FromStream::new));
+            return new NodeHost(context, coordinator, endpoint, control);
         }));
     }
 
     private NodeHost(ActorContext<NodeProtocol.Command> context, ActorRef<CoordinatorProtocol.Command> coordinator,
-                     ScanDirectory directory, SectorStats[] sectorStats, RoutingTable.Endpoint endpoint) {
+                     RoutingTable.Endpoint endpoint, ActorRef<ScanControl> stream) {
         super(context);
         this.coordinator = coordinator;
-        this.directory = directory;
-        this.sectorStats = sectorStats;
         this.endpoint = endpoint;
+        this.stream = stream;
         this.blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
-        heartbeat(0);
     }
 
     @Override
-    public Behavior<NodeProtocol.Command> onMessage(NodeProtocol.Command command) {
-        if (command instanceof NodeProtocol.OpenScan open) {
-            open(open);
-        } else if (command instanceof SetupLoaded loaded) {
-            opened(loaded);
-        } else if (command instanceof NodeProtocol.UseThresholds use) {
-            Thresholds t = new Thresholds(use.background(), use.xray());
-            decided.put(use.scanNumber(), t);
-            ScanSession session = sessions.get(use.scanNumber());
-            if (session != null && session.plan() == null) {
-                session.useThresholds(t);
+    public Receive<NodeProtocol.Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(NodeProtocol.OpenScan.class, this::onOpen)
+                .onMessage(SetupLoaded.class, this::onSetupLoaded)
+                .onMessage(NodeProtocol.UseThresholds.class, this::onThresholds)
+                .onMessage(NodeProtocol.EndScanInput.class, this::onEndInput)
+                .onMessage(FromStream.class, this::onStreamReport)
+                .onMessage(Leave.class, this::onLeave)
+                .onMessage(Tick.class, this::onTick)
+                .build();
+    }
+
+    private Behavior<NodeProtocol.Command> onOpen(NodeProtocol.OpenScan open) {
+        if (!scans.containsKey(open.request().scanNumber())) { // the coordinator repeats itself after moving
+            getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> correction(open.request()), blockingIo),
+                    (correction, error) -> new SetupLoaded(open, correction, error));
+        }
+        return this;
+    }
+
+    private Behavior<NodeProtocol.Command> onSetupLoaded(SetupLoaded loaded) {
+        ScanRequest request = loaded.open().request();
+        if (loaded.error() != null) {
+            Throwable cause = loaded.error().getCause() != null ? loaded.error().getCause() : loaded.error();
+            coordinator.tell(new CoordinatorProtocol.NodeProgress(request.scanNumber(), endpoint.node(), 0,
+                    new long[SECTORS], new long[SECTORS], 0, 0, 0, 0, true,
+                    "cannot load the references: " + cause.getMessage()));
+            return this;
+        }
+        if (scans.containsKey(request.scanNumber())) {
+            return this;
+        }
+        HostedScan scan = new HostedScan(request, loaded.correction());
+        scans.put(request.scanNumber(), scan);
+        CountingPlan given = request.thresholdsGiven() ? CountingPlan.of(loaded.correction(),
+                new Thresholds(request.backgroundThreshold(), request.xrayThreshold())) : null;
+        stream.tell(new ScanControl.Open(new StreamedScan(request, loaded.correction(), loaded.open().writer(),
+                given)));
+        Thresholds known = decided.get(request.scanNumber());
+        if (known != null && given == null) {
+            stream.tell(new ScanControl.Decide(request.scanNumber(), CountingPlan.of(scan.correction, known)));
+        }
+        return this;
+    }
+
+    private Behavior<NodeProtocol.Command> onThresholds(NodeProtocol.UseThresholds use) {
+        Thresholds thresholds = new Thresholds(use.background(), use.xray());
+        if (decided.putIfAbsent(use.scanNumber(), thresholds) == null) {
+            HostedScan scan = scans.get(use.scanNumber());
+            if (scan != null && !scan.request.thresholdsGiven()) {
+                stream.tell(new ScanControl.Decide(use.scanNumber(), CountingPlan.of(scan.correction, thresholds)));
             }
-        } else if (command instanceof NodeProtocol.EndScanInput end) {
-            ScanSession session = sessions.get(end.scanNumber());
-            if (session != null) {
-                if (end.cancel()) {
-                    session.cancel();
-                }
-                directory.end(session);
+        }
+        return this;
+    }
+
+    private Behavior<NodeProtocol.Command> onEndInput(NodeProtocol.EndScanInput end) {
+        if (scans.containsKey(end.scanNumber())) {
+            stream.tell(new ScanControl.EndInput(end.scanNumber(), end.cancel()));
+        }
+        return this;
+    }
+
+    private Behavior<NodeProtocol.Command> onStreamReport(FromStream message) {
+        IngestReport report = message.report();
+        HostedScan scan = scans.get(report.scanNumber());
+        if (scan == null) {
+            return this;
+        }
+        if (report instanceof IngestReport.InputProgress input) {
+            assembledEver += input.framesAssembled() - (scan.input == null ? 0 : scan.input.framesAssembled());
+            scan.input = input;
+        } else if (report instanceof IngestReport.Samples samples) {
+            coordinator.tell(new CoordinatorProtocol.ThresholdSamples(samples.scanNumber(), endpoint.node(),
+                    samples.frames()));
+        } else if (report instanceof IngestReport.Failed failed) {
+            if (scan.failure.isEmpty()) {
+                scan.failure = failed.reason();
+                coordinator.tell(progress(scan, false));
             }
-        } else if (command instanceof NodeProtocol.FramesStored stored) {
-            ScanSession session = sessions.get(stored.scanNumber());
-            if (session != null) {
-                session.forwarder().stored(stored.batch());
-            }
-        } else if (command instanceof SamplesReady ready) {
-            coordinator.tell(new CoordinatorProtocol.ThresholdSamples(ready.scanNumber(), endpoint.node(),
-                    ready.frames()));
-        } else if (command instanceof InputEnded ended) {
-            getContext().pipeToSelf(ended.session().forwarder().drain(),
-                    (stored, error) -> new Drained(ended.session(), stored, error));
-        } else if (command instanceof Drained drained) {
-            ScanSession session = drained.session();
-            if (drained.error() != null) {
-                session.fail("sending counted frames to the writer failed: " + drained.error().getMessage());
-            }
-            coordinator.tell(progress(session, true));
-            sessions.remove(session.scanNumber(), session);
-            decided.remove(session.scanNumber());
-        } else if (command instanceof Leave leave) {
-            leaving = leave.replyTo();
-            coordinator.tell(new CoordinatorProtocol.NodeLeaving(endpoint.node()));
-            endInputsAtNanos = System.nanoTime() + (sessions.isEmpty() ? 0 : leave.drain().toNanos());
-            handOver();
-        } else if (command instanceof Tick) {
-            tick();
+        } else if (report instanceof IngestReport.InputEnded) {
+            coordinator.tell(progress(scan, true));
+            scans.remove(report.scanNumber());
+            decided.remove(report.scanNumber());
             handOver();
         }
         return this;
     }
 
-    private void open(NodeProtocol.OpenScan open) {
-        if (sessions.containsKey(open.request().scanNumber())) {
-            return; // the coordinator repeats itself after moving; the scan is already open here
-        }
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> correction(open.request()), blockingIo),
-                (correction, error) -> new SetupLoaded(open, correction, error));
+    private Behavior<NodeProtocol.Command> onLeave(Leave leave) {
+        leaving = leave.replyTo();
+        coordinator.tell(new CoordinatorProtocol.NodeLeaving(endpoint.node()));
+        endInputsAtNanos = System.nanoTime() + (scans.isEmpty() ? 0 : leave.drain().toNanos());
+        handOver();
+        return this;
     }
 
-    private void opened(SetupLoaded loaded) {
-        ScanRequest request = loaded.open().request();
-        if (loaded.error() != null) {
-            Throwable cause = loaded.error().getCause() != null ? loaded.error().getCause() : loaded.error();
-            coordinator.tell(new CoordinatorProtocol.NodeProgress(request.scanNumber(), endpoint.node(), 0, 0, 0,
-                    new long[SECTORS], new long[SECTORS], 0, 0, 0, 0, true,
-                    "cannot load the references: " + cause.getMessage()));
-            return;
+    private Behavior<NodeProtocol.Command> onTick(Tick tick) {
+        ticks++;
+        if (ticks % PROGRESS_TICKS == 0) {
+            scans.values().forEach(scan -> coordinator.tell(progress(scan, false)));
         }
-        FrameForwarder forwarder = new FrameForwarder(request.scanNumber(), loaded.open().writer(),
-                getContext().getSelf(), MAX_UNSTORED_BATCHES);
-        ActorRef<NodeProtocol.Command> self = getContext().getSelf();
-        ScanSession session = new ScanSession(request, loaded.correction(), forwarder,
-                frames -> self.tell(new SamplesReady(request.scanNumber(), frames)));
-        Thresholds known = decided.get(request.scanNumber());
-        if (known != null && session.plan() == null) {
-            session.useThresholds(known);
+        if (ticks % HEARTBEAT_TICKS == 0) {
+            long now = System.nanoTime();
+            double fps = Math.max(0, assembledEver - assembledAtLastHeartbeat) / ((now - lastHeartbeatNanos) / 1e9);
+            assembledAtLastHeartbeat = assembledEver;
+            lastHeartbeatNanos = now;
+            heartbeat(fps);
         }
-        sessions.put(request.scanNumber(), session);
-        directory.open(session);
+        handOver();
+        return this;
     }
 
     /** The dark and gain of a scan, read from the paths in the request. */
@@ -199,50 +242,16 @@ public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Comman
         }
         if (!inputsEnded && System.nanoTime() >= endInputsAtNanos) {
             inputsEnded = true;
-            sessions.values().forEach(directory::end);
+            scans.keySet().forEach(n -> stream.tell(new ScanControl.EndInput(n, false)));
         }
         boolean late = System.nanoTime() > endInputsAtNanos + HAND_OVER_NANOS;
-        if (inputsEnded && (sessions.isEmpty() || late)) {
-            if (!sessions.isEmpty()) {
-                getContext().getLog().warn("leaving with {} scan(s) not yet handed over: {}", sessions.size(),
-                        sessions.keySet());
+        if (inputsEnded && (scans.isEmpty() || late)) {
+            if (!scans.isEmpty()) {
+                getContext().getLog().warn("leaving with {} scan(s) not yet handed over: {}", scans.size(),
+                        scans.keySet());
             }
-            leaving.tell(org.apache.pekko.Done.getInstance());
+            leaving.tell(Done.getInstance());
             leaving = null;
-        }
-    }
-
-    private void tick() {
-        ticks++;
-        for (ScanSession session : sessions.values()) {
-            try {
-                session.forwarder().sendPending();
-            } catch (IOException e) {
-                session.fail(e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (ticks % 2 == 0) {
-                coordinator.tell(progress(session, false));
-            }
-        }
-        if (ticks % HEARTBEAT_TICKS == 0) {
-            long counted = countedEver + sessions.values().stream().mapToLong(ScanSession::framesCounted).sum();
-            long now = System.nanoTime();
-            double fps = Math.max(0, counted - countedAtLastHeartbeat) / ((now - lastHeartbeatNanos) / 1e9);
-            countedAtLastHeartbeat = counted;
-            lastHeartbeatNanos = now;
-            heartbeat(fps);
-            reportSectors();
-        }
-    }
-
-    /** This node's account of each sector, to the sector's entity. */
-    private void reportSectors() {
-        for (SectorStats stats : sectorStats) {
-            SectorEntity.of(getContext().getSystem(), stats.sector()).tell(new SectorProtocol.Report(stats.sector(),
-                    endpoint.node(), stats.messages(), stats.bytes(), stats.rejections(),
-                    stats.millisSinceLastMessage()));
         }
     }
 
@@ -250,19 +259,12 @@ public final class NodeHost extends AbstractMatchingBehavior<NodeProtocol.Comman
         coordinator.tell(new CoordinatorProtocol.NodeUp(endpoint, getContext().getSelf(), framesPerSecond));
     }
 
-    private CoordinatorProtocol.NodeProgress progress(ScanSession s, boolean inputEnded) {
-        long[] blocks = new long[SECTORS];
-        long[] sent = new long[SECTORS];
-        for (int i = 0; i < SECTORS; i++) {
-            blocks[i] = s.blocks(i);
-            sent[i] = s.sent(i);
-        }
-        if (inputEnded) {
-            countedEver += s.framesCounted();
-        }
-        return new CoordinatorProtocol.NodeProgress(s.scanNumber(), endpoint.node(), s.framesCounted(),
-                s.framesIncomplete(), s.forwarder().forwarded(), blocks, sent, s.duplicates(), s.lateBlocks(),
-                s.maxFrameSeen(), s.nanosSinceActivity() / 1_000_000, inputEnded,
-                s.failure() == null ? "" : s.failure());
+    private CoordinatorProtocol.NodeProgress progress(HostedScan scan, boolean inputEnded) {
+        IngestReport.InputProgress in = scan.input != null ? scan.input
+                : new IngestReport.InputProgress(scan.request.scanNumber(), 0, new long[SECTORS],
+                        new long[] {-1, -1, -1, -1}, 0, 0, 0, 0);
+        return new CoordinatorProtocol.NodeProgress(scan.request.scanNumber(), endpoint.node(), in.framesAssembled(),
+                in.blocks(), in.sent(), in.duplicates(), in.late(), in.maxFrameSeen(), in.idleMillis(), inputEnded,
+                scan.failure);
     }
 }

@@ -19,16 +19,29 @@ public interface CoordinatorProtocol {
     }
 
     /**
-     * A node's account of one scan so far.
+     * A node's account of one scan's input so far (what its counting workers did is in {@link PartitionProgress}).
      *
-     * @param blocks       blocks received per sector
-     * @param sent         blocks the sector's producer said it sent to this node, -1 before its end of scan
-     * @param maxFrameSeen the highest frame number this node has received
-     * @param idleMillis   how long since this node last received a block of the scan
+     * @param framesAssembled frames this node's stream handed on to counting, complete or not
+     * @param blocks          blocks received per sector
+     * @param sent            blocks the sector's producer said it sent to this node, -1 before its end of scan
+     * @param maxFrameSeen    the highest frame number this node has received
+     * @param idleMillis      how long since this node last received a block of the scan
+     * @param inputEnded      the input has ended here and every frame this node counted is stored
      */
-    record NodeProgress(long scanNumber, String node, long framesCounted, long framesIncomplete,
-                        long framesForwarded, long[] blocks, long[] sent, long duplicates, long late,
-                        long maxFrameSeen, long idleMillis, boolean inputEnded, String failure) implements Command {
+    record NodeProgress(long scanNumber, String node, long framesAssembled, long[] blocks, long[] sent,
+                        long duplicates, long late, long maxFrameSeen, long idleMillis, boolean inputEnded,
+                        String failure) implements Command {
+    }
+
+    /**
+     * A counting worker's account of one scan, for the worker's incarnation on {@code node} (a partition that moves
+     * starts a new account where it lands; the accounts add up).
+     *
+     * @param highestFrame the highest frame number it counted, -1 before the first
+     * @param eventsSent   events sent to the scan's writer, of which {@code eventsStored} are stored
+     */
+    record PartitionProgress(long scanNumber, int partition, String node, long framesCounted, long framesIncomplete,
+                             long highestFrame, long eventsSent, long eventsStored) implements Command {
     }
 
     /**

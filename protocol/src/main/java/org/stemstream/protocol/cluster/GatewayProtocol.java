@@ -29,6 +29,10 @@ public interface GatewayProtocol {
     record GetMembers(ActorRef<Members> replyTo) implements Command, CoordinatorProtocol.Command {
     }
 
+    /** Answered by the coordinator: every partition's counting worker, its node and its accounts. */
+    record GetPartitions(ActorRef<Partitions> replyTo) implements Command, CoordinatorProtocol.Command {
+    }
+
     /** Answered by the sector's entity, wherever its shard lives. */
     record GetSectorHealth(int sector, ActorRef<SectorProtocol.Health> replyTo) implements Command {
     }
@@ -54,6 +58,21 @@ public interface GatewayProtocol {
         public Members {
             members = new ArrayList<>(members);
         }
+    }
+
+    record Partitions(List<Partition> partitions, long routingEpoch) implements ClusterMessage {
+        public Partitions {
+            partitions = new ArrayList<>(partitions);
+        }
+    }
+
+    /**
+     * A counting worker as the routing table places it, with what its workers reported over every scan.
+     *
+     * @param lastScan the last scan it counted frames of, -1 before any
+     */
+    record Partition(int partition, String node, long lastScan, long framesCounted, long framesIncomplete,
+                     long eventsSent, long eventsStored) implements ClusterMessage {
     }
 
     /**

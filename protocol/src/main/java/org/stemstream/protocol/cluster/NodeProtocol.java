@@ -2,7 +2,7 @@ package org.stemstream.protocol.cluster;
 
 import org.apache.pekko.actor.typed.ActorRef;
 
-/** What a node's host actor hears from the coordinator and from scan writers. */
+/** What a node's host actor hears from the coordinator. */
 public interface NodeProtocol {
     interface Command extends ClusterMessage {
     }
@@ -17,9 +17,5 @@ public interface NodeProtocol {
 
     /** Stop taking the scan's blocks, count what is held, report the end (cancel: discard instead). */
     record EndScanInput(long scanNumber, boolean cancel) implements Command {
-    }
-
-    /** The scan writer has stored every frame of this batch. */
-    record FramesStored(long scanNumber, long batch) implements Command {
     }
 }

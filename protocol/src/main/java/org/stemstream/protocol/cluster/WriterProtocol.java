@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 
-/** What a scan's writer (a sharded entity, one per scan) hears. */
+/** What a scan's writer (one per scan, beside the coordinator) hears. */
 public interface WriterProtocol {
     interface Command extends ClusterMessage {
     }
@@ -13,11 +13,11 @@ public interface WriterProtocol {
     }
 
     /**
-     * Counted frames from one node, in a batch: frame i has {@code counts[i]} events starting at
-     * {@code sum(counts[0..i))} in {@code events}.
+     * Counted frames from one counting worker, in a batch: frame i has {@code counts[i]} events starting at
+     * {@code sum(counts[0..i))} in {@code events}. {@code storedTo} hears when the batch is stored.
      */
     record Frames(long scanNumber, long batch, long[] frameNumbers, int[] positions, boolean[] complete,
-                  int[] counts, int[] events, ActorRef<NodeProtocol.Command> storedTo) implements Command {
+                  int[] counts, int[] events, ActorRef<WorkerProtocol.Command> storedTo) implements Command {
     }
 
     /** Write the metadata and commit the file. */

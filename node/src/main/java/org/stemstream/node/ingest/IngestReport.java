@@ -1,0 +1,30 @@
+package org.stemstream.node.ingest;
+
+import java.util.List;
+import org.stemstream.protocol.cluster.SampleStatistics;
+
+/** What the node's stream tells its host (messages, never shared state). */
+public sealed interface IngestReport {
+    long scanNumber();
+
+    /**
+     * The assembler's account of a scan's input.
+     *
+     * @param sent blocks each sector's producer said it sent here, -1 before its end of scan
+     */
+    record InputProgress(long scanNumber, long framesAssembled, long[] blocks, long[] sent, long duplicates,
+                         long late, long maxFrameSeen, long idleMillis) implements IngestReport {
+    }
+
+    /** The statistics of this node's first complete frames, for the cluster's thresholds (all it will send). */
+    record Samples(long scanNumber, List<SampleStatistics> frames) implements IngestReport {
+    }
+
+    /** The scan cannot be counted here any more, and why. */
+    record Failed(long scanNumber, String reason) implements IngestReport {
+    }
+
+    /** The scan's end mark has passed the whole stream: every frame it counted here is stored by the writer. */
+    record InputEnded(long scanNumber) implements IngestReport {
+    }
+}

@@ -1,0 +1,112 @@
+package org.stemstream.node.ingest;
+
+import static org.stemstream.protocol.FrameGeometry.SECTORS;
+
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongHashSet;
+import org.stemstream.protocol.EndOfScan;
+
+/**
+ * One scan's input as the frame assembler sees it: its open frames, the frames it handed on, and its account of
+ * blocks, ends of scan, duplicates and late blocks. Owned by the assembler's stage, on its one thread.
+ */
+final class ScanInput {
+    final StreamedScan scan;
+    /** Frames waiting for sectors, by frame number. */
+    final Long2ObjectHashMap<OpenFrame> open = new Long2ObjectHashMap<>();
+    private LongHashSet handedOn = new LongHashSet();
+    private final long[] blocks = new long[SECTORS];
+    private final long[] sent = {-1, -1, -1, -1};
+    private int endedSectors;
+    private long duplicates;
+    private long late;
+    private long maxFrameSeen;
+    private long framesAssembled;
+    private long lastActivityNanos = System.nanoTime();
+    private boolean ended;
+    private boolean cancelled;
+
+    ScanInput(StreamedScan scan) {
+        this.scan = scan;
+    }
+
+    long scanNumber() {
+        return scan.scanNumber();
+    }
+
+    boolean ended() {
+        return ended;
+    }
+
+    boolean cancelled() {
+        return cancelled;
+    }
+
+    /** Ends the input (every producer ended, or the host said so); false when it had already ended. */
+    boolean end(boolean cancel) {
+        if (ended) {
+            return false;
+        }
+        ended = true;
+        cancelled = cancel;
+        handedOn = null; // blocks from now on are late whatever their frame
+        return true;
+    }
+
+    void blockArrived(int sector, long frameNumber) {
+        lastActivityNanos = System.nanoTime();
+        blocks[sector]++;
+        maxFrameSeen = Math.max(maxFrameSeen, frameNumber);
+    }
+
+    /** Records a producer's end of scan; true once every sector has ended. */
+    boolean endArrived(EndOfScan end) {
+        lastActivityNanos = System.nanoTime();
+        if (sent[end.sector()] < 0) {
+            endedSectors++;
+        }
+        sent[end.sector()] = end.blocksSent();
+        return endedSectors == SECTORS;
+    }
+
+    boolean wasHandedOn(long frameNumber) {
+        return handedOn != null && handedOn.contains(frameNumber);
+    }
+
+    void handedOn(long frameNumber) {
+        if (handedOn != null) {
+            handedOn.add(frameNumber);
+        }
+        framesAssembled++;
+    }
+
+    void duplicate() {
+        duplicates++;
+    }
+
+    void late() {
+        late++;
+    }
+
+    IngestReport.InputProgress progress() {
+        return new IngestReport.InputProgress(scanNumber(), framesAssembled, blocks.clone(), sent.clone(), duplicates,
+                late, maxFrameSeen, (System.nanoTime() - lastActivityNanos) / 1_000_000);
+    }
+
+    /** A frame still waiting for sectors. */
+    static final class OpenFrame {
+        final ScanInput input;
+        final long frameNumber;
+        final int position;
+        final byte[][] sectors = new byte[SECTORS][];
+        final long openedNanos = System.nanoTime();
+        int mask;
+        boolean gone;
+
+        OpenFrame(ScanInput input, long frameNumber, int position) {
+            this.input = input;
+            this.frameNumber = frameNumber;
+            this.position = position;
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package org.stemstream.node.nodehost;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.agrona.collections.Long2LongHashMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.WorkerProtocol;
+import org.stemstream.protocol.cluster.WriterProtocol;
+
+/**
+ * One scan as one counting worker carries it: the batch of counted frames being filled, the batches sent to the
+ * writer and not yet stored, the replies held back while out of credit, and the partition's accounts. Owned by its
+ * worker; touched by nothing else.
+ */
+final class PartitionScan {
+    static final int MAX_FRAMES = 64;
+    private static final int MAX_EVENTS = 32_768;
+
+    private final long scanNumber;
+    private final ActorRef<WriterProtocol.Command> writer;
+    private final ActorRef<WorkerProtocol.Command> storedTo;
+
+    private final long[] frameNumbers = new long[MAX_FRAMES];
+    private final int[] positions = new int[MAX_FRAMES];
+    private final boolean[] complete = new boolean[MAX_FRAMES];
+    private final int[] counts = new int[MAX_FRAMES];
+    private int[] events = new int[MAX_EVENTS];
+    private int frames;
+    private int eventCount;
+
+    private long nextBatch;
+    /** Batch number -> its frames and events (frames << 32 | events), for batches not yet stored. */
+    private final Long2LongHashMap unstored = new Long2LongHashMap(-1);
+    /** Full batches waiting for credit, oldest first. */
+    private final List<WriterProtocol.Frames> full = new ArrayList<>();
+    private final List<WorkerProtocol.Count> heldReplies = new ArrayList<>();
+    private final List<ActorRef<WorkerProtocol.Flushed>> flushes = new ArrayList<>();
+
+    private long counted;
+    private long incomplete;
+    private long highestFrame = -1;
+    private long eventsSent;
+    private long eventsStored;
+    private long framesStored;
+    private long reportedCounted = -1;
+    private long reportedStored = -1;
+
+    PartitionScan(long scanNumber, ActorRef<WriterProtocol.Command> writer, ActorRef<WorkerProtocol.Command> storedTo) {
+        this.scanNumber = scanNumber;
+        this.writer = writer;
+        this.storedTo = storedTo;
+    }
+
+    long scanNumber() {
+        return scanNumber;
+    }
+
+    /** Takes a counted frame into the batch being filled; a full batch waits for {@link #sendFullBatches}. */
+    void add(WorkerProtocol.Count count) {
+        int n = count.events().length;
+        if (frames == MAX_FRAMES || eventCount + n > events.length && frames > 0) {
+            full.add(batch());
+        }
+        if (n > events.length) {
+            events = Arrays.copyOf(events, n);
+        }
+        frameNumbers[frames] = count.frameNumber();
+        positions[frames] = count.position();
+        complete[frames] = count.complete();
+        counts[frames] = n;
+        System.arraycopy(count.events(), 0, events, eventCount, n);
+        frames++;
+        eventCount += n;
+        counted++;
+        if (!count.complete()) {
+            incomplete++;
+        }
+        highestFrame = Math.max(highestFrame, count.frameNumber());
+    }
+
+    /** Sends full batches while fewer than {@code credit} are unstored. */
+    void sendFullBatches(int credit) {
+        while (!full.isEmpty() && unstored.size() < credit) {
+            send(full.remove(0));
+        }
+    }
+
+    /** Sends full batches and the one being filled, as credit allows (a timer's or a flush's partial send). */
+    void sendPending(int credit) {
+        sendFullBatches(credit);
+        if (full.isEmpty() && frames > 0 && unstored.size() < credit) {
+            send(batch());
+        }
+    }
+
+    /** True while the stream may send more: no full batch is waiting for credit. */
+    boolean hasRoom(int credit) {
+        return full.isEmpty() && unstored.size() <= credit;
+    }
+
+    void holdReply(WorkerProtocol.Count count) {
+        heldReplies.add(count);
+    }
+
+    void releaseReplies() {
+        heldReplies.forEach(c -> c.replyTo().tell(new WorkerProtocol.Accepted(c.frameNumber())));
+        heldReplies.clear();
+    }
+
+    void stored(long batch) {
+        long sizes = unstored.remove(batch);
+        if (sizes >= 0) {
+            framesStored += sizes >>> 32;
+            eventsStored += sizes & 0xFFFF_FFFFL;
+        }
+    }
+
+    /** True when nothing is held or unacknowledged. */
+    boolean allStored() {
+        return frames == 0 && full.isEmpty() && unstored.isEmpty();
+    }
+
+    void flushWaiting(ActorRef<WorkerProtocol.Flushed> replyTo) {
+        flushes.add(replyTo);
+    }
+
+    void replyToFlushes(int partition) {
+        flushes.forEach(f -> f.tell(new WorkerProtocol.Flushed(scanNumber, partition, framesStored)));
+        flushes.clear();
+    }
+
+    boolean changedSinceReport() {
+        return counted != reportedCounted || framesStored != reportedStored;
+    }
+
+    CoordinatorProtocol.PartitionProgress progress(int partition, String node) {
+        reportedCounted = counted;
+        reportedStored = framesStored;
+        return new CoordinatorProtocol.PartitionProgress(scanNumber, partition, node, counted, incomplete,
+                highestFrame, eventsSent, eventsStored);
+    }
+
+    /** The batch being filled, as a message; the builder starts empty again. */
+    private WriterProtocol.Frames batch() {
+        WriterProtocol.Frames batch = new WriterProtocol.Frames(scanNumber, nextBatch++,
+                Arrays.copyOf(frameNumbers, frames), Arrays.copyOf(positions, frames), Arrays.copyOf(complete, frames),
+                Arrays.copyOf(counts, frames), Arrays.copyOf(events, eventCount), storedTo);
+        frames = 0;
+        eventCount = 0;
+        return batch;
+    }
+
+    private void send(WriterProtocol.Frames batch) {
+        writer.tell(batch);
+        unstored.put(batch.batch(), (long) batch.frameNumbers().length << 32 | batch.events().length);
+        eventsSent += batch.events().length;
+    }
+}
