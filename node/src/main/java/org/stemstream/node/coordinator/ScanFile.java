@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.LongArrayList;
+import org.agrona.collections.LongHashSet;
 import org.stemstream.hdf5.ScanShape;
 import org.stemstream.hdf5.SparseCountsWriter;
 import org.stemstream.node.counting.FrameListener;
@@ -36,6 +37,7 @@ public final class ScanFile {
     private final Int2ObjectHashMap<List<Pending>> pending = new Int2ObjectHashMap<>();
     private long events;
     private long extraFrames;
+    private final LongHashSet stored = new LongHashSet();
 
     private record Pending(long frameNumber, boolean complete, int[] events) {
     }
@@ -59,9 +61,15 @@ public final class ScanFile {
         this.written = new BitSet(frames);
     }
 
-    /** Stores a counted frame; false when its position already has all its frames (an extra frame). */
+    /**
+     * Stores a counted frame; false when its position already has all its frames (an extra frame) or when this
+     * frame number was stored before (delivered again: the first copy wins).
+     */
     public synchronized boolean record(long frameNumber, int position, boolean complete, int[] frameEvents, int offset,
                                        int n) throws IOException {
+        if (!stored.add(frameNumber)) {
+            return false;
+        }
         if (position < 0 || position * framesPerPosition >= frames) {
             extraFrames++;
             return false;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -19,8 +20,13 @@ import org.stemstream.protocol.cluster.WorkerProtocol;
  * every worker this node fed for the scan has its frames stored. Used from one stream stage, on its thread.
  */
 public final class WorkerHop {
+    /**
+     * Sharding drops the few messages that reach a shard while it moves (to keep order), so a request unanswered
+     * this long is sent again; workers and the writer take a frame once, however often it comes.
+     */
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(2);
     /** A worker out of credit holds its reply while the writer catches up: this long, then the scan fails here. */
-    private static final Duration ACCEPT_TIMEOUT = Duration.ofSeconds(60);
+    private static final long GIVE_UP_NANOS = Duration.ofSeconds(60).toNanos();
 
     private final int partitions;
     private final IntFunction<EntityRef<WorkerProtocol.Command>> workers;
@@ -48,9 +54,9 @@ public final class WorkerHop {
     private CompletionStage<Assembled> count(Assembled.Counted c) {
         int partition = (int) Math.floorMod(c.frameNumber(), (long) partitions);
         fed.computeIfAbsent(c.scan().scanNumber(), s -> new BitSet(partitions)).set(partition);
-        return workers.apply(partition).<WorkerProtocol.Accepted>ask(reply -> new WorkerProtocol.Count(
+        return this.<WorkerProtocol.Accepted>ask(partition, reply -> new WorkerProtocol.Count(
                         c.scan().scanNumber(), c.scan().writer(), c.frameNumber(), c.position(), c.complete(),
-                        c.events(), reply), ACCEPT_TIMEOUT)
+                        c.events(), reply), System.nanoTime() + GIVE_UP_NANOS)
                 .handle((accepted, error) -> {
                     if (error != null) {
                         reports.tell(new IngestReport.Failed(c.scan().scanNumber(), "partition " + partition
@@ -64,8 +70,9 @@ public final class WorkerHop {
         BitSet partitionsFed = fed.remove(ended.scan().scanNumber());
         List<CompletableFuture<WorkerProtocol.Flushed>> flushes = new ArrayList<>();
         if (partitionsFed != null) {
-            partitionsFed.stream().forEach(p -> flushes.add(workers.apply(p).<WorkerProtocol.Flushed>ask(
-                    reply -> new WorkerProtocol.Flush(ended.scan().scanNumber(), reply), ACCEPT_TIMEOUT)
+            long giveUp = System.nanoTime() + GIVE_UP_NANOS;
+            partitionsFed.stream().forEach(p -> flushes.add(this.<WorkerProtocol.Flushed>ask(p,
+                    reply -> new WorkerProtocol.Flush(ended.scan().scanNumber(), reply), giveUp)
                     .toCompletableFuture()));
         }
         return CompletableFuture.allOf(flushes.toArray(CompletableFuture[]::new)).handle((done, error) -> {
@@ -75,5 +82,16 @@ public final class WorkerHop {
             }
             return ended;
         });
+    }
+
+    /** Asks the partition's worker, again after each unanswered {@link #RETRY_AFTER}, until {@code giveUpAt}. */
+    private <R> CompletionStage<R> ask(int partition, Function<ActorRef<R>, WorkerProtocol.Command> request,
+                                       long giveUpAt) {
+        return workers.apply(partition).<R>ask(request::apply, RETRY_AFTER)
+                .handle((reply, error) -> error == null || System.nanoTime() > giveUpAt
+                        ? (error == null ? CompletableFuture.completedStage(reply)
+                                : CompletableFuture.<R>failedStage(error))
+                        : ask(partition, request, giveUpAt))
+                .thenCompose(next -> next);
     }
 }

@@ -131,8 +131,9 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
             scans.put(count.scanNumber(), scan);
             getContext().watchWith(count.writer(), new WriterGone(count.scanNumber()));
         }
-        scan.add(count);
-        scan.sendFullBatches(MAX_UNSTORED_BATCHES);
+        if (scan.add(count)) {
+            scan.sendFullBatches(MAX_UNSTORED_BATCHES);
+        }
         if (scan.hasRoom(MAX_UNSTORED_BATCHES)) {
             count.replyTo().tell(new WorkerProtocol.Accepted(count.frameNumber()));
         } else {

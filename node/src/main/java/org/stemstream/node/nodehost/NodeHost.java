@@ -38,7 +38,6 @@ import org.stemstream.protocol.cluster.ScanRequest;
  */
 public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
     private static final Duration TICK = Duration.ofMillis(200);
-    private static final int PROGRESS_TICKS = 2;
     private static final int HEARTBEAT_TICKS = 5;
     /** How long a leaving node waits for its scans to be stored once their input has ended. */
     private static final long HAND_OVER_NANOS = Duration.ofSeconds(15).toNanos();
@@ -183,6 +182,7 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
         if (report instanceof IngestReport.InputProgress input) {
             assembledEver += input.framesAssembled() - (scan.input == null ? 0 : scan.input.framesAssembled());
             scan.input = input;
+            coordinator.tell(progress(scan, false)); // at once: the routing switch point follows the frames seen
         } else if (report instanceof IngestReport.Samples samples) {
             coordinator.tell(new CoordinatorProtocol.ThresholdSamples(samples.scanNumber(), endpoint.node(),
                     samples.frames()));
@@ -210,9 +210,6 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
 
     private Behavior<NodeProtocol.Command> onTick(Tick tick) {
         ticks++;
-        if (ticks % PROGRESS_TICKS == 0) {
-            scans.values().forEach(scan -> coordinator.tell(progress(scan, false)));
-        }
         if (ticks % HEARTBEAT_TICKS == 0) {
             long now = System.nanoTime();
             double fps = Math.max(0, assembledEver - assembledAtLastHeartbeat) / ((now - lastHeartbeatNanos) / 1e9);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongHashSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.WorkerProtocol;
@@ -37,6 +38,8 @@ final class PartitionScan {
     private final List<WriterProtocol.Frames> full = new ArrayList<>();
     private final List<WorkerProtocol.Count> heldReplies = new ArrayList<>();
     private final List<ActorRef<WorkerProtocol.Flushed>> flushes = new ArrayList<>();
+    /** Frames taken, so that one sent again (its reply was lost while the partition moved) is taken once. */
+    private final LongHashSet taken = new LongHashSet();
 
     private long counted;
     private long incomplete;
@@ -57,8 +60,14 @@ final class PartitionScan {
         return scanNumber;
     }
 
-    /** Takes a counted frame into the batch being filled; a full batch waits for {@link #sendFullBatches}. */
-    void add(WorkerProtocol.Count count) {
+    /**
+     * Takes a counted frame into the batch being filled (a full batch waits for {@link #sendFullBatches}); false
+     * when this frame was taken before.
+     */
+    boolean add(WorkerProtocol.Count count) {
+        if (!taken.add(count.frameNumber())) {
+            return false;
+        }
         int n = count.events().length;
         if (frames == MAX_FRAMES || eventCount + n > events.length && frames > 0) {
             full.add(batch());
@@ -78,6 +87,7 @@ final class PartitionScan {
             incomplete++;
         }
         highestFrame = Math.max(highestFrame, count.frameNumber());
+        return true;
     }
 
     /** Sends full batches while fewer than {@code credit} are unstored. */
