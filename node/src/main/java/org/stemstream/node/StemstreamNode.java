@@ -207,6 +207,17 @@ public final class StemstreamNode implements AutoCloseable {
         return true;
     }
 
+    /** The partitions whose counting workers run on this node now. */
+    public CompletionStage<java.util.Set<Integer>> countingPartitionsHere() {
+        return AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
+                        org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
+                        org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system).shardState(),
+                        reply -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(
+                                CountingWorker.TYPE_KEY, reply), ASK_TIMEOUT, system.scheduler())
+                .thenApply(state -> state.getShards().stream().map(shard -> Integer.parseInt(shard.shardId()))
+                        .collect(java.util.stream.Collectors.toSet()));
+    }
+
     /** Starts a scan through the gateway; the listener (in this JVM only) sees its counted frames. */
     public CompletionStage<GatewayProtocol.ScanReply> startScan(ScanRequest request, FrameListener listener) {
         if (listener != null) {

@@ -58,6 +58,43 @@ class ClusterScanTest {
         });
     }
 
+    /**
+     * Waits until every partition's counting worker runs on the node its frames are routed to (workers start with a
+     * partition's first frame, so after a scan that reached every partition), and fails with the difference if not.
+     */
+    private static void assertWorkersFollowTheRoutingTable(List<StemstreamNode> nodes) throws Exception {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        String difference;
+        do {
+            difference = placementDifference(nodes);
+            if (difference.isEmpty()) {
+                return;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("counting workers are not where the routing table sends their frames: " + difference);
+    }
+
+    private static String placementDifference(List<StemstreamNode> nodes) {
+        org.stemstream.protocol.cluster.RoutingTable table = nodes.get(0).routingTable();
+        StringBuilder difference = new StringBuilder();
+        for (StemstreamNode node : nodes) {
+            java.util.Set<Integer> routed = new java.util.TreeSet<>();
+            for (int p = 0; p < table.partitions(); p++) {
+                if (table.endpoints().get(table.owners()[p]).node().equals(node.address())) {
+                    routed.add(p);
+                }
+            }
+            java.util.Set<Integer> here = new java.util.TreeSet<>(node.countingPartitionsHere().toCompletableFuture()
+                    .join());
+            if (!here.equals(routed)) {
+                difference.append(node.address()).append(" runs ").append(here).append(" but is routed ")
+                        .append(routed).append("; ");
+            }
+        }
+        return difference.toString();
+    }
+
     private static void assertEveryNodeCounted(ScanView view, int nodes) {
         assertEquals(nodes, view.nodes().size(), view.describe());
         view.nodes().forEach(n -> assertTrue(n.framesCounted() > 0, n.node() + " counted nothing: " + view.describe()));
@@ -78,6 +115,7 @@ class ClusterScanTest {
             assertEquals(0, view.framesIncomplete());
             assertEveryNodeCounted(view, 3);
             assertEquals(offline, Fixtures.countedEvents(dir.resolve("three.h5")));
+            assertWorkersFollowTheRoutingTable(List.of(seed, second, third));
             // The sector entities hold each node's account: sector 2's messages add up to the scan's blocks.
             long deadline = System.nanoTime() + 10_000_000_000L;
             org.stemstream.protocol.cluster.SectorProtocol.Health health;
@@ -107,6 +145,7 @@ class ClusterScanTest {
                 assertEquals(0, view.framesIncomplete(), view.describe());
                 assertEveryNodeCounted(view, 3);
                 assertEquals(offline, Fixtures.countedEvents(dir.resolve("join.h5")));
+                assertWorkersFollowTheRoutingTable(List.of(seed, second, third));
             }
         }
     }
@@ -135,6 +174,7 @@ class ClusterScanTest {
                 assertTrue(System.nanoTime() < deadline, "the leaving node is still a member");
                 Thread.sleep(200);
             }
+            assertWorkersFollowTheRoutingTable(List.of(seed, second));
         }
     }
 
