@@ -1,6 +1,8 @@
 package org.stemstream.node;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,18 +10,25 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.stemstream.hdf5.H5py;
 
-/** The reference fixtures in {@code ../shared/fixtures} and reading counted files back through h5py. */
+/**
+ * The reference fixtures, test resources of this module ({@code src/test/resources/fixtures}, described in its
+ * README), and reading counted files back through h5py.
+ */
 public final class Fixtures {
     private Fixtures() {
     }
 
+    /** The folder of the tiny fixture, on the test classpath (a plain folder: the tests pass its files' paths on). */
     public static Path tiny() {
-        Path dir = Path.of(System.getProperty("stemstream.fixtures", "../../shared/fixtures")).resolve("tiny");
-        if (!Files.isDirectory(dir)) {
-            throw new AssertionError("reference fixtures not found at " + dir.toAbsolutePath()
-                    + " (they live in ../shared/fixtures beside the project)");
+        URL url = Fixtures.class.getResource("/fixtures/tiny");
+        if (url == null) {
+            throw new AssertionError("fixtures/tiny not on the test classpath (src/test/resources/fixtures)");
         }
-        return dir;
+        try {
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /** The raw files of the tiny fixture's scan number 1 (signal) or 2 (dark). */
