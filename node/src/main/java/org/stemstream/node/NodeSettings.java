@@ -7,7 +7,7 @@ import org.stemstream.node.ingest.IngestPipeline;
 
 /** The node's settings, read once from the {@code stemstream} section of the configuration. */
 public record NodeSettings(String ingressHost, int ingressPort, int receiveHighWaterMark, int bufferPool,
-                           IngestPipeline.Settings stream, Duration scanIdleTimeout,
+                           IngestPipeline.Settings stream,
                            ScanCoordinator.Settings coordinator, Duration leaveDrain, boolean management) {
 
     /** Ports a node uses above its ingress port: 4 sector sockets and the routing socket. */
@@ -28,7 +28,6 @@ public record NodeSettings(String ingressHost, int ingressPort, int receiveHighW
                         parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors(),
                         s.getInt("cluster.partitions"),
                         s.getDuration("testing.counting-delay")),
-                s.getDuration("scan.idle-timeout"),
                 new ScanCoordinator.Settings(s.getInt("cluster.partitions"), s.getDuration("cluster.switch-delay"),
                         s.getLong("cluster.switch-margin-frames"), s.getInt("stream.calibration-frames")),
                 s.getDuration("cluster.leave-drain"),
