@@ -43,13 +43,16 @@ final class BenchCommand implements Runnable {
             description = "Counting kernel frames/s (JMH) on synthetic 576 x 576 frames with ~40 electrons,"
                     + " on 1 and 2 threads.")
     static final class Kernel implements Callable<Integer> {
-        @Option(names = "--iterations", defaultValue = "5", description = "Timed iterations (median reported).")
+        @Option(names = "--iterations", paramLabel = "N", defaultValue = "5",
+                description = "Timed iterations; the median is reported (default: ${DEFAULT-VALUE}).")
         int iterations;
 
-        @Option(names = "--seconds", defaultValue = "2", description = "Length of one timed iteration.")
+        @Option(names = "--seconds", paramLabel = "S", defaultValue = "2",
+                description = "Seconds per timed iteration (default: ${DEFAULT-VALUE}).")
         int seconds;
 
-        @Option(names = "--correction", defaultValue = "none", description = "none or dark (per-pixel dark).")
+        @Option(names = "--correction", paramLabel = "MODE", defaultValue = "none",
+                description = "none, or dark to subtract a per-pixel dark first (default: ${DEFAULT-VALUE}).")
         String correction;
 
         @Override
@@ -65,13 +68,16 @@ final class BenchCommand implements Runnable {
     @Command(name = "count", mixinStandardHelpOptions = true,
             description = "End-to-end offline count of a synthetic scan whose raw files sit in the page cache.")
     static final class Count implements Callable<Integer> {
-        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "64x64", converter = ScanSize.Converter.class)
+        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "64x64", converter = ScanSize.Converter.class,
+                description = "Probe positions of the synthetic scan, width x height (default: ${DEFAULT-VALUE}).")
         ScanSize scan;
 
-        @Option(names = "--threads", defaultValue = "2")
+        @Option(names = "--threads", paramLabel = "N", defaultValue = "2",
+                description = "Counting threads (default: ${DEFAULT-VALUE}).")
         int threads;
 
-        @Option(names = "--work-dir", description = "Where the raw files go (default: a temporary directory).")
+        @Option(names = "--work-dir", paramLabel = "DIR",
+                description = "Where the raw files go (default: a temporary directory).")
         Path workDir;
 
         @Override
@@ -103,13 +109,16 @@ final class BenchCommand implements Runnable {
     @Command(name = "stream", mixinStandardHelpOptions = true,
             description = "Emulator -> node throughput and latency, side by side with bare JeroMQ on the same sockets.")
     static final class Stream implements Callable<Integer> {
-        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "64x64", converter = ScanSize.Converter.class)
+        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "64x64", converter = ScanSize.Converter.class,
+                description = "Probe positions of the synthetic scan, width x height (default: ${DEFAULT-VALUE}).")
         ScanSize scan;
 
-        @Option(names = "--distinct-frames", defaultValue = "256")
+        @Option(names = "--distinct-frames", paramLabel = "N", defaultValue = "256",
+                description = "Distinct synthetic frames, rendered once and repeated (default: ${DEFAULT-VALUE}).")
         int distinctFrames;
 
-        @Option(names = "--rounds", defaultValue = "3", description = "Runs of each, alternating; medians reported.")
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+                description = "Runs of each, alternating; medians reported (default: ${DEFAULT-VALUE}).")
         int rounds;
 
         @Override
@@ -142,13 +151,16 @@ final class BenchCommand implements Runnable {
     @Command(name = "science", mixinStandardHelpOptions = true,
             description = "Time to science: streaming vs the file-based workflow (write, copy, count), same frames.")
     static final class Science implements Callable<Integer> {
-        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "128x128", converter = ScanSize.Converter.class)
+        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "128x128", converter = ScanSize.Converter.class,
+                description = "Probe positions of the synthetic scan, width x height (default: ${DEFAULT-VALUE}).")
         ScanSize scan;
 
-        @Option(names = "--distinct-frames", defaultValue = "256")
+        @Option(names = "--distinct-frames", paramLabel = "N", defaultValue = "256",
+                description = "Distinct synthetic frames, rendered once and repeated (default: ${DEFAULT-VALUE}).")
         int distinctFrames;
 
-        @Option(names = "--work-dir", description = "Where the raw files go (default: a temporary directory).")
+        @Option(names = "--work-dir", paramLabel = "DIR",
+                description = "Where the raw files go (default: a temporary directory).")
         Path workDir;
 
         @Override
@@ -168,15 +180,20 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "memory", mixinStandardHelpOptions = true,
-            description = "A node in its own JVM (-Xmx512m) held to a counting rate, fed twice as fast.")
+            description = "A node in its own JVM with a small heap (--heap), held to a counting rate, fed twice"
+                    + " as fast.")
     static final class Memory implements Callable<Integer> {
-        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "256x256", converter = ScanSize.Converter.class)
+        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "256x256", converter = ScanSize.Converter.class,
+                description = "Probe positions of the synthetic scan, width x height (default: ${DEFAULT-VALUE}).")
         ScanSize scan;
 
-        @Option(names = "--node-fps", defaultValue = "500", description = "The node's counting rate (2 threads).")
+        @Option(names = "--node-fps", paramLabel = "FPS", defaultValue = "500",
+                description = "The node's counting rate, on 2 threads; the detector sends twice as fast"
+                        + " (default: ${DEFAULT-VALUE}).")
         int nodeFps;
 
-        @Option(names = "--heap", defaultValue = "512m")
+        @Option(names = "--heap", paramLabel = "SIZE", defaultValue = "512m",
+                description = "Maximum heap of the node's JVM, as -Xmx takes it (default: ${DEFAULT-VALUE}).")
         String heap;
 
         @Override
@@ -211,7 +228,8 @@ final class BenchCommand implements Runnable {
     @Command(name = "cluster", mixinStandardHelpOptions = true,
             description = "1 node vs 3 (in this JVM): frames/s, identical events, bytes between nodes, join time.")
     static final class Cluster implements Callable<Integer> {
-        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "64x64", converter = ScanSize.Converter.class)
+        @Option(names = "--scan", paramLabel = "WxH", defaultValue = "64x64", converter = ScanSize.Converter.class,
+                description = "Probe positions of the synthetic scan, width x height (default: ${DEFAULT-VALUE}).")
         ScanSize scan;
 
         @Override

@@ -39,7 +39,8 @@ final class CountCommand implements Callable<Integer> {
     int framesPerPosition;
 
     @Option(names = "--header-version", paramLabel = "V", defaultValue = "5",
-            description = "Raw format version: 5 (horizontal sectors), 4 (vertical sectors) or 3 (full frames).")
+            description = "Raw format version (default: ${DEFAULT-VALUE}): 5 (horizontal sectors), 4 (vertical sectors)"
+                    + " or 3 (full frames).")
     int headerVersion;
 
     @Option(names = "--threads", paramLabel = "N", description = "Counting threads (default: all cores).")

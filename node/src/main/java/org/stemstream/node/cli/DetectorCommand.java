@@ -21,10 +21,12 @@ import picocli.CommandLine.Option;
 @Command(name = "detector", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Emulate the detector's 4 receiver servers: stream a synthetic or replayed scan to a node.")
 final class DetectorCommand implements Callable<Integer> {
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "The node's address (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+            description = "The node's address (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "6200", description = "The node's first sector port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "6200",
+            description = "The node's first sector port (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--rate", paramLabel = "FPS", defaultValue = "0",
@@ -38,23 +40,28 @@ final class DetectorCommand implements Callable<Integer> {
     @Option(names = "--replay", paramLabel = "FILE", arity = "1..*", description = "Replay these raw files.")
     List<Path> replay;
 
-    @Option(names = "--scan-number", defaultValue = "1")
+    @Option(names = "--scan-number", paramLabel = "N", defaultValue = "1",
+            description = "Scan number of the synthetic scan (default: ${DEFAULT-VALUE}).")
     long scanNumber;
 
-    @Option(names = "--scan", paramLabel = "WxH", defaultValue = "16x16", converter = ScanSize.Converter.class)
+    @Option(names = "--scan", paramLabel = "WxH", defaultValue = "16x16", converter = ScanSize.Converter.class,
+            description = "Probe positions of the synthetic scan, width x height (default: ${DEFAULT-VALUE}).")
     ScanSize scan;
 
-    @Option(names = "--frames-per-position", defaultValue = "1")
+    @Option(names = "--frames-per-position", paramLabel = "F", defaultValue = "1",
+            description = "Frames at each probe position of the synthetic scan (default: ${DEFAULT-VALUE}).")
     int framesPerPosition;
 
-    @Option(names = "--seed", defaultValue = "1")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
+            description = "Seed of the synthetic detector's noise and electrons (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--electrons", defaultValue = "40", description = "Mean electrons per synthetic frame.")
+    @Option(names = "--electrons", paramLabel = "N", defaultValue = "40",
+            description = "Mean electrons per synthetic frame (default: ${DEFAULT-VALUE}).")
     double electrons;
 
     @Option(names = "--distinct-frames", paramLabel = "N", defaultValue = "0",
-            description = "Render N frames once and repeat them (fast); 0 renders every frame.")
+            description = "Render N frames once and repeat them (fast); 0, the default, renders every frame.")
     int distinctFrames;
 
     @Option(names = "--truth-dir", paramLabel = "DIR", description = "Write the synthetic scan's ground truth here.")
@@ -71,18 +78,19 @@ final class DetectorCommand implements Callable<Integer> {
         List<String> duplicate = List.of();
 
         @Option(names = "--malformed", paramLabel = "N", defaultValue = "0",
-                description = "Send N malformed messages first.")
+                description = "Send N malformed messages first (default: ${DEFAULT-VALUE}).")
         int malformed;
 
         @Option(names = "--foreign-blocks", paramLabel = "N", defaultValue = "0",
-                description = "Send N blocks of another scan first.")
+                description = "Send N blocks of another scan first (default: ${DEFAULT-VALUE}).")
         int foreign;
 
         @Option(names = "--pause-after", paramLabel = "I", defaultValue = "-1",
-                description = "Pause after frame index I.")
+                description = "Pause after frame index I (default: no pause).")
         long pauseAfter;
 
-        @Option(names = "--pause-ms", defaultValue = "0")
+        @Option(names = "--pause-ms", paramLabel = "MS", defaultValue = "0",
+                description = "How long the pause after --pause-after lasts, in ms (default: ${DEFAULT-VALUE}).")
         long pauseMillis;
 
         @Option(names = "--no-end", paramLabel = "S", split = ",", description = "Sectors that send no end of scan.")

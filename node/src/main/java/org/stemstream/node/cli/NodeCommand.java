@@ -30,16 +30,19 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (default: application.conf).")
     Path config;
 
-    @Option(names = "--host", description = "Address this node's sockets and cluster port bind (default: config).")
+    @Option(names = "--host", paramLabel = "HOST",
+            description = "Address this node's sockets and cluster port bind (default: config).")
     String host;
 
-    @Option(names = "--port", description = "First of the 5 ports of the detector sockets (default: config).")
+    @Option(names = "--port", paramLabel = "PORT",
+            description = "First of the 5 ports of the detector sockets (default: config).")
     Integer port;
 
-    @Option(names = "--cluster-port", description = "This node's cluster port (default: config).")
+    @Option(names = "--cluster-port", paramLabel = "PORT", description = "This node's cluster port (default: config).")
     Integer clusterPort;
 
-    @Option(names = "--management-port", description = "Pekko Management HTTP port (default: config).")
+    @Option(names = "--management-port", paramLabel = "PORT",
+            description = "Pekko Management HTTP port (default: config).")
     Integer managementPort;
 
     @Mixin

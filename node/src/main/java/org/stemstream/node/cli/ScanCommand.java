@@ -80,7 +80,7 @@ final class ScanCommand implements Runnable {
 
     @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a scan; its file is dropped.")
     static final class Cancel implements Callable<Integer> {
-        @Parameters(paramLabel = "N")
+        @Parameters(paramLabel = "N", description = "The scan number.")
         long scanNumber;
 
         @Mixin

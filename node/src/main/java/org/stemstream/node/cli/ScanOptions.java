@@ -19,7 +19,8 @@ final class ScanOptions {
             description = "Probe positions, width x height.")
     ScanSize scanSize;
 
-    @Option(names = "--frames-per-position", paramLabel = "F", defaultValue = "1")
+    @Option(names = "--frames-per-position", paramLabel = "F", defaultValue = "1",
+            description = "Frames at each probe position (default: ${DEFAULT-VALUE}).")
     int framesPerPosition;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE.h5",

@@ -19,24 +19,29 @@ final class SimulateCommand implements Callable<Integer> {
             description = "Probe positions, width x height (default: ${DEFAULT-VALUE}).")
     ScanSize scan;
 
-    @Option(names = "--frames-per-position", paramLabel = "F", defaultValue = "1")
+    @Option(names = "--frames-per-position", paramLabel = "F", defaultValue = "1",
+            description = "Frames at each probe position (default: ${DEFAULT-VALUE}).")
     int framesPerPosition;
 
-    @Option(names = "--scan-number", paramLabel = "N", defaultValue = "1")
+    @Option(names = "--scan-number", paramLabel = "N", defaultValue = "1",
+            description = "The scan number in the block headers and file names (default: ${DEFAULT-VALUE}).")
     long scanNumber;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the detector's noise and electrons.")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
+            description = "Seed of the detector's noise and electrons (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--electrons", paramLabel = "N", defaultValue = "40", description = "Mean electrons per frame.")
+    @Option(names = "--electrons", paramLabel = "N", defaultValue = "40",
+            description = "Mean electrons per frame (default: ${DEFAULT-VALUE}).")
     double electrons;
 
-    @Option(names = "--files-per-module", paramLabel = "K", defaultValue = "2")
+    @Option(names = "--files-per-module", paramLabel = "K", defaultValue = "2",
+            description = "Raw files each of the 4 modules writes (default: ${DEFAULT-VALUE}).")
     int filesPerModule;
 
     @Option(names = "--distinct-frames", paramLabel = "N", defaultValue = "0",
-            description = "Repeat the first N frames' pixels (as the detector emulator's --distinct-frames); 0: all"
-                    + " distinct.")
+            description = "Repeat the first N frames' pixels (as the detector emulator's --distinct-frames); 0 (the"
+                    + " default): all distinct.")
     int distinctFrames;
 
     @Override
