@@ -6,9 +6,12 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.AddressFromURIString;
@@ -19,27 +22,31 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
 import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.management.javadsl.PekkoManagement;
-import org.stemstream.node.counting.FrameListener;
-import org.stemstream.node.ingest.SectorBuffers;
-import org.stemstream.node.ingest.SectorReceiver;
-import org.stemstream.node.ingest.SectorStats;
-import org.stemstream.node.nodehost.RoutingService;
-import org.stemstream.node.nodehost.Gateway;
+import org.apache.pekko.stream.javadsl.Source;
 import org.stemstream.node.coordinator.LocalListeners;
-import org.stemstream.node.nodehost.NodeHost;
 import org.stemstream.node.coordinator.ScanCoordinator;
-import org.stemstream.node.nodehost.CountingWorker;
+import org.stemstream.node.coordinator.SectorEntity;
+import org.stemstream.node.counting.FrameListener;
+import org.stemstream.node.ingest.IngestPipeline;
+import org.stemstream.node.ingest.SectorBuffers;
 import org.stemstream.node.ingest.SectorIngress;
 import org.stemstream.node.ingest.SectorMessage;
-import org.apache.pekko.stream.javadsl.Source;
-import org.stemstream.node.coordinator.SectorEntity;
-import org.stemstream.node.ingest.IngestPipeline;
+import org.stemstream.node.ingest.SectorReceiver;
+import org.stemstream.node.ingest.SectorStats;
+import org.stemstream.node.nodehost.CountingWorker;
+import org.stemstream.node.nodehost.Gateway;
+import org.stemstream.node.nodehost.NodeHost;
+import org.stemstream.node.nodehost.RoutingService;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
@@ -49,9 +56,10 @@ import org.stemstream.protocol.cluster.ScanView;
 import org.zeromq.ZContext;
 
 /**
- * A running stemstream node: a member of the Pekko cluster (a seed, or joining one), its four sector receivers and
- * routing socket, the ingest stream, its host actor, the gateway for the CLI, and its share of the cluster-wide
- * pieces: the scan coordinator singleton (with the scans' writers) and the sharded sector entities.
+ * A running stemstream node, the composition root: a member of the Pekko cluster (a seed, or joining one), its four
+ * sector ingress actors and routing socket, its host actor (which runs the node's stream), the gateway for the CLI,
+ * and its share of the cluster-wide pieces: the scan coordinator singleton (with the scans' writers), the sharded
+ * sector entities and counting workers.
  *
  * <p>Stopping runs Pekko's coordinated shutdown: the node announces that it leaves, keeps counting while the
  * producers switch away, ends its scans' input and waits until its frames are stored, leaves the cluster, then
@@ -63,7 +71,7 @@ public final class StemstreamNode implements AutoCloseable {
     private final ActorSystem<Void> system;
     private final NodeSettings settings;
     private final ZContext zmq;
-    private final List<ActorRef<SectorIngress.Command>> ingress = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<ActorRef<SectorIngress.Command>> ingress = new CopyOnWriteArrayList<>();
     private final SectorStats[] stats = new SectorStats[SECTORS];
     private final SectorBuffers buffers;
     private final RoutingService routing;
@@ -208,14 +216,13 @@ public final class StemstreamNode implements AutoCloseable {
     }
 
     /** The partitions whose counting workers run on this node now. */
-    public CompletionStage<java.util.Set<Integer>> countingPartitionsHere() {
-        return AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
-                        org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
-                        org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system).shardState(),
-                        reply -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(
-                                CountingWorker.TYPE_KEY, reply), ASK_TIMEOUT, system.scheduler())
+    public CompletionStage<Set<Integer>> countingPartitionsHere() {
+        return AskPattern.<ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
+                        ClusterSharding.get(system).shardState(),
+                        reply -> new GetShardRegionState(CountingWorker.TYPE_KEY, reply), ASK_TIMEOUT,
+                        system.scheduler())
                 .thenApply(state -> state.getShards().stream().map(shard -> Integer.parseInt(shard.shardId()))
-                        .collect(java.util.stream.Collectors.toSet()));
+                        .collect(Collectors.toSet()));
     }
 
     /** Starts a scan through the gateway; the listener (in this JVM only) sees its counted frames. */

@@ -1,12 +1,12 @@
 package org.stemstream.node.cli;
 
-import org.stemstream.node.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.stemstream.benchmarks.KernelThroughput;
+import org.stemstream.node.FreePorts;
 import org.stemstream.node.bench.StreamBenchmark;
 import org.stemstream.node.counting.CountSummary;
 import org.stemstream.node.counting.CountingSetup;

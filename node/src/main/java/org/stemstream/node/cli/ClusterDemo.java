@@ -1,7 +1,5 @@
 package org.stemstream.node.cli;
 
-import org.stemstream.node.FreePorts;
-import org.stemstream.node.NodeProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,10 +9,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.stemstream.node.FreePorts;
+import org.stemstream.node.NodeProcess;
 import org.stemstream.node.detector.DetectorEmulator;
 import org.stemstream.node.detector.FaultInjection;
 import org.stemstream.node.detector.SyntheticFeed;
-import org.stemstream.node.cli.Scans;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.simulator.SyntheticDetector;

@@ -12,10 +12,10 @@ import org.stemstream.protocol.RawScan;
 import org.stemstream.protocol.SectorLayout;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code stemstream count}: the file-based workflow, raw files in, stempy's sparse HDF5 out. */
 @Command(name = "count", mixinStandardHelpOptions = true, sortOptions = false,

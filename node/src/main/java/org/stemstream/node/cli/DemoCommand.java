@@ -1,23 +1,22 @@
 package org.stemstream.node.cli;
 
-import org.stemstream.node.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeConfig;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.counting.ScanImages;
 import org.stemstream.node.detector.DetectorEmulator;
 import org.stemstream.node.detector.FaultInjection;
 import org.stemstream.node.detector.SyntheticFeed;
-import org.stemstream.node.cli.Scans;
+import org.stemstream.protocol.FrameGeometry;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.ScanView;
-import org.stemstream.protocol.FrameGeometry;
 import org.stemstream.simulator.GroundTruth;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;

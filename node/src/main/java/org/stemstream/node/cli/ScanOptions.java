@@ -3,9 +3,9 @@ package org.stemstream.node.cli;
 import java.nio.file.Path;
 import org.stemstream.protocol.cluster.ScanRequest;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** The options that describe a scan to stream: number, size, output, timeout, and how to count it. */
 final class ScanOptions {

@@ -125,6 +125,12 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             fileOpened(opened);
         } else if (command instanceof CoordinatorProtocol.FileClosed closed) {
             fileClosed(closed);
+        } else if (command instanceof CoordinatorProtocol.ScanOpened opened) {
+            ScanRecord scan = scans.get(opened.scanNumber());
+            if (scan != null) {
+                scan.opened.add(opened.node());
+                replyOnceOpen(scan);
+            }
         } else if (command instanceof CoordinatorProtocol.NodeLeaving leaving) {
             if (roster.leaving(leaving.node())) {
                 reroute(switchPoint());
@@ -206,6 +212,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
                 scan.message = "node " + address + " " + why + " during the scan"
                         + (last == null ? "" : " after assembling " + last.framesAssembled() + " frames there")
                         + "; its frames not yet stored are missing";
+                replyOnceOpen(scan);
                 checkEnd(scan);
             }
         }
@@ -320,10 +327,20 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
             return;
         }
         roster.all().forEach((address, node) -> openOn(scan, address, node));
-        scan.starter.tell(new GatewayProtocol.ScanFound(scan.view()));
+        scan.startedReply = scan.starter;
         scan.starter = null;
+        replyOnceOpen(scan);
         getContext().getLog().info("scan {} started on {} node(s): {}x{} positions, output {}", scan.request.scanNumber(),
                 scan.participants.size(), scan.request.scanWidth(), scan.request.scanHeight(), scan.request.output());
+    }
+
+    /** Answers the scan's starter once every node takes its blocks, or the scan ended before. */
+    private void replyOnceOpen(ScanRecord scan) {
+        if (scan.startedReply != null && (scan.opened.containsAll(scan.participants) || scan.closing
+                || scan.state.isFinal())) {
+            scan.startedReply.tell(new GatewayProtocol.ScanFound(scan.view()));
+            scan.startedReply = null;
+        }
     }
 
     private void openOn(ScanRecord scan, String address, NodeRoster.Node node) {
@@ -405,6 +422,7 @@ public final class ScanCoordinator extends AbstractMatchingBehavior<CoordinatorP
         scan.closing = true;
         scan.state = ScanView.State.FINALIZING;
         scan.message = why;
+        replyOnceOpen(scan);
         for (String address : scan.participants) {
             NodeRoster.Node node = roster.get(address);
             if (node != null && !scan.ended.contains(address)) {

@@ -32,6 +32,9 @@ final class ScanRecord {
     ScanView.State state;
     String message = "";
     ActorRef<GatewayProtocol.ScanReply> starter;
+    /** Who started the scan, answered once every node has it open (so the detector may start at once). */
+    ActorRef<GatewayProtocol.ScanReply> startedReply;
+    final Set<String> opened = new HashSet<>();
     final List<ActorRef<GatewayProtocol.ScanReply>> waiting = new ArrayList<>();
     final Set<String> participants = new HashSet<>();
     final Set<String> ended = new HashSet<>();

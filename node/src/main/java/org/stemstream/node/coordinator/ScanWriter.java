@@ -7,8 +7,8 @@ import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
-import org.stemstream.protocol.cluster.WorkerProtocol;
 import org.stemstream.protocol.cluster.ScanRequest;
+import org.stemstream.protocol.cluster.WorkerProtocol;
 import org.stemstream.protocol.cluster.WriterProtocol;
 
 /**

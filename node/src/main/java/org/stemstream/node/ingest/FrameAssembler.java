@@ -158,7 +158,9 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
 
         private void control(ScanControl command) {
             if (command instanceof ScanControl.Open open) {
-                scans.putIfAbsent(open.scanNumber(), new ScanInput(open.scan()));
+                if (scans.putIfAbsent(open.scanNumber(), new ScanInput(open.scan())) == null) {
+                    reports.tell(new IngestReport.Opened(open.scanNumber()));
+                }
             } else if (command instanceof ScanControl.EndInput end) {
                 ScanInput input = scans.get(end.scanNumber());
                 if (input != null) {

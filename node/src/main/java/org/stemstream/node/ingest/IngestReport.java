@@ -7,6 +7,10 @@ import org.stemstream.protocol.cluster.SampleStatistics;
 public sealed interface IngestReport {
     long scanNumber();
 
+    /** The scan is open in the assembler: its blocks are taken from now on. */
+    record Opened(long scanNumber) implements IngestReport {
+    }
+
     /**
      * The assembler's account of a scan's input.
      *

@@ -1,9 +1,9 @@
 package org.stemstream.node.nodehost;
 
-import org.stemstream.node.coordinator.SectorEntity;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.stemstream.node.coordinator.SectorEntity;
 import org.stemstream.protocol.FrameGeometry;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;

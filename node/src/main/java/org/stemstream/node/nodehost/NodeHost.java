@@ -179,7 +179,9 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
         if (scan == null) {
             return this;
         }
-        if (report instanceof IngestReport.InputProgress input) {
+        if (report instanceof IngestReport.Opened) {
+            coordinator.tell(new CoordinatorProtocol.ScanOpened(report.scanNumber(), endpoint.node()));
+        } else if (report instanceof IngestReport.InputProgress input) {
             assembledEver += input.framesAssembled() - (scan.input == null ? 0 : scan.input.framesAssembled());
             scan.input = input;
             coordinator.tell(progress(scan, false)); // at once: the routing switch point follows the frames seen

@@ -14,6 +14,10 @@ public interface CoordinatorProtocol {
             implements Command {
     }
 
+    /** The scan is open in the node's stream: its blocks are taken from now on. */
+    record ScanOpened(long scanNumber, String node) implements Command {
+    }
+
     /** A node is leaving gracefully: route its partitions elsewhere. */
     record NodeLeaving(String node) implements Command {
     }

@@ -37,7 +37,7 @@ public final class KryoSerializer extends JSerializer {
             NodeProtocol.OpenScan.class, NodeProtocol.UseThresholds.class, NodeProtocol.EndScanInput.class,
             WorkerProtocol.Count.class, WorkerProtocol.Accepted.class, WorkerProtocol.Flush.class,
             WorkerProtocol.Flushed.class, WorkerProtocol.FramesStored.class, WorkerProtocol.HandOff.class,
-            CoordinatorProtocol.PartitionProgress.class, GatewayProtocol.GetPartitions.class,
+            CoordinatorProtocol.PartitionProgress.class, CoordinatorProtocol.ScanOpened.class, GatewayProtocol.GetPartitions.class,
             GatewayProtocol.Partitions.class, GatewayProtocol.Partition.class,
             WriterProtocol.OpenFile.class, WriterProtocol.Frames.class, WriterProtocol.CommitFile.class,
             WriterProtocol.AbandonFile.class,

@@ -69,6 +69,7 @@ class KryoSerializerTest {
                 new CoordinatorProtocol.NodeProgress(7, "a", 10, new long[] {10, 10, 10, 9},
                         new long[] {-1, 10, 10, 10}, 0, 1, 44, 250, false, ""),
                 new CoordinatorProtocol.PartitionProgress(7, 3, "a", 10, 1, 44, 400, 380),
+                new CoordinatorProtocol.ScanOpened(7, "a"),
                 new CoordinatorProtocol.ThresholdSamples(7, "a", List.of(sample)),
                 new CoordinatorProtocol.FileOpened(7, ""),
                 new CoordinatorProtocol.FileClosed(7, 16, 1, 0, 640, 0, ""),
