@@ -12,7 +12,7 @@ import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.ArrayRealVector;
 import org.apache.commons.math3.linear.RealVector;
 import org.apache.commons.math3.util.Pair;
-import org.stemstream.protocol.cluster.SampleStatistics;
+import org.stemstream.protocol.SampleStatistics;
 
 /**
  * stempy's threshold calculation, made deterministic and numerically sound.

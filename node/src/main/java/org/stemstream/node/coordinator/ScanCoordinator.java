@@ -30,7 +30,7 @@ import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
 import org.stemstream.protocol.cluster.RoutingTable;
-import org.stemstream.protocol.cluster.SampleStatistics;
+import org.stemstream.protocol.SampleStatistics;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.protocol.cluster.WriterProtocol;

@@ -14,7 +14,7 @@ import org.stemstream.kernel.ThresholdStatistics;
 import org.stemstream.node.counting.CountedScanMetadata;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
-import org.stemstream.protocol.cluster.SampleStatistics;
+import org.stemstream.protocol.SampleStatistics;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.protocol.cluster.WriterProtocol;

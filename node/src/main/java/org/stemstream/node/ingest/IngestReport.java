@@ -1,7 +1,7 @@
 package org.stemstream.node.ingest;
 
 import java.util.List;
-import org.stemstream.protocol.cluster.SampleStatistics;
+import org.stemstream.protocol.SampleStatistics;
 
 /** What the node's stream tells its host (messages, never shared state). */
 public sealed interface IngestReport {

@@ -25,7 +25,7 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.stemstream.kernel.CountingPlan;
 import org.stemstream.kernel.ThresholdCalculator;
-import org.stemstream.protocol.cluster.SampleStatistics;
+import org.stemstream.protocol.SampleStatistics;
 
 /**
  * Gives each frame its counting plan, holding the frames of a scan whose thresholds are not decided yet in a bounded

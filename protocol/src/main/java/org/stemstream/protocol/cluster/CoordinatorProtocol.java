@@ -1,5 +1,6 @@
 package org.stemstream.protocol.cluster;
 
+import org.stemstream.protocol.SampleStatistics;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;

@@ -1,5 +1,6 @@
 package org.stemstream.protocol.cluster;
 
+import org.stemstream.protocol.SampleStatistics;
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;

@@ -1,5 +1,6 @@
 package org.stemstream.protocol.cluster;
 
+import org.stemstream.protocol.SampleStatistics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -54,7 +55,6 @@ class KryoSerializerTest {
         attributes.put("frames_counted", 16L);
         attributes.put("dark", "none");
         return List.of(request, view, view.sectors().get(0), view.nodes().get(0), table, table.endpoints().get(0),
-                sample,
                 new GatewayProtocol.StartScan(request, replies), new GatewayProtocol.GetScan(7, replies),
                 new GatewayProtocol.CancelScan(7, replies), new GatewayProtocol.WhenFinished(7, replies),
                 new GatewayProtocol.ListScans(Adapter.toTyped(Adapter.toClassic(ref))),

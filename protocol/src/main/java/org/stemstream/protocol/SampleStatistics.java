@@ -1,4 +1,4 @@
-package org.stemstream.protocol.cluster;
+package org.stemstream.protocol;
 
 import java.util.Arrays;
 import java.util.List;
@@ -14,7 +14,7 @@ import java.util.List;
  * @param histogram counts of values with {@code floor(value) = firstBin + i}
  */
 public record SampleStatistics(long[] frames, long count, double sum, double sumOfSquares, double min, double max,
-                               int firstBin, long[] histogram) implements ClusterMessage {
+                               int firstBin, long[] histogram) {
 
     /** Both samples together. */
     public SampleStatistics merge(SampleStatistics other) {
