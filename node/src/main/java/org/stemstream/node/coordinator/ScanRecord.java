@@ -13,16 +13,15 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.stemstream.kernel.ThresholdStatistics;
 import org.stemstream.node.counting.CountedScanMetadata;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
-import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.SampleStatistics;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.protocol.cluster.WriterProtocol;
 
 /**
- * One scan as the coordinator knows it: its state, which nodes take part and what each reported, its thresholds, its
- * writer, and who waits for its end. The coordinator decides; this holds the facts and turns them into the view and
- * the file's metadata.
+ * One scan's facts as its {@link ScanLifecycle} knows them: which nodes take part and what each node and counting
+ * worker reported, its thresholds and its writer. The lifecycle decides; this holds the facts and turns them into the
+ * view and the file's metadata.
  */
 final class ScanRecord {
     final ScanRequest request;
@@ -31,11 +30,8 @@ final class ScanRecord {
     long firstCountedNanos;
     ScanView.State state;
     String message = "";
-    ActorRef<GatewayProtocol.ScanReply> starter;
-    /** Who started the scan, answered once every node has it open (so the detector may start at once). */
-    ActorRef<GatewayProtocol.ScanReply> startedReply;
+    /** Nodes that have the scan open in their stream. */
     final Set<String> opened = new HashSet<>();
-    final List<ActorRef<GatewayProtocol.ScanReply>> waiting = new ArrayList<>();
     final Set<String> participants = new HashSet<>();
     final Set<String> ended = new HashSet<>();
     final Map<String, CoordinatorProtocol.NodeProgress> progress = new TreeMap<>();
@@ -47,10 +43,7 @@ final class ScanRecord {
     ThresholdStatistics statistics;
     double background = Double.NaN;
     double xray = Double.NaN;
-    boolean cancelled;
     String failure;
-    boolean closing;
-    boolean committing;
     long finishedNanos;
     long maxFrameSeen;
     long maxFrameSeenAtNanos;

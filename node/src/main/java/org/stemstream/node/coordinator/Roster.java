@@ -1,0 +1,223 @@
+package org.stemstream.node.coordinator;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.AddressFromURIString;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.LWWRegisterKey;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+import org.stemstream.node.nodehost.CountingWorker;
+import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.RoutingTable;
+
+/**
+ * The counting nodes and the routing table over them, on the singleton side: it takes the nodes' heartbeats and
+ * the cluster's membership events, deals the partitions over the nodes that count, publishes the table in
+ * Distributed Data and, in the same step, places every partition's counting worker on the node the table sends its
+ * frames to. It tells the coordinator when a node joins or is gone, so that the scans follow.
+ */
+final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
+    /** The routing table in Distributed Data. */
+    static final Key<LWWRegister<RoutingTable>> ROUTING = LWWRegisterKey.create("stemstream-routing");
+
+    private static final Duration TICK = Duration.ofMillis(200);
+    private static final long NODE_SILENT_NANOS = Duration.ofSeconds(10).toNanos();
+
+    /** A scan's pace, for the switch point: the highest frame seen and the frame rate. */
+    record Pace(long scanNumber, long maxFrameSeen, double frameRate, boolean running)
+            implements CoordinatorProtocol.Command {
+    }
+
+    private record Tick() implements CoordinatorProtocol.Command {
+    }
+
+    private record MemberEvent(ClusterEvent.MemberEvent event) implements CoordinatorProtocol.Command {
+    }
+
+    private record Published(Replicator.UpdateResponse<LWWRegister<RoutingTable>> response)
+            implements CoordinatorProtocol.Command {
+    }
+
+    private final ScanCoordinator.Settings settings;
+    private final ActorRef<CoordinatorProtocol.Command> coordinator;
+    private final Cluster cluster;
+    private final NodeRoster nodes = new NodeRoster();
+    private final PartitionTotals partitionTotals = new PartitionTotals();
+    private final Map<Long, Pace> running = new HashMap<>();
+    private final ActorRef<Replicator.UpdateResponse<LWWRegister<RoutingTable>>> published;
+
+    /** @param coordinator hears {@link ScanCoordinator.NodeJoined} and {@link ScanCoordinator.NodeGone} */
+    static Behavior<CoordinatorProtocol.Command> create(ScanCoordinator.Settings settings,
+                                                        ActorRef<CoordinatorProtocol.Command> coordinator) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            timers.startTimerWithFixedDelay(new Tick(), TICK);
+            return new Roster(context, settings, coordinator);
+        }));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Roster(ActorContext<CoordinatorProtocol.Command> context, ScanCoordinator.Settings settings,
+                   ActorRef<CoordinatorProtocol.Command> coordinator) {
+        super(context);
+        this.settings = settings;
+        this.coordinator = coordinator;
+        this.cluster = Cluster.get(context.getSystem());
+        this.published = context.messageAdapter(
+                (Class<Replicator.UpdateResponse<LWWRegister<RoutingTable>>>) (Class<?>) Replicator.UpdateResponse.class,
+                Published::new);
+        cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(ClusterEvent.MemberEvent.class,
+                MemberEvent::new), ClusterEvent.MemberEvent.class));
+        for (Member m : cluster.state().getMembers()) {
+            if (m.status() == MemberStatus.up()) {
+                nodes.memberUp(m.address().toString());
+            }
+        }
+    }
+
+    @Override
+    public Receive<CoordinatorProtocol.Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(CoordinatorProtocol.NodeUp.class, this::onNodeUp)
+                .onMessage(CoordinatorProtocol.NodeLeaving.class, this::onNodeLeaving)
+                .onMessage(CoordinatorProtocol.PartitionProgress.class, this::onPartitionProgress)
+                .onMessage(Pace.class, this::onPace)
+                .onMessage(MemberEvent.class, this::onMemberEvent)
+                .onMessage(GatewayProtocol.GetMembers.class, this::onGetMembers)
+                .onMessage(GatewayProtocol.GetPartitions.class, this::onGetPartitions)
+                .onMessage(Tick.class, this::onTick)
+                .onMessage(Published.class, published -> this)
+                .build();
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onNodeUp(CoordinatorProtocol.NodeUp up) {
+        String address = up.ingress().node();
+        if (nodes.heartbeat(up)) {
+            getContext().getLog().info("node {} counts at {}:{}", address, up.ingress().host(), up.ingress().port());
+            reroute(switchPoint());
+            coordinator.tell(new ScanCoordinator.NodeJoined(address, up.host()));
+        }
+        return this;
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onNodeLeaving(CoordinatorProtocol.NodeLeaving leaving) {
+        if (nodes.leaving(leaving.node())) {
+            reroute(switchPoint());
+        }
+        return this;
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onPartitionProgress(CoordinatorProtocol.PartitionProgress p) {
+        partitionTotals.record(p);
+        return this;
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onPace(Pace pace) {
+        if (pace.running()) {
+            running.put(pace.scanNumber(), pace);
+        } else {
+            running.remove(pace.scanNumber());
+        }
+        return this;
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onMemberEvent(MemberEvent message) {
+        ClusterEvent.MemberEvent event = message.event();
+        String address = event.member().address().toString();
+        if (event instanceof ClusterEvent.MemberUp) {
+            nodes.memberUp(address);
+        } else if (event instanceof ClusterEvent.MemberRemoved || event instanceof ClusterEvent.MemberExited) {
+            nodeGone(address, event instanceof ClusterEvent.MemberRemoved ? "removed from the cluster" : "left");
+        }
+        return this;
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onGetMembers(GatewayProtocol.GetMembers get) {
+        Set<Member> unreachable = new HashSet<>();
+        cluster.state().getUnreachable().forEach(unreachable::add);
+        get.replyTo().tell(nodes.members(cluster.state().getMembers(), unreachable));
+        return this;
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onGetPartitions(GatewayProtocol.GetPartitions get) {
+        get.replyTo().tell(partitionTotals.view(nodes.table(), nodes.epoch()));
+        return this;
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onTick(Tick tick) {
+        nodes.silentFor(NODE_SILENT_NANOS).forEach(address -> nodeGone(address, "stopped sending heartbeats"));
+        return this;
+    }
+
+    /** A node that stopped for good: route around it now, and tell the scans. */
+    private void nodeGone(String address, String why) {
+        if (address.equals(cluster.selfMember().address().toString()) || !nodes.remove(address)) {
+            return; // this node itself is stopping: there is no one left to route to
+        }
+        if (why.equals("left")) {
+            getContext().getLog().info("node {} left: its partitions move now", address);
+        } else {
+            getContext().getLog().warn("node {} {}: its partitions move now", address, why);
+        }
+        reroute(0);
+        coordinator.tell(new ScanCoordinator.NodeGone(address, why));
+    }
+
+    /**
+     * The first frame a new table may apply to: beyond what the nodes have seen by as many frames as the detector
+     * sends while the producers learn of the table (at the frame rate seen so far), and at least the minimum margin.
+     */
+    private long switchPoint() {
+        if (running.isEmpty()) {
+            return 0;
+        }
+        long seen = running.values().stream().mapToLong(Pace::maxFrameSeen).max().orElse(0);
+        double rate = running.values().stream().mapToDouble(Pace::frameRate).max().orElse(0);
+        return seen + Math.max(settings.switchMarginFrames(), (long) (rate * settings.switchDelay().toMillis() / 1000));
+    }
+
+    /**
+     * Publishes a new routing table over the nodes, applying from {@code effectiveFrom}, and places every
+     * partition's counting worker on the node the table sends its frames to.
+     */
+    private void reroute(long effectiveFrom) {
+        RoutingTable next = nodes.nextTable(effectiveFrom, settings.partitions());
+        if (next == null) {
+            return;
+        }
+        getContext().getLog().info("routing epoch {}: {} partitions over {} node(s), from frame {}", next.epoch(),
+                settings.partitions(), next.endpoints().size(), effectiveFrom);
+        DistributedData data = DistributedData.get(getContext().getSystem());
+        data.replicator().tell(new Replicator.Update<>(ROUTING, LWWRegister.create(data.selfUniqueAddress(), next),
+                new Replicator.WriteAll(Duration.ofSeconds(3)), published,
+                register -> register.withValue(data.selfUniqueAddress(), next)));
+        Map<Integer, Address> locations = new HashMap<>();
+        for (int p = 0; p < next.partitions(); p++) {
+            locations.put(p, AddressFromURIString.parse(next.endpoints().get(next.owners()[p]).node()));
+        }
+        org.apache.pekko.actor.typed.ActorSystem<?> system = getContext().getSystem();
+        CountingWorker.place(system, locations).whenComplete((done, error) -> {
+            if (error != null) {
+                system.log().warn("counting workers of routing epoch {} not placed: {}",
+                        next.epoch(), error.toString());
+            }
+        });
+    }
+}

@@ -1,0 +1,405 @@
+package org.stemstream.node.coordinator;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.stemstream.kernel.ThresholdCalculator;
+import org.stemstream.protocol.SampleStatistics;
+import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.NodeProtocol;
+import org.stemstream.protocol.cluster.ScanRequest;
+import org.stemstream.protocol.cluster.ScanView;
+import org.stemstream.protocol.cluster.WriterProtocol;
+
+/**
+ * One scan's lifecycle, a child of the coordinator, as switched behaviours:
+ *
+ * <pre>
+ * opening (the writer opens the file) -> calibrating (thresholds from the nodes' samples) -> streaming
+ *   -> finalizing (every node ends its input and its frames are stored) -> committing -> done | failed | cancelled
+ * </pre>
+ *
+ * A scan with given thresholds skips calibrating. The scan's facts live in its {@link ScanRecord}; the writer is its
+ * child, so a counting node that dies never takes the scan's file with it. A node that dies takes its uncounted
+ * frames with it: they end as missing, by slot, in the file and the status.
+ */
+final class ScanLifecycle {
+    private static final Duration TICK = Duration.ofMillis(200);
+    private static final long SAMPLE_GRACE_NANOS = Duration.ofSeconds(1).toNanos();
+    private static final long STRAGGLER_IDLE_MILLIS = 2_000;
+
+    private record Tick() implements CoordinatorProtocol.Command {
+    }
+
+    private final ActorContext<CoordinatorProtocol.Command> context;
+    private final ScanRecord scan;
+    private final ActorRef<CoordinatorProtocol.Command> coordinator;
+    private final ActorRef<CoordinatorProtocol.Command> roster;
+    /** The counting nodes' host actors, by address, as the roster announces them. */
+    private final Map<String, ActorRef<NodeProtocol.Command>> hosts;
+    private final List<ActorRef<GatewayProtocol.ScanReply>> waiting = new ArrayList<>();
+    /** Who started the scan: answered once every node has it open, so the detector may start at once. */
+    private ActorRef<GatewayProtocol.ScanReply> starter;
+    private boolean cancelled;
+
+    /**
+     * @param hosts     the counting nodes when the scan starts
+     * @param listeners observers of counted frames in this JVM (the demo's)
+     */
+    static Behavior<CoordinatorProtocol.Command> create(ScanRequest request,
+                                                        ActorRef<GatewayProtocol.ScanReply> starter,
+                                                        Map<String, ActorRef<NodeProtocol.Command>> hosts,
+                                                        ActorRef<CoordinatorProtocol.Command> coordinator,
+                                                        ActorRef<CoordinatorProtocol.Command> roster,
+                                                        LocalListeners listeners) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            timers.startTimerWithFixedDelay(new Tick(), TICK);
+            ActorRef<WriterProtocol.Command> writer = context.spawn(
+                    ScanWriter.create(request.scanNumber(), listeners), "writer", DispatcherSelector.blocking());
+            writer.tell(new WriterProtocol.OpenFile(request, context.getSelf()));
+            return new ScanLifecycle(context, new ScanRecord(request, writer), starter, hosts, coordinator, roster)
+                    .opening();
+        }));
+    }
+
+    private ScanLifecycle(ActorContext<CoordinatorProtocol.Command> context, ScanRecord scan,
+                          ActorRef<GatewayProtocol.ScanReply> starter, Map<String, ActorRef<NodeProtocol.Command>> hosts,
+                          ActorRef<CoordinatorProtocol.Command> coordinator,
+                          ActorRef<CoordinatorProtocol.Command> roster) {
+        this.context = context;
+        this.scan = scan;
+        this.starter = starter;
+        this.hosts = new HashMap<>(hosts);
+        this.coordinator = coordinator;
+        this.roster = roster;
+    }
+
+    private long number() {
+        return scan.request.scanNumber();
+    }
+
+    // ---- behaviours -------------------------------------------------------------------------------------------
+
+    /** The writer is opening the file; nothing is open on the nodes yet. */
+    private Behavior<CoordinatorProtocol.Command> opening() {
+        return queries(Behaviors.receive(CoordinatorProtocol.Command.class))
+                .onMessage(CoordinatorProtocol.FileOpened.class, this::onFileOpened)
+                .onMessage(GatewayProtocol.CancelScan.class, cancel -> {
+                    cancelled = true;
+                    scan.message = "cancelled";
+                    cancel.replyTo().tell(new GatewayProtocol.ScanFound(scan.view()));
+                    return abandon();
+                })
+                .onMessage(ScanCoordinator.NodeJoined.class, joined -> {
+                    hosts.put(joined.address(), joined.host());
+                    return Behaviors.same();
+                })
+                .onMessage(ScanCoordinator.NodeGone.class, gone -> {
+                    hosts.remove(gone.address());
+                    return Behaviors.same();
+                })
+                .onMessage(Tick.class, tick -> tickUpdate())
+                .build();
+    }
+
+    /** Open on the nodes; they send samples of their first complete frames, and the thresholds are decided. */
+    private Behavior<CoordinatorProtocol.Command> calibrating() {
+        scan.state = ScanView.State.CALIBRATING;
+        return running(Behaviors.receive(CoordinatorProtocol.Command.class))
+                .onMessage(CoordinatorProtocol.ThresholdSamples.class, samples -> {
+                    scan.sampled.add(samples.node());
+                    scan.samples.addAll(samples.frames());
+                    if (scan.firstSampleNanos == 0) {
+                        scan.firstSampleNanos = System.nanoTime();
+                    }
+                    return decideThresholds();
+                })
+                .onMessage(Tick.class, tick -> {
+                    Behavior<CoordinatorProtocol.Command> next = scan.samples.isEmpty() ? Behaviors.same()
+                            : decideThresholds();
+                    return next == Behaviors.<CoordinatorProtocol.Command>same() ? checkIdle() : next;
+                })
+                .build();
+    }
+
+    /** Counting with decided thresholds, until every node's input has ended or the scan is idle too long. */
+    private Behavior<CoordinatorProtocol.Command> streaming() {
+        scan.state = ScanView.State.STREAMING;
+        return running(Behaviors.receive(CoordinatorProtocol.Command.class))
+                .onMessage(Tick.class, tick -> checkIdle())
+                .build();
+    }
+
+    /** The nodes were asked to end their input; waiting until every one has and its frames are stored. */
+    private Behavior<CoordinatorProtocol.Command> finalizing() {
+        scan.state = ScanView.State.FINALIZING;
+        return reports(queries(Behaviors.receive(CoordinatorProtocol.Command.class)))
+                .onMessage(GatewayProtocol.CancelScan.class, this::replyWithView)
+                .onMessage(ScanCoordinator.NodeJoined.class, joined -> {
+                    hosts.put(joined.address(), joined.host());
+                    return Behaviors.same();
+                })
+                .onMessage(ScanCoordinator.NodeGone.class, this::onNodeGone)
+                .onMessage(Tick.class, tick -> tickUpdate())
+                .build();
+    }
+
+    /** Every node has ended: the writer writes the metadata and commits the file. */
+    private Behavior<CoordinatorProtocol.Command> committing() {
+        scan.writer.tell(new WriterProtocol.CommitFile(number(), scan.attributes(), context.getSelf()));
+        return queries(Behaviors.receive(CoordinatorProtocol.Command.class))
+                .onMessage(CoordinatorProtocol.FileClosed.class, closed -> {
+                    scan.closed = closed;
+                    if (!closed.failure().isEmpty()) {
+                        scan.failure = closed.failure();
+                    }
+                    return finished(closed.failure().isEmpty() ? ScanView.State.DONE : ScanView.State.FAILED);
+                })
+                .onMessage(GatewayProtocol.CancelScan.class, this::replyWithView)
+                .onMessage(CoordinatorProtocol.Command.class, other -> Behaviors.same())
+                .build();
+    }
+
+    /** Done, failed or cancelled: the scan answers questions about itself and nothing else. */
+    private Behavior<CoordinatorProtocol.Command> finished(ScanView.State state) {
+        scan.state = state;
+        scan.finishedNanos = System.nanoTime();
+        if (scan.failure != null) {
+            scan.message = scan.failure;
+        }
+        ScanView view = scan.view();
+        context.getLog().info(view.line() + (scan.message.isEmpty() ? "" : "; " + scan.message));
+        waiting.forEach(w -> w.tell(new GatewayProtocol.ScanFound(view)));
+        waiting.clear();
+        replyToStarter();
+        roster.tell(new Roster.Pace(number(), scan.maxFrameSeen, scan.frameRate, false));
+        coordinator.tell(new ScanCoordinator.ScanUpdated(view));
+        return queries(Behaviors.receive(CoordinatorProtocol.Command.class))
+                .onMessage(GatewayProtocol.CancelScan.class, this::replyWithView)
+                .onMessage(CoordinatorProtocol.Command.class, other -> Behaviors.same())
+                .build();
+    }
+
+    // ---- handlers shared by several behaviours ----------------------------------------------------------------
+
+    /** Status questions, answered the same in every state. */
+    private BehaviorBuilder<CoordinatorProtocol.Command> queries(BehaviorBuilder<CoordinatorProtocol.Command> b) {
+        return b.onMessage(GatewayProtocol.GetScan.class, get -> {
+                    get.replyTo().tell(new GatewayProtocol.ScanFound(scan.view()));
+                    return Behaviors.same();
+                })
+                .onMessage(GatewayProtocol.WhenFinished.class, when -> {
+                    if (scan.state.isFinal()) {
+                        when.replyTo().tell(new GatewayProtocol.ScanFound(scan.view()));
+                    } else {
+                        waiting.add(when.replyTo());
+                    }
+                    return Behaviors.same();
+                });
+    }
+
+    /** What the nodes and workers report while the scan runs on them. */
+    private BehaviorBuilder<CoordinatorProtocol.Command> reports(BehaviorBuilder<CoordinatorProtocol.Command> b) {
+        return b.onMessage(CoordinatorProtocol.NodeProgress.class, this::onProgress)
+                .onMessage(CoordinatorProtocol.PartitionProgress.class, p -> {
+                    scan.record(p);
+                    return Behaviors.same();
+                })
+                .onMessage(CoordinatorProtocol.ScanOpened.class, opened -> {
+                    scan.opened.add(opened.node());
+                    replyToStarterOnceOpen();
+                    return Behaviors.same();
+                });
+    }
+
+    /** Calibrating and streaming: the scan takes nodes that join, and can be cancelled. */
+    private BehaviorBuilder<CoordinatorProtocol.Command> running(BehaviorBuilder<CoordinatorProtocol.Command> b) {
+        return reports(queries(b))
+                .onMessage(GatewayProtocol.CancelScan.class, cancel -> {
+                    cancelled = true;
+                    Behavior<CoordinatorProtocol.Command> next = endInputs("cancelled", true);
+                    cancel.replyTo().tell(new GatewayProtocol.ScanFound(scan.view()));
+                    return next;
+                })
+                .onMessage(ScanCoordinator.NodeJoined.class, joined -> {
+                    hosts.put(joined.address(), joined.host());
+                    openOn(joined.address());
+                    return Behaviors.same();
+                })
+                .onMessage(ScanCoordinator.NodeGone.class, this::onNodeGone);
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onFileOpened(CoordinatorProtocol.FileOpened opened) {
+        if (!opened.failure().isEmpty()) {
+            starter.tell(new GatewayProtocol.ScanRefused(opened.failure()));
+            return Behaviors.stopped(); // the coordinator forgets the scan: its number may be used again
+        }
+        hosts.keySet().forEach(this::openOn);
+        context.getLog().info("scan {} started on {} node(s): {}x{} positions, output {}", number(),
+                scan.participants.size(), scan.request.scanWidth(), scan.request.scanHeight(), scan.request.output());
+        Behavior<CoordinatorProtocol.Command> next = scan.request.thresholdsGiven() ? streaming() : calibrating();
+        replyToStarterOnceOpen();
+        return next;
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onProgress(CoordinatorProtocol.NodeProgress p) {
+        scan.record(p);
+        roster.tell(new Roster.Pace(number(), scan.maxFrameSeen, scan.frameRate, true));
+        if (p.inputEnded()) {
+            scan.ended.add(p.node());
+        }
+        if (!p.failure().isEmpty() && scan.failure == null) {
+            scan.failure = "node " + p.node() + ": " + p.failure();
+            if (scan.state != ScanView.State.FINALIZING) {
+                return endInputs(scan.failure, false);
+            }
+        }
+        return p.inputEnded() ? checkEnd() : Behaviors.same();
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onNodeGone(ScanCoordinator.NodeGone gone) {
+        hosts.remove(gone.address());
+        if (scan.participants.remove(gone.address()) && !scan.ended.contains(gone.address())) {
+            CoordinatorProtocol.NodeProgress last = scan.progress.get(gone.address());
+            scan.message = "node " + gone.address() + " " + gone.why() + " during the scan"
+                    + (last == null ? "" : " after assembling " + last.framesAssembled() + " frames there")
+                    + "; its frames not yet stored are missing";
+            replyToStarterOnceOpen();
+            return checkEnd();
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<CoordinatorProtocol.Command> replyWithView(GatewayProtocol.CancelScan cancel) {
+        cancel.replyTo().tell(new GatewayProtocol.ScanFound(scan.view()));
+        return Behaviors.same();
+    }
+
+    // ---- steps ------------------------------------------------------------------------------------------------
+
+    private void openOn(String address) {
+        ActorRef<NodeProtocol.Command> host = hosts.get(address);
+        if (host != null && scan.participants.add(address)) {
+            host.tell(new NodeProtocol.OpenScan(scan.request, scan.writer));
+            if (!Double.isNaN(scan.background)) {
+                host.tell(new NodeProtocol.UseThresholds(number(), scan.background, scan.xray));
+            }
+        }
+    }
+
+    /** Decides once every node has sent its samples, or once enough frames are in and the others had a moment. */
+    private Behavior<CoordinatorProtocol.Command> decideThresholds() {
+        int k = scan.request.thresholdFrames();
+        boolean everyone = scan.sampled.containsAll(scan.participants);
+        boolean enough = scan.samples.size() >= k && System.nanoTime() - scan.firstSampleNanos > SAMPLE_GRACE_NANOS;
+        if (!everyone && !enough) {
+            return Behaviors.same();
+        }
+        if (scan.samples.isEmpty()) {
+            scan.failure = "no complete frame arrived to compute thresholds from; give --background-threshold and"
+                    + " --xray-threshold, or check the producers";
+            return endInputs(scan.failure, false);
+        }
+        try {
+            scan.statistics = ThresholdCalculator.compute(SampleStatistics.mergeAll(scan.lowestSamples(k)),
+                    scan.request.thresholdSamples(), scan.request.backgroundSigma(), scan.request.xraySigma());
+        } catch (IllegalArgumentException e) {
+            scan.failure = "thresholds could not be computed: " + e.getMessage();
+            return endInputs(scan.failure, false);
+        }
+        scan.background = scan.statistics.thresholds().background();
+        scan.xray = scan.statistics.thresholds().xray();
+        for (String address : scan.participants) {
+            ActorRef<NodeProtocol.Command> host = hosts.get(address);
+            if (host != null) {
+                host.tell(new NodeProtocol.UseThresholds(number(), scan.background, scan.xray));
+            }
+        }
+        return streaming();
+    }
+
+    /** Asks every node of the scan to end its input (they report back when their frames are stored). */
+    private Behavior<CoordinatorProtocol.Command> endInputs(String why, boolean cancel) {
+        scan.message = why;
+        for (String address : scan.participants) {
+            ActorRef<NodeProtocol.Command> host = hosts.get(address);
+            if (host != null && !scan.ended.contains(address)) {
+                host.tell(new NodeProtocol.EndScanInput(number(), cancel));
+            }
+        }
+        Behavior<CoordinatorProtocol.Command> next = finalizing();
+        replyToStarterOnceOpen();
+        Behavior<CoordinatorProtocol.Command> end = checkEnd();
+        return end == Behaviors.<CoordinatorProtocol.Command>same() ? next : end;
+    }
+
+    /** Once every node of the scan has ended its input, commit (or drop) the file. */
+    private Behavior<CoordinatorProtocol.Command> checkEnd() {
+        if (!scan.ended.containsAll(scan.participants)) {
+            return Behaviors.same();
+        }
+        if (scan.state != ScanView.State.FINALIZING) {
+            if (scan.message.isEmpty()) {
+                scan.message = "every producer sent its end of scan";
+            }
+            scan.state = ScanView.State.FINALIZING;
+        }
+        if (cancelled || scan.failure != null) {
+            return abandon();
+        }
+        return committing();
+    }
+
+    private Behavior<CoordinatorProtocol.Command> abandon() {
+        scan.writer.tell(new WriterProtocol.AbandonFile(number()));
+        return finished(cancelled ? ScanView.State.CANCELLED : ScanView.State.FAILED);
+    }
+
+    /** Ends a scan that no data reached for its timeout, and nodes that got nothing while the others finished. */
+    private Behavior<CoordinatorProtocol.Command> checkIdle() {
+        tickUpdate();
+        long idle = Long.MAX_VALUE;
+        boolean someEnded = !scan.ended.isEmpty();
+        for (String address : scan.participants) {
+            CoordinatorProtocol.NodeProgress p = scan.progress.get(address);
+            long nodeIdle = p == null ? (System.nanoTime() - scan.startedNanos) / 1_000_000 : p.idleMillis();
+            idle = Math.min(idle, nodeIdle);
+            ActorRef<NodeProtocol.Command> host = hosts.get(address);
+            if (someEnded && !scan.ended.contains(address) && nodeIdle > STRAGGLER_IDLE_MILLIS && host != null) {
+                host.tell(new NodeProtocol.EndScanInput(number(), false));
+            }
+        }
+        if (idle > scan.request.idleTimeoutMillis()) {
+            return endInputs("ended after " + scan.request.idleTimeoutMillis() / 1000 + " s without data"
+                    + (scan.endsMissing() ? " (not every producer sent its end of scan)" : ""), false);
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<CoordinatorProtocol.Command> tickUpdate() {
+        coordinator.tell(new ScanCoordinator.ScanUpdated(scan.view()));
+        return Behaviors.same();
+    }
+
+    private void replyToStarterOnceOpen() {
+        if (scan.opened.containsAll(scan.participants) || scan.state == ScanView.State.FINALIZING) {
+            replyToStarter();
+        }
+    }
+
+    private void replyToStarter() {
+        if (starter != null) {
+            starter.tell(new GatewayProtocol.ScanFound(scan.view()));
+            starter = null;
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package org.stemstream.node.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stemstream.kernel.PixelCorrection;
+import org.stemstream.kernel.ThresholdCalculator;
+import org.stemstream.node.cli.Scans;
+import org.stemstream.protocol.FrameGeometry;
+import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.NodeProtocol;
+import org.stemstream.protocol.cluster.ScanRequest;
+import org.stemstream.protocol.cluster.ScanView;
+import org.stemstream.simulator.SyntheticDetector;
+import org.stemstream.simulator.SyntheticScan;
+
+/** A scan's lifecycle with real writers and files, nodes played by probes: each transition and how a scan ends. */
+class ScanLifecycleTest {
+    private static final ActorTestKit KIT = ActorTestKit.create();
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void stop() {
+        KIT.shutdownTestKit();
+    }
+
+    private final TestProbe<NodeProtocol.Command> node1 = KIT.createTestProbe();
+    private final TestProbe<NodeProtocol.Command> node2 = KIT.createTestProbe();
+    private final TestProbe<GatewayProtocol.ScanReply> starter = KIT.createTestProbe();
+    private final TestProbe<GatewayProtocol.ScanReply> replies = KIT.createTestProbe();
+    private final TestProbe<CoordinatorProtocol.Command> coordinator = KIT.createTestProbe();
+    private final TestProbe<CoordinatorProtocol.Command> roster = KIT.createTestProbe();
+
+    private ActorRef<CoordinatorProtocol.Command> start(ScanRequest request, boolean twoNodes) {
+        Map<String, ActorRef<NodeProtocol.Command>> hosts = twoNodes
+                ? Map.of("n1", node1.getRef(), "n2", node2.getRef()) : Map.of("n1", node1.getRef());
+        ActorRef<CoordinatorProtocol.Command> scan = KIT.spawn(ScanLifecycle.create(request, starter.getRef(), hosts,
+                coordinator.getRef(), roster.getRef(), new LocalListeners()));
+        for (TestProbe<NodeProtocol.Command> node : twoNodes ? List.of(node1, node2) : List.of(node1)) {
+            node.expectMessageClass(NodeProtocol.OpenScan.class, WAIT);
+            if (request.thresholdsGiven()) {
+                node.expectMessageClass(NodeProtocol.UseThresholds.class, WAIT);
+            }
+        }
+        starter.expectNoMessage(Duration.ofMillis(200)); // the starter hears once every node has the scan open
+        scan.tell(new CoordinatorProtocol.ScanOpened(request.scanNumber(), "n1"));
+        if (twoNodes) {
+            scan.tell(new CoordinatorProtocol.ScanOpened(request.scanNumber(), "n2"));
+        }
+        starter.expectMessageClass(GatewayProtocol.ScanFound.class, WAIT);
+        return scan;
+    }
+
+    private ScanView view(ActorRef<CoordinatorProtocol.Command> scan, long number) {
+        scan.tell(new GatewayProtocol.GetScan(number, replies.getRef()));
+        return ((GatewayProtocol.ScanFound) replies.receiveMessage(WAIT)).view();
+    }
+
+    private ScanView finished(ActorRef<CoordinatorProtocol.Command> scan, long number) {
+        scan.tell(new GatewayProtocol.WhenFinished(number, replies.getRef()));
+        return ((GatewayProtocol.ScanFound) replies.receiveMessage(WAIT)).view();
+    }
+
+    private static CoordinatorProtocol.NodeProgress ended(long scan, String node, String failure) {
+        return new CoordinatorProtocol.NodeProgress(scan, node, 4, new long[] {4, 4, 4, 4}, new long[] {4, 4, 4, 4},
+                0, 0, 4, 10, true, failure);
+    }
+
+    /** A detector frame with read noise and electrons, as the simulator makes them. */
+    private static ByteBuffer detectorFrame(long frameNumber) {
+        ByteBuffer frame = ByteBuffer.allocate(FrameGeometry.FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        new SyntheticScan(31, 2, 2, 1, SyntheticDetector.typical(5)).frame(frameNumber, frame,
+                SyntheticDetector.NO_TRUTH);
+        return frame;
+    }
+
+    @Test
+    void calibratingDecidesThresholdsFromSamplesThenStreamsAndCommitsWhenEveryNodeHasEnded() throws Exception {
+        ScanRequest request = Scans.computed(31, 2, 2, dir.resolve("calibrated.h5"), 20);
+        ActorRef<CoordinatorProtocol.Command> scan = start(request, false);
+        assertEquals(ScanView.State.CALIBRATING, view(scan, 31).state());
+
+        scan.tell(new CoordinatorProtocol.ThresholdSamples(31, "n1",
+                List.of(ThresholdCalculator.sample(1, detectorFrame(1), PixelCorrection.none()))));
+        NodeProtocol.Command decided = node1.receiveMessage(WAIT);
+        if (!(decided instanceof NodeProtocol.UseThresholds use)) {
+            throw new AssertionError("no thresholds: " + decided + "; " + view(scan, 31).message());
+        }
+        assertTrue(use.background() < use.xray(), use.toString());
+        assertEquals(ScanView.State.STREAMING, view(scan, 31).state());
+
+        scan.tell(ended(31, "n1", ""));
+        ScanView done = finished(scan, 31);
+        assertEquals(ScanView.State.DONE, done.state(), done.describe());
+        assertEquals(4, done.framesMissing(), "no frame was counted: every slot is missing");
+        assertTrue(Files.exists(dir.resolve("calibrated.h5")));
+    }
+
+    @Test
+    void aCancelledScanEndsEveryNodesInputAndLeavesNoFile() {
+        ScanRequest request = Scans.given(32, 2, 2, 29, 400, dir.resolve("cancelled.h5"), 20);
+        ActorRef<CoordinatorProtocol.Command> scan = start(request, false);
+        scan.tell(new GatewayProtocol.CancelScan(32, replies.getRef()));
+        assertEquals(ScanView.State.FINALIZING, ((GatewayProtocol.ScanFound) replies.receiveMessage(WAIT)).view()
+                .state());
+        assertTrue(node1.expectMessageClass(NodeProtocol.EndScanInput.class, WAIT).cancel());
+
+        scan.tell(ended(32, "n1", ""));
+        assertEquals(ScanView.State.CANCELLED, finished(scan, 32).state());
+        assertFalse(Files.exists(dir.resolve("cancelled.h5")));
+    }
+
+    @Test
+    void aNodesFailureFailsTheScanWithItsReason() {
+        ScanRequest request = Scans.given(33, 2, 2, 29, 400, dir.resolve("failed.h5"), 20);
+        ActorRef<CoordinatorProtocol.Command> scan = start(request, true);
+        scan.tell(ended(33, "n1", "cannot load the references: no such file"));
+        assertFalse(node2.expectMessageClass(NodeProtocol.EndScanInput.class, WAIT).cancel());
+        scan.tell(ended(33, "n2", ""));
+        ScanView failed = finished(scan, 33);
+        assertEquals(ScanView.State.FAILED, failed.state());
+        assertTrue(failed.message().contains("cannot load the references"), failed.message());
+        assertFalse(Files.exists(dir.resolve("failed.h5")));
+    }
+
+    @Test
+    void aNodeGoneMidScanIsNotWaitedForAndItsFramesAreMissing() {
+        ScanRequest request = Scans.given(34, 2, 2, 29, 400, dir.resolve("gone.h5"), 20);
+        ActorRef<CoordinatorProtocol.Command> scan = start(request, true);
+        scan.tell(ended(34, "n1", ""));
+        assertEquals(ScanView.State.STREAMING, view(scan, 34).state(), "n2 has not ended yet");
+        scan.tell(new ScanCoordinator.NodeGone("n2", "removed from the cluster"));
+        ScanView done = finished(scan, 34);
+        assertEquals(ScanView.State.DONE, done.state(), done.describe());
+        assertTrue(done.message().contains("n2 removed from the cluster"), done.message());
+    }
+}
