@@ -1,0 +1,118 @@
+package org.stemstream.node.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.AddressFromURIString;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.sharding.external.ExternalShardAllocation;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.stemstream.node.nodehost.CountingWorker;
+import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.NodeProtocol;
+import org.stemstream.protocol.cluster.RoutingTable;
+
+/**
+ * The roster on a one-member cluster, with a second counting node known only by its heartbeats: each change of
+ * nodes publishes a routing table and places every partition's counting worker where the table sends its frames.
+ */
+class RosterTest {
+    private static final ActorTestKit KIT = ActorTestKit.create(ConfigFactory.parseString("""
+            pekko.actor.provider = cluster
+            pekko.remote.artery.canonical.port = 0
+            """).withFallback(ConfigFactory.load()));
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final String OTHER = "pekko://stemstream@127.0.0.1:1";
+
+    @BeforeAll
+    static void joinItself() {
+        Cluster cluster = Cluster.get(KIT.system());
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        KIT.createTestProbe().awaitAssert(WAIT, () -> {
+            assertEquals(MemberStatus.up(), cluster.selfMember().status());
+            return null;
+        });
+    }
+
+    @AfterAll
+    static void stop() {
+        KIT.shutdownTestKit();
+    }
+
+    private static RoutingTable publishedTable() {
+        TestProbe<Replicator.GetResponse<LWWRegister<RoutingTable>>> probe = KIT.createTestProbe();
+        DistributedData.get(KIT.system()).replicator().tell(new Replicator.Get<>(Roster.ROUTING,
+                Replicator.readLocal(), probe.getRef()));
+        Replicator.GetResponse<LWWRegister<RoutingTable>> response = probe.receiveMessage(WAIT);
+        return response instanceof Replicator.GetSuccess<LWWRegister<RoutingTable>> found
+                ? found.get(Roster.ROUTING).getValue() : null;
+    }
+
+    private static Map<String, Address> placedWorkers() {
+        return ExternalShardAllocation.get(KIT.system()).getClient(CountingWorker.TYPE_KEY.name())
+                .getShardLocations().toCompletableFuture().join().getShardLocations().entrySet().stream()
+                .collect(HashMap::new, (m, e) -> m.put(e.getKey(), e.getValue().address()), HashMap::putAll);
+    }
+
+    /** Waits until the published table spreads the partitions over {@code nodes} and the workers follow it. */
+    private static RoutingTable awaitTableAndPlacement(int nodes) {
+        return KIT.createTestProbe().awaitAssert(WAIT, () -> {
+            RoutingTable table = publishedTable();
+            assertEquals(nodes, table == null ? 0 : table.endpoints().size(), "nodes in the published table");
+            Map<String, Address> expected = new HashMap<>();
+            for (int p = 0; p < table.partitions(); p++) {
+                expected.put(Integer.toString(p),
+                        AddressFromURIString.parse(table.endpoints().get(table.owners()[p]).node()));
+            }
+            assertEquals(expected, placedWorkers());
+            return table;
+        });
+    }
+
+    @Test
+    void theTableAndTheWorkersFollowTheCountingNodes() {
+        TestProbe<CoordinatorProtocol.Command> coordinator = KIT.createTestProbe();
+        TestProbe<NodeProtocol.Command> host = KIT.createTestProbe();
+        ActorRef<CoordinatorProtocol.Command> roster = KIT.spawn(Roster.create(
+                new ScanCoordinator.Settings(8, Duration.ofMillis(1500), 100, 64), coordinator.getRef()));
+        String self = Cluster.get(KIT.system()).selfMember().address().toString();
+
+        roster.tell(new CoordinatorProtocol.NodeUp(new RoutingTable.Endpoint(self, "127.0.0.1", 6200),
+                host.getRef(), 0));
+        assertEquals(self, coordinator.expectMessageClass(ScanCoordinator.NodeJoined.class, WAIT).address());
+        awaitTableAndPlacement(1);
+
+        roster.tell(new CoordinatorProtocol.NodeUp(new RoutingTable.Endpoint(OTHER, "127.0.0.1", 6210),
+                host.getRef(), 0));
+        assertEquals(OTHER, coordinator.expectMessageClass(ScanCoordinator.NodeJoined.class, WAIT).address());
+        RoutingTable two = awaitTableAndPlacement(2);
+        assertEquals(4, two.partitionsOf(OTHER));
+
+        TestProbe<GatewayProtocol.Partitions> partitions = KIT.createTestProbe();
+        roster.tell(new GatewayProtocol.GetPartitions(partitions.getRef()));
+        List<GatewayProtocol.Partition> listed = partitions.receiveMessage(WAIT).partitions();
+        assertEquals(8, listed.size());
+        for (GatewayProtocol.Partition p : listed) {
+            assertEquals(two.endpoints().get(two.owners()[p.partition()]).node(), p.node());
+        }
+
+        roster.tell(new CoordinatorProtocol.NodeLeaving(OTHER));
+        awaitTableAndPlacement(1);
+    }
+}
