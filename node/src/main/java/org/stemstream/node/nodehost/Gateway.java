@@ -31,8 +31,8 @@ public final class Gateway {
                     }
                     return Behaviors.same();
                 })
-                .onMessage(GatewayProtocol.Command.class, command -> {
-                    coordinator.tell((CoordinatorProtocol.Command) command);
+                .onMessage(GatewayProtocol.ForCoordinator.class, command -> {
+                    coordinator.tell(command);
                     return Behaviors.same();
                 })
                 .build());

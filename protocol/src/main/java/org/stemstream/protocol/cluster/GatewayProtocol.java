@@ -9,28 +9,32 @@ public interface GatewayProtocol {
     sealed interface Command extends ClusterMessage {
     }
 
-    record StartScan(ScanRequest request, ActorRef<ScanReply> replyTo) implements Command, CoordinatorProtocol.Command {
+    /** The requests the scan coordinator answers (the gateway passes them on as they are). */
+    sealed interface ForCoordinator extends Command, CoordinatorProtocol.Command {
     }
 
-    record GetScan(long scanNumber, ActorRef<ScanReply> replyTo) implements Command, CoordinatorProtocol.Command {
+    record StartScan(ScanRequest request, ActorRef<ScanReply> replyTo) implements ForCoordinator {
     }
 
-    record CancelScan(long scanNumber, ActorRef<ScanReply> replyTo) implements Command, CoordinatorProtocol.Command {
+    record GetScan(long scanNumber, ActorRef<ScanReply> replyTo) implements ForCoordinator {
+    }
+
+    record CancelScan(long scanNumber, ActorRef<ScanReply> replyTo) implements ForCoordinator {
     }
 
     /** Replies when the scan has reached Done, Failed or Cancelled. */
-    record WhenFinished(long scanNumber, ActorRef<ScanReply> replyTo) implements Command, CoordinatorProtocol.Command {
+    record WhenFinished(long scanNumber, ActorRef<ScanReply> replyTo) implements ForCoordinator {
     }
 
-    record ListScans(ActorRef<ScanList> replyTo) implements Command, CoordinatorProtocol.Command {
+    record ListScans(ActorRef<ScanList> replyTo) implements ForCoordinator {
     }
 
     /** Answered by the coordinator, where heartbeats and the routing table are known. */
-    record GetMembers(ActorRef<Members> replyTo) implements Command, CoordinatorProtocol.Command {
+    record GetMembers(ActorRef<Members> replyTo) implements ForCoordinator {
     }
 
     /** Answered by the coordinator: every partition's counting worker, its node and its accounts. */
-    record GetPartitions(ActorRef<Partitions> replyTo) implements Command, CoordinatorProtocol.Command {
+    record GetPartitions(ActorRef<Partitions> replyTo) implements ForCoordinator {
     }
 
     /** Answered by the sector's entity, wherever its shard lives. */
