@@ -5,7 +5,7 @@
 # with a clear error instead of waiting.
 set -uo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-archive=$(ls "$top"/node/target/stemstream-*-dist.tar.gz 2>/dev/null | head -1)
+archive=$(ls "$top"/tools/target/stemstream-*-dist.tar.gz 2>/dev/null | head -1)
 [[ -n "$archive" ]] || { echo "slurm tests: build the distribution first (mvn package)" >&2; exit 1; }
 work=$(mktemp -d /tmp/stemstream-slurm-test.XXXXXX)
 passed=0
@@ -40,7 +40,7 @@ distribution_runs_the_demo() {
 
 job_output() { cat "$work"/stemstream-"$1".out 2>/dev/null; }
 job_gone() { [[ -z "$(squeue -h -j "$1" 2>/dev/null)" ]]; }
-no_node_left() { ! pgrep -f "stemstream.node.cli.Main node" >/dev/null; }
+no_node_left() { ! pgrep -f "stemstream.tools.StemstreamTools node" >/dev/null; }
 
 cluster_counts_a_scan_and_scancel_ends_it() {
   local job out="$work/out"
@@ -65,7 +65,7 @@ PY
   cli scan start --scan-number 4 --scan 16x12 -o "$out/scan4.h5" --contact 127.0.0.1:2552 > /dev/null || return 1
   scancel "$job"
   wait_for 120 job_gone "$job" || return 1
-  wait_for 30 no_node_left || { pgrep -af "stemstream.node.cli.Main node"; return 1; }
+  wait_for 30 no_node_left || { pgrep -af "stemstream.tools.StemstreamTools node"; return 1; }
   [[ -z "$(ls -A "$out" | grep -v -e '^scan3.h5$' -e '^scan3_scan.png$' -e '^scan3_diffraction.png$')" ]] \
     || { ls -la "$out"; return 1; }
 }

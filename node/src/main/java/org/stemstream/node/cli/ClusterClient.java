@@ -25,7 +25,7 @@ import org.stemstream.protocol.cluster.ScanView;
  * triggers a rebalance) that finds a node's gateway at {@code pekko://stemstream@HOST:PORT/user/gateway} and asks
  * it typed questions. No answer within the timeout is a clear error, never a hang.
  */
-final class ClusterClient implements AutoCloseable {
+public final class ClusterClient implements AutoCloseable {
     private final ActorSystem<Void> system;
     private final ActorRef<GatewayProtocol.Command> gateway;
     private final String contact;
@@ -39,7 +39,7 @@ final class ClusterClient implements AutoCloseable {
         this.timeout = timeout;
     }
 
-    static ClusterClient connect(String contact, Duration timeout) {
+    public static ClusterClient connect(String contact, Duration timeout) {
         StemstreamNode.address(contact); // a clear error for a malformed address
         String[] hostPort = contact.split(":");
         Config config = ConfigFactory.parseMap(Map.of(
@@ -73,11 +73,11 @@ final class ClusterClient implements AutoCloseable {
         }
     }
 
-    GatewayProtocol.ScanReply start(org.stemstream.protocol.cluster.ScanRequest request) {
+    public GatewayProtocol.ScanReply start(org.stemstream.protocol.cluster.ScanRequest request) {
         return ask(reply -> new GatewayProtocol.StartScan(request, reply));
     }
 
-    ScanView status(long scanNumber) {
+    public ScanView status(long scanNumber) {
         GatewayProtocol.ScanReply reply = ask(r -> new GatewayProtocol.GetScan(scanNumber, r));
         if (reply instanceof GatewayProtocol.ScanFound found) {
             return found.view();
@@ -85,23 +85,23 @@ final class ClusterClient implements AutoCloseable {
         throw new IllegalArgumentException(((GatewayProtocol.ScanRefused) reply).reason());
     }
 
-    GatewayProtocol.ScanReply cancel(long scanNumber) {
+    public GatewayProtocol.ScanReply cancel(long scanNumber) {
         return ask(reply -> new GatewayProtocol.CancelScan(scanNumber, reply));
     }
 
-    GatewayProtocol.ScanList list() {
+    public GatewayProtocol.ScanList list() {
         return ask(GatewayProtocol.ListScans::new);
     }
 
-    org.stemstream.protocol.cluster.SectorProtocol.Health sectorHealth(int sector) {
+    public org.stemstream.protocol.cluster.SectorProtocol.Health sectorHealth(int sector) {
         return ask(reply -> new GatewayProtocol.GetSectorHealth(sector, reply));
     }
 
-    GatewayProtocol.Partitions partitions() {
+    public GatewayProtocol.Partitions partitions() {
         return ask(GatewayProtocol.GetPartitions::new);
     }
 
-    GatewayProtocol.Members members() {
+    public GatewayProtocol.Members members() {
         return ask(GatewayProtocol.GetMembers::new);
     }
 

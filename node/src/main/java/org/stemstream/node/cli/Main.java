@@ -5,14 +5,14 @@ import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code stemstream} command line. */
+/**
+ * The {@code stemstream} command line of the product: the node, the actor CLI and offline counting. The tools module
+ * adds its commands (demo, detector, simulate, bench) with {@link #commandLine}.
+ */
 @Command(name = "stemstream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Streams 4D-STEM detector frames into a cluster and counts electrons on the fly.",
-        subcommands = {DemoCommand.class, NodeCommand.class, ScanCommand.class, MembersCommand.class,
-                SectorsCommand.class, PartitionsCommand.class,
-                DetectorCommand.class, CountCommand.class,
-                SimulateCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {NodeCommand.class, ScanCommand.class, MembersCommand.class, SectorsCommand.class,
+                PartitionsCommand.class, CountCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -24,9 +24,16 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns its exit code: 0 done, 1 failed, 2 bad usage or bad input. */
     public static int run(String... args) {
-        return new CommandLine(new Main())
-                .setExecutionExceptionHandler(Main::reportError)
-                .execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** The command line with the product's commands and {@code more} (picocli commands), errors reported plainly. */
+    public static CommandLine commandLine(Object... more) {
+        CommandLine line = new CommandLine(new Main()).setExecutionExceptionHandler(Main::reportError);
+        for (Object command : more) {
+            line.addSubcommand(command);
+        }
+        return line;
     }
 
     @Override

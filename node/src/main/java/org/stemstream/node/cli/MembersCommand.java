@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 /** {@code stemstream members [--watch]}: the cluster's members, their roles, state, partitions and rate. */
 @Command(name = "members", mixinStandardHelpOptions = true,
         description = "Cluster membership: address, roles, status, reachability, up for, partitions, frames/s.")
-final class MembersCommand implements Callable<Integer> {
+public final class MembersCommand implements Callable<Integer> {
     @Mixin
     ContactOptions contact;
 
@@ -51,7 +51,7 @@ final class MembersCommand implements Callable<Integer> {
         return out;
     }
 
-    static String table(GatewayProtocol.Members members) {
+    public static String table(GatewayProtocol.Members members) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-36s %-10s %-8s %-11s %8s %10s %-20s %9s%n",
                 "ADDRESS", "ROLES", "STATUS", "REACHABLE", "UP (s)", "PARTITIONS", "DETECTOR SOCKETS", "FRAMES/S"));
         for (GatewayProtocol.Member m : members.members()) {

@@ -5,12 +5,12 @@ import java.util.function.Supplier;
 import org.stemstream.protocol.cluster.ScanView;
 
 /** Follows a scan with a progress bar until it ends. */
-final class ScanProgress {
+public final class ScanProgress {
     private ScanProgress() {
     }
 
     /** Polls {@code status} until the scan ends; a bar in place on a terminal, a line every 5 s elsewhere. */
-    static ScanView follow(Supplier<ScanView> status) throws InterruptedException {
+    public static ScanView follow(Supplier<ScanView> status) throws InterruptedException {
         boolean terminal = System.console() != null;
         long lastPrint = 0;
         while (true) {
@@ -33,7 +33,7 @@ final class ScanProgress {
     }
 
     /** {@code [#######.....] scan 7 streaming: 1200/4096 frames, 0 incomplete, 5100 frames/s, ETA 1 s}. */
-    static String bar(ScanView s) {
+    public static String bar(ScanView s) {
         int width = 30;
         int filled = s.framesExpected() == 0 ? width
                 : (int) Math.min(width, width * s.framesCounted() / s.framesExpected());

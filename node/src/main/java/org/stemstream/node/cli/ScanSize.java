@@ -3,8 +3,8 @@ package org.stemstream.node.cli;
 import picocli.CommandLine;
 
 /** A scan size given as {@code WxH}, e.g. {@code 64x64}. */
-record ScanSize(int width, int height) {
-    ScanSize {
+public record ScanSize(int width, int height) {
+    public ScanSize {
         if (width < 1 || height < 1 || width > 0xFFFF || height > 0xFFFF) {
             throw new IllegalArgumentException("a scan is 1 to 65535 positions wide and high, got " + width + "x"
                     + height);
@@ -16,7 +16,7 @@ record ScanSize(int width, int height) {
         return width + "x" + height;
     }
 
-    static final class Converter implements CommandLine.ITypeConverter<ScanSize> {
+    public static final class Converter implements CommandLine.ITypeConverter<ScanSize> {
         @Override
         public ScanSize convert(String value) {
             String[] parts = value.toLowerCase(java.util.Locale.ROOT).split("x");

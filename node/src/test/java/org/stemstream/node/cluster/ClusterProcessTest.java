@@ -25,9 +25,9 @@ import org.stemstream.node.CliRun;
 import org.stemstream.node.Fixtures;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeProcess;
-import org.stemstream.node.detector.DetectorEmulator;
-import org.stemstream.node.detector.FaultInjection;
-import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.emulator.DetectorEmulator;
+import org.stemstream.emulator.FaultInjection;
+import org.stemstream.emulator.SyntheticFeed;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 

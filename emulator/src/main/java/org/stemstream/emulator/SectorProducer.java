@@ -1,4 +1,4 @@
-package org.stemstream.node.detector;
+package org.stemstream.emulator;
 
 import static org.stemstream.protocol.FrameGeometry.SECTOR_BYTES;
 

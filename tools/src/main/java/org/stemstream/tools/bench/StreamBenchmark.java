@@ -1,4 +1,4 @@
-package org.stemstream.node.bench;
+package org.stemstream.tools.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,9 +9,9 @@ import org.stemstream.node.NodeConfig;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.cli.Scans;
 import org.stemstream.node.counting.FrameListener;
-import org.stemstream.node.detector.DetectorEmulator;
-import org.stemstream.node.detector.FaultInjection;
-import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.emulator.DetectorEmulator;
+import org.stemstream.emulator.FaultInjection;
+import org.stemstream.emulator.SyntheticFeed;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.ScanView;
@@ -53,6 +53,9 @@ public final class StreamBenchmark {
         Map<String, Object> settings = Map.of("stemstream.ingress.port", port,
                 "pekko.remote.artery.canonical.port", 0, "stemstream.management.enabled", false);
         try (StemstreamNode node = StemstreamNode.start(NodeConfig.load(null, settings))) {
+            if (!node.awaitRouting(1, java.time.Duration.ofSeconds(30))) {
+                throw new IllegalStateException("the node did not start counting within 30 s");
+            }
             ScanRequest request = Scans.computed(1, scan.scanWidth(), scan.scanHeight(), output, 30);
             if (node.startScan(request, listener).toCompletableFuture().join()
                     instanceof GatewayProtocol.ScanRefused r) {

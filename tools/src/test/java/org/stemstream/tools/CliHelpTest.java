@@ -1,4 +1,4 @@
-package org.stemstream.node.cli;
+package org.stemstream.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -9,7 +9,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
-/** Every option and parameter of every command says in --help what it is, and its default where it has one. */
+/** Every option and parameter of every command, the product's and the tools', says in --help what it is, and its default where it has one. */
 class CliHelpTest {
     private static void check(CommandLine command, List<String> problems) {
         String name = command.getCommandSpec().qualifiedName();
@@ -28,7 +28,7 @@ class CliHelpTest {
     @Test
     void everyOptionAndParameterIsDescribed() {
         List<String> problems = new ArrayList<>();
-        check(new CommandLine(new Main()), problems);
+        check(StemstreamTools.commandLine(), problems);
         assertEquals(List.of(), problems);
     }
 }

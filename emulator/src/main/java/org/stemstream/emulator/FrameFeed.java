@@ -1,4 +1,4 @@
-package org.stemstream.node.detector;
+package org.stemstream.emulator;
 
 import java.io.IOException;
 import org.stemstream.protocol.BlockHeader;

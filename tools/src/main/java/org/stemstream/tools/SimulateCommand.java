@@ -1,5 +1,6 @@
-package org.stemstream.node.cli;
+package org.stemstream.tools;
 
+import org.stemstream.node.cli.ScanSize;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -1,4 +1,4 @@
-package org.stemstream.node.bench;
+package org.stemstream.tools.bench;
 
 import static org.stemstream.protocol.FrameGeometry.SECTORS;
 
@@ -18,7 +18,7 @@ import org.stemstream.node.counting.CountingSetup;
 import org.stemstream.node.counting.OfflineCounter;
 import org.stemstream.node.counting.ProgressLine;
 import org.stemstream.node.counting.ThresholdPolicy;
-import org.stemstream.node.detector.FrameFeed;
+import org.stemstream.emulator.FrameFeed;
 import org.stemstream.protocol.RawScan;
 
 /**

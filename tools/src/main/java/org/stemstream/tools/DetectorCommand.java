@@ -1,15 +1,16 @@
-package org.stemstream.node.cli;
+package org.stemstream.tools;
 
+import org.stemstream.node.cli.ScanSize;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.stemstream.node.detector.DetectorEmulator;
-import org.stemstream.node.detector.FaultInjection;
-import org.stemstream.node.detector.ReplayFeed;
-import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.emulator.DetectorEmulator;
+import org.stemstream.emulator.FaultInjection;
+import org.stemstream.emulator.ReplayFeed;
+import org.stemstream.emulator.SyntheticFeed;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 import org.stemstream.simulator.TruthFiles;

@@ -1,5 +1,8 @@
-package org.stemstream.node.cli;
+package org.stemstream.tools;
 
+import org.stemstream.node.cli.ScanProgress;
+import org.stemstream.node.cli.ScanSize;
+import org.stemstream.node.cli.Scans;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -11,9 +14,9 @@ import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeConfig;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.counting.ScanImages;
-import org.stemstream.node.detector.DetectorEmulator;
-import org.stemstream.node.detector.FaultInjection;
-import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.emulator.DetectorEmulator;
+import org.stemstream.emulator.FaultInjection;
+import org.stemstream.emulator.SyntheticFeed;
 import org.stemstream.protocol.FrameGeometry;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.ScanView;
@@ -72,6 +75,9 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, Object> ports = Map.of("stemstream.ingress.port", FreePorts.nodeBase(),
                 "pekko.remote.artery.canonical.port", 0, "stemstream.management.enabled", false);
         try (StemstreamNode node = StemstreamNode.start(NodeConfig.load(null, ports))) {
+            if (!node.awaitRouting(1, java.time.Duration.ofSeconds(30))) {
+                throw new IllegalStateException("the node did not start counting within 30 s");
+            }
             GatewayProtocol.ScanReply started = node.startScan(Scans.computed(1, scan.width(), scan.height(), output,
                     30), (slot, frame, events, n) -> {
                         images.counted(slot, frame, events, n);

@@ -1,4 +1,4 @@
-package org.stemstream.node.bench;
+package org.stemstream.tools.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,9 +13,9 @@ import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeConfig;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.cli.Scans;
-import org.stemstream.node.detector.DetectorEmulator;
-import org.stemstream.node.detector.FaultInjection;
-import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.emulator.DetectorEmulator;
+import org.stemstream.emulator.FaultInjection;
+import org.stemstream.emulator.SyntheticFeed;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.KryoSerializer;
 import org.stemstream.protocol.cluster.ScanView;

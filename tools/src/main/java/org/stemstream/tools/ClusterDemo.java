@@ -1,5 +1,10 @@
-package org.stemstream.node.cli;
+package org.stemstream.tools;
 
+import org.stemstream.node.cli.ScanProgress;
+import org.stemstream.node.cli.ClusterClient;
+import org.stemstream.node.cli.ScanSize;
+import org.stemstream.node.cli.MembersCommand;
+import org.stemstream.node.cli.Scans;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +16,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeProcess;
-import org.stemstream.node.detector.DetectorEmulator;
-import org.stemstream.node.detector.FaultInjection;
-import org.stemstream.node.detector.SyntheticFeed;
+import org.stemstream.emulator.DetectorEmulator;
+import org.stemstream.emulator.FaultInjection;
+import org.stemstream.emulator.SyntheticFeed;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.simulator.SyntheticDetector;

@@ -1,4 +1,4 @@
-package org.stemstream.node.detector;
+package org.stemstream.emulator;
 
 import java.time.Duration;
 import java.util.HashSet;

@@ -1,5 +1,6 @@
-package org.stemstream.node.cli;
+package org.stemstream.tools;
 
+import org.stemstream.node.cli.ScanSize;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -7,7 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.stemstream.benchmarks.KernelThroughput;
 import org.stemstream.node.FreePorts;
-import org.stemstream.node.bench.StreamBenchmark;
+import org.stemstream.tools.bench.StreamBenchmark;
 import org.stemstream.node.counting.CountSummary;
 import org.stemstream.node.counting.CountingSetup;
 import org.stemstream.node.counting.OfflineCounter;
@@ -169,8 +170,8 @@ final class BenchCommand implements Runnable {
             StreamBenchmark bench = new StreamBenchmark(scan.width(), scan.height(), distinctFrames);
             StreamBenchmark.Run streaming = bench.node(FreePorts.nodeBase(), dir.resolve("streamed.h5"), null);
             System.out.println(StreamBenchmark.describe("streaming", streaming));
-            org.stemstream.node.bench.TimeToScience.FileWorkflow files =
-                    org.stemstream.node.bench.TimeToScience.run(bench.feed(), dir, 2);
+            org.stemstream.tools.bench.TimeToScience.FileWorkflow files =
+                    org.stemstream.tools.bench.TimeToScience.run(bench.feed(), dir, 2);
             System.out.println("file-based: " + files.describe());
             System.out.printf(Locale.ROOT, "time_to_science_streaming_s=%.2f time_to_science_files_s=%.2f"
                     + " speedup=%.1f%n", streaming.seconds(), files.total(), files.total() / streaming.seconds());
@@ -212,10 +213,10 @@ final class BenchCommand implements Runnable {
             Thread.sleep(3000); // the node's start-up
             System.out.printf(Locale.ROOT, "sending %d frames at %d frames/s to a node counting %d frames/s%n",
                     scan.width() * scan.height(), 2 * nodeFps, nodeFps);
-            org.stemstream.node.detector.DetectorEmulator.Result sent =
-                    org.stemstream.node.detector.DetectorEmulator.run(bench.feed(),
-                            org.stemstream.node.detector.DetectorEmulator.Settings.to("127.0.0.1", port)
-                                    .atRate(2.0 * nodeFps), org.stemstream.node.detector.FaultInjection.NONE);
+            org.stemstream.emulator.DetectorEmulator.Result sent =
+                    org.stemstream.emulator.DetectorEmulator.run(bench.feed(),
+                            org.stemstream.emulator.DetectorEmulator.Settings.to("127.0.0.1", port)
+                                    .atRate(2.0 * nodeFps), org.stemstream.emulator.FaultInjection.NONE);
             String report = new String(node.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             int exit = node.waitFor();
             System.out.println(report.strip());
@@ -235,12 +236,12 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Path dir = Files.createTempDirectory("stemstream-cluster-bench");
-            org.stemstream.node.bench.ClusterBenchmark bench =
-                    new org.stemstream.node.bench.ClusterBenchmark(scan.width(), scan.height());
+            org.stemstream.tools.bench.ClusterBenchmark bench =
+                    new org.stemstream.tools.bench.ClusterBenchmark(scan.width(), scan.height());
             var one = bench.run(1, dir);
-            System.out.println(org.stemstream.node.bench.ClusterBenchmark.describe(1, one, bench.frames()));
+            System.out.println(org.stemstream.tools.bench.ClusterBenchmark.describe(1, one, bench.frames()));
             var three = bench.run(3, dir);
-            System.out.println(org.stemstream.node.bench.ClusterBenchmark.describe(3, three, bench.frames()));
+            System.out.println(org.stemstream.tools.bench.ClusterBenchmark.describe(3, three, bench.frames()));
             boolean identical = one.events().equals(three.events()) && one.events().size() == bench.frames();
             double join = bench.joinSeconds();
             System.out.printf(Locale.ROOT, "cluster_1_node_fps=%.0f cluster_3_nodes_fps=%.0f events_identical=%s"

@@ -1,0 +1,121 @@
+package org.stemstream.tools.bench;
+
+import static org.stemstream.protocol.FrameGeometry.SECTORS;
+
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
+import zmq.Msg;
+import zmq.ZError;
+
+/**
+ * The baseline for the streaming benchmark: four PULL sockets that receive the detector's messages and throw them
+ * away, with the node's socket settings: the most bare JeroMQ can move on this machine.
+ *
+ * <p>Each socket belongs to its own thread from the moment the thread starts: only that thread receives on it and
+ * closes it. {@link #close} terminates the context, which ends the threads' blocking receives with ETERM; each thread
+ * then closes its socket, and the termination returns once all four are closed.
+ */
+public final class BareSink implements AutoCloseable {
+    private final ZMQ.Context context = ZMQ.context(1);
+    private final CountDownLatch ended = new CountDownLatch(SECTORS);
+    private final AtomicLong messages = new AtomicLong();
+    private volatile long lastEndNanos;
+    private volatile boolean closing;
+
+    public BareSink(String host, int port, int receiveHighWaterMark) {
+        // JeroMQ's own threads report what goes wrong as the context ends (a race it has there) as notices: noise then.
+        context.setNotificationExceptionHandler((thread, e) -> {
+            System.err.println("SINK NOTICE closing=" + closing + " " + e);
+        });
+        for (int s = 0; s < SECTORS; s++) {
+            ZMQ.Socket socket = context.socket(SocketType.PULL);
+            try {
+                socket.setRcvHWM(receiveHighWaterMark);
+                socket.setLinger(0);
+                socket.bind("tcp://" + host + ":" + (port + s));
+            } catch (RuntimeException e) {
+                socket.close();
+                close();
+                throw e;
+            }
+            Thread t = new Thread(() -> drain(socket), "bare-sink-" + s);
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void drain(ZMQ.Socket socket) {
+        try {
+            drainUntilTerminated(socket);
+        } catch (ZMQException e) {
+            if (e.getErrorCode() != ZError.ETERM) {
+                throw e;
+            }
+            System.err.println("SINK ETERM");
+        } catch (ClosedSelectorException e) {
+            if (!closing) {
+                throw e;
+            }
+            System.err.println("SINK CLOSEDSELECTOR");
+        } finally {
+            closeSocket(socket);
+        }
+    }
+
+    private void drainUntilTerminated(ZMQ.Socket socket) {
+        while (true) {
+            Msg first = socket.recvMsg(0);
+            if (first == null) {
+                return;
+            }
+            boolean more = first.hasMore();
+            while (more) {
+                Msg part = socket.recvMsg(0);
+                more = part != null && part.hasMore();
+            }
+            messages.incrementAndGet();
+            if (!first.hasMore()) { // the one-part end of scan
+                lastEndNanos = System.nanoTime();
+                ended.countDown();
+            }
+        }
+    }
+
+    /**
+     * Closes the socket from its own thread. Closing hands the socket to the context's reaper; when the context is
+     * terminating, the reaper can take it and the termination finish before this call has signalled it (a race inside
+     * JeroMQ), which then fails on the closed channel: the socket is closed all the same.
+     */
+    private void closeSocket(ZMQ.Socket socket) {
+        try {
+            socket.close();
+        } catch (ZError.IOException e) {
+            System.err.println("SINK CLOSE RACE " + e);
+            if (!closing || !(e.getCause() instanceof ClosedChannelException)) {
+                throw e;
+            }
+        }
+    }
+
+    /** Waits for the four ends of scan; returns when the last one arrived. */
+    public long awaitEnds() throws InterruptedException {
+        ended.await();
+        return lastEndNanos;
+    }
+
+    public long messages() {
+        return messages.get();
+    }
+
+    /** Terminates the context: returns when every thread has closed its socket. */
+    @Override
+    public void close() {
+        closing = true;
+        context.term();
+    }
+}
