@@ -28,8 +28,9 @@ final class SectorsCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "sector %d: %d messages, %.2f GB, rejected %s%n",
                 h.sector(), h.messages(), h.bytes() / 1e9, h.rejected().isEmpty() ? "none" : h.rejected()));
         for (SectorProtocol.Report n : h.nodes()) {
-            b.append(String.format(Locale.ROOT, "  %-36s %10d messages, last %s%n", n.node(), n.messages(),
-                    n.idleMillis() < 0 ? "never" : n.idleMillis() / 1000.0 + " s ago"));
+            b.append(String.format(Locale.ROOT, "  received by %-36s %10d messages, last %s, %d producer(s) connected%n",
+                    n.node(), n.messages(), n.idleMillis() < 0 ? "never" : n.idleMillis() / 1000.0 + " s ago",
+                    n.producersConnected()));
         }
         return b.toString();
     }

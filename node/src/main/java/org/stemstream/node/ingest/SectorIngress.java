@@ -78,7 +78,7 @@ public final class SectorIngress extends AbstractBehavior<SectorIngress.Command>
 
     private Behavior<Command> onReport(Report report) {
         sectorEntity.tell(new SectorProtocol.Report(stats.sector(), node, stats.messages(), stats.bytes(),
-                stats.rejections(), stats.millisSinceLastMessage()));
+                stats.rejections(), stats.millisSinceLastMessage(), stats.producersConnected()));
         return this;
     }
 

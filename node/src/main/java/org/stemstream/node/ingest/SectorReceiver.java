@@ -31,6 +31,8 @@ public final class SectorReceiver implements AutoCloseable {
     private final int sector;
     private final ZContext context;
     private final ZMQ.Socket socket;
+    /** ZeroMQ's events of the socket: producers connecting and disconnecting. */
+    private final ZMQ.Socket monitor;
     private final SectorBuffers buffers;
     private final SectorStats stats;
     private final RateLimitedLog rejections = new RateLimitedLog(LOG, 5_000);
@@ -50,6 +52,10 @@ public final class SectorReceiver implements AutoCloseable {
         socket.setReceiveTimeOut(POLL_MILLIS);
         socket.setLinger(0);
         socket.bind(endpoint);
+        String events = "inproc://stemstream-sector-" + sector + "-" + System.identityHashCode(this);
+        socket.monitor(events, ZMQ.EVENT_ACCEPTED | ZMQ.EVENT_DISCONNECTED);
+        this.monitor = context.createSocket(SocketType.PAIR);
+        monitor.connect(events);
     }
 
     public int sector() {
@@ -71,13 +77,14 @@ public final class SectorReceiver implements AutoCloseable {
         demand.release();
     }
 
-    /** Stops the thread (within a receive timeout); the thread closes its socket. */
+    /** Stops the thread (within a receive timeout); the thread closes its sockets. */
     @Override
     public void close() {
         running = false;
         Thread t = thread;
         if (t == null) {
             context.destroySocket(socket);
+            context.destroySocket(monitor);
             return;
         }
         try {
@@ -90,12 +97,14 @@ public final class SectorReceiver implements AutoCloseable {
     private void run(Consumer<SectorMessage> deliver) {
         try {
             while (running) {
+                watchConnections();
                 if (!demand.tryAcquire(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
                 SectorMessage message = null;
                 while (running && message == null) {
                     message = receive();
+                    watchConnections();
                 }
                 if (message != null) {
                     deliver.accept(message);
@@ -109,6 +118,19 @@ public final class SectorReceiver implements AutoCloseable {
             }
         } finally {
             context.destroySocket(socket);
+            context.destroySocket(monitor);
+        }
+    }
+
+    /** Counts the producers that connected or went away since the last look. */
+    private void watchConnections() {
+        for (ZMQ.Event event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT); event != null;
+             event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) {
+            if (event.getEvent() == ZMQ.EVENT_ACCEPTED) {
+                stats.producerConnected();
+            } else if (event.getEvent() == ZMQ.EVENT_DISCONNECTED) {
+                stats.producerDisconnected();
+            }
         }
     }
 

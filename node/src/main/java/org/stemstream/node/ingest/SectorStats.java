@@ -3,6 +3,7 @@ package org.stemstream.node.ingest;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -16,6 +17,7 @@ public final class SectorStats {
     private final LongAdder bytes = new LongAdder();
     private final ConcurrentHashMap<String, AtomicLong> rejected = new ConcurrentHashMap<>();
     private volatile long lastMessageNanos;
+    private final AtomicInteger producers = new AtomicInteger();
 
     public SectorStats(int sector) {
         this.sector = sector;
@@ -29,6 +31,19 @@ public final class SectorStats {
         messages.increment();
         bytes.add(size);
         lastMessageNanos = System.nanoTime();
+    }
+
+    void producerConnected() {
+        producers.incrementAndGet();
+    }
+
+    void producerDisconnected() {
+        producers.decrementAndGet();
+    }
+
+    /** Producers connected to the sector's socket now. */
+    public int producersConnected() {
+        return producers.get();
     }
 
     /** Milliseconds since the last message, or -1 before the first. */

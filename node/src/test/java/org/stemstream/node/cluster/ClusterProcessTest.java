@@ -1,6 +1,7 @@
 package org.stemstream.node.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -117,7 +118,23 @@ class ClusterProcessTest {
             }
             Thread.sleep(500);
         }
-        throw new AssertionError("the cluster did not reach " + count + " members:\n" + last);
+        throw new AssertionError("the cluster did not reach " + count + " members:\n" + last + nodeLogs());
+    }
+
+    /** The end of every node's log, to say why a node is missing. */
+    private String nodeLogs() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < nodes.size(); i++) {
+            try {
+                List<String> lines = java.nio.file.Files.readAllLines(dir.resolve("node" + i + ".log"));
+                b.append("\n--- node ").append(i).append(nodes.get(i).isAlive() ? " (running)" : " (exited)")
+                        .append(":\n").append(String.join("\n", lines.subList(Math.max(0, lines.size() - 30),
+                                lines.size())));
+            } catch (IOException e) {
+                b.append("\n--- node ").append(i).append(": no log (").append(e.getMessage()).append(')');
+            }
+        }
+        return b.toString();
     }
 
     /** Members Up as Pekko Management's HTTP endpoint on the seed says (it starts a moment after the node). */
@@ -136,6 +153,30 @@ class ClusterProcessTest {
                 Thread.sleep(500);
             }
         }
+    }
+
+    /** The partitions whose counting workers Pekko Management's {@code /cluster/shards} lists on the seed. */
+    private java.util.Set<Integer> managementShards() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
+                + "/cluster/shards/counting-worker")).build();
+        String body = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).body();
+        java.util.Set<Integer> shards = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"shardId\"\\s*:\\s*\"(\\d+)\"").matcher(body);
+        while (m.find()) {
+            shards.add(Integer.parseInt(m.group(1)));
+        }
+        return shards;
+    }
+
+    /** The partitions {@code stemstream partitions} places on node {@code i}. */
+    private java.util.Set<Integer> partitionsOn(int i) {
+        String[] partitions = cli("partitions", "--contact", contact(0));
+        assertEquals("0", partitions[0], partitions[1]);
+        java.util.Set<Integer> out = new java.util.TreeSet<>();
+        partitions[1].lines().map(String::trim).filter(l -> l.matches("\\d+ .*"))
+                .filter(l -> l.split("\\s+")[1].endsWith("@" + contact(i)))
+                .forEach(l -> out.add(Integer.parseInt(l.split("\\s+")[0])));
+        return out;
     }
 
     /** Waits until exactly {@code count} members own partitions (a dead one has lost its share). */
@@ -187,6 +228,14 @@ class ClusterProcessTest {
         assertEquals(offline, Fixtures.countedEvents(output));
         String[] list = cli("scan", "list", "--contact", contact(2));
         assertTrue(list[1].contains("scan 1 done"), list[1]);
+        // the seed runs the counting workers of exactly the partitions the routing table sends it
+        java.util.Set<Integer> routedToSeed = partitionsOn(0);
+        assertFalse(routedToSeed.isEmpty());
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (!managementShards().equals(routedToSeed) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertEquals(routedToSeed, managementShards(), "Pekko Management's /cluster/shards/counting-worker");
     }
 
     @Test

@@ -178,6 +178,34 @@ class ClusterScanTest {
         }
     }
 
+    /** Waits until the sector's entity reports {@code producers} connected to {@code node}'s socket. */
+    private static void awaitProducers(StemstreamNode node, int sector, int producers) throws Exception {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        org.stemstream.protocol.cluster.SectorProtocol.Health health;
+        do {
+            health = node.sectorHealth(sector).toCompletableFuture().join();
+            boolean seen = health.nodes().stream().anyMatch(r -> r.node().equals(node.address())
+                    && r.producersConnected() == producers);
+            if (seen) {
+                return;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("sector " + sector + " never showed " + producers + " producer(s) on "
+                + node.address() + ": " + health);
+    }
+
+    @Test
+    void aSectorsEntityShowsWhichNodeReceivesItAndWhetherItsProducersAreConnected() throws Exception {
+        try (StemstreamNode node = TestNodes.node(Map.of()); org.zeromq.ZContext zmq = new org.zeromq.ZContext()) {
+            org.zeromq.ZMQ.Socket producer = zmq.createSocket(org.zeromq.SocketType.PUSH);
+            producer.connect("tcp://127.0.0.1:" + (node.settings().ingressPort() + 1));
+            awaitProducers(node, 1, 1);
+            zmq.destroySocket(producer);
+            awaitProducers(node, 1, 0);
+        }
+    }
+
     @Test
     void aDuplicateScanNumberAndBadSizesAreRefusedWithTheirReason() throws Exception {
         try (StemstreamNode seed = TestNodes.node(Map.of())) {

@@ -12,11 +12,11 @@ public interface SectorProtocol {
     }
 
     /**
-     * A node's account of one sector since it started: messages and bytes taken, messages rejected by reason, and how
-     * long ago the last message came.
+     * A node's account of one sector since it started: messages and bytes taken, messages rejected by reason, how
+     * long ago the last message came, and how many of the sector's producers are connected to the node now.
      */
-    record Report(int sector, String node, long messages, long bytes, Map<String, Long> rejected, long idleMillis)
-            implements Command {
+    record Report(int sector, String node, long messages, long bytes, Map<String, Long> rejected, long idleMillis,
+                  int producersConnected) implements Command {
         public Report {
             rejected = new LinkedHashMap<>(rejected);
         }

@@ -88,9 +88,9 @@ class KryoSerializerTest {
                         new int[] {2, 1}, new int[] {10, 20, 30}, Adapter.toTyped(Adapter.toClassic(ref))),
                 new WriterProtocol.CommitFile(7, attributes, Adapter.toTyped(Adapter.toClassic(ref))),
                 new WriterProtocol.AbandonFile(7),
-                new SectorProtocol.Report(2, "a", 100, 16_590_400, Map.of("malformed", 3L), 120),
+                new SectorProtocol.Report(2, "a", 100, 16_590_400, Map.of("malformed", 3L), 120, 1),
                 new SectorProtocol.GetHealth(Adapter.toTyped(Adapter.toClassic(ref))),
-                new SectorProtocol.Health(2, List.of(new SectorProtocol.Report(2, "a", 1, 2, Map.of(), 3))),
+                new SectorProtocol.Health(2, List.of(new SectorProtocol.Report(2, "a", 1, 2, Map.of(), 3, 0))),
                 new GatewayProtocol.GetSectorHealth(2, Adapter.toTyped(Adapter.toClassic(ref))));
     }
 
