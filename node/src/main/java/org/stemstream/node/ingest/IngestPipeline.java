@@ -36,6 +36,11 @@ import org.stemstream.protocol.cluster.WorkerProtocol;
 public final class IngestPipeline {
     /** Control messages waiting to enter the stream; the stages take them at once, so this never fills. */
     private static final int CONTROL_BUFFER = 1024;
+    /**
+     * Counted frames awaiting their worker's acceptance. They hold only their events (the sector buffers went back
+     * after counting), and the round trip through sharding is long next to a frame's counting, so many are in flight.
+     */
+    private static final int WORKER_REQUESTS_IN_FLIGHT = 64;
 
     /**
      * The bounds of the stream.
@@ -81,7 +86,7 @@ public final class IngestPipeline {
             b.from(gate.out())
                     .via(b.add(Flow.<Assembled>create().mapAsync(settings.countingParallelism(),
                             element -> CompletableFuture.supplyAsync(() -> counter.process(element), counting))))
-                    .via(b.add(Flow.<Assembled>create().mapAsync(settings.countingParallelism(), hop::hand)))
+                    .via(b.add(Flow.<Assembled>create().mapAsync(WORKER_REQUESTS_IN_FLIGHT, hop::hand)))
                     .to(b.add(Sink.<Assembled>foreach(element -> {
                         if (element instanceof Assembled.InputEnded ended) {
                             reports.tell(new IngestReport.InputEnded(ended.scan().scanNumber()));

@@ -28,9 +28,11 @@ public final class BareSink implements AutoCloseable {
     private volatile boolean closing;
 
     public BareSink(String host, int port, int receiveHighWaterMark) {
-        // JeroMQ's own threads report what goes wrong as the context ends (a race it has there) as notices: noise then.
+        // JeroMQ's I/O threads can meet the race described at closeSocket too, and print it as a notice: not then.
         context.setNotificationExceptionHandler((thread, e) -> {
-            System.err.println("SINK NOTICE closing=" + closing + " " + e);
+            if (!terminationRace(e)) {
+                e.printStackTrace();
+            }
         });
         for (int s = 0; s < SECTORS; s++) {
             ZMQ.Socket socket = context.socket(SocketType.PULL);
@@ -56,12 +58,12 @@ public final class BareSink implements AutoCloseable {
             if (e.getErrorCode() != ZError.ETERM) {
                 throw e;
             }
-            System.err.println("SINK ETERM");
+            // the context was terminated: the benchmark is over
         } catch (ClosedSelectorException e) {
             if (!closing) {
                 throw e;
             }
-            System.err.println("SINK CLOSEDSELECTOR");
+            // JeroMQ's other way of saying the context was terminated during a receive
         } finally {
             closeSocket(socket);
         }
@@ -95,11 +97,14 @@ public final class BareSink implements AutoCloseable {
         try {
             socket.close();
         } catch (ZError.IOException e) {
-            System.err.println("SINK CLOSE RACE " + e);
-            if (!closing || !(e.getCause() instanceof ClosedChannelException)) {
+            if (!terminationRace(e)) {
                 throw e;
             }
         }
+    }
+
+    private boolean terminationRace(Throwable e) {
+        return closing && e instanceof ZError.IOException && e.getCause() instanceof ClosedChannelException;
     }
 
     /** Waits for the four ends of scan; returns when the last one arrived. */
@@ -112,7 +117,7 @@ public final class BareSink implements AutoCloseable {
         return messages.get();
     }
 
-    /** Terminates the context: returns when every thread has closed its socket. */
+    /** Terminates the context: returns once every thread has closed its socket. */
     @Override
     public void close() {
         closing = true;
