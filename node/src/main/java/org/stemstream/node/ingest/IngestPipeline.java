@@ -36,11 +36,6 @@ import org.stemstream.protocol.cluster.WorkerProtocol;
 public final class IngestPipeline {
     /** Control messages waiting to enter the stream; the stages take them at once, so this never fills. */
     private static final int CONTROL_BUFFER = 1024;
-    /**
-     * Counted frames awaiting their worker's acceptance. They hold only their events (the sector buffers went back
-     * after counting), and the round trip through sharding is long next to a frame's counting, so many are in flight.
-     */
-    private static final int WORKER_REQUESTS_IN_FLIGHT = 64;
 
     /**
      * The bounds of the stream.
@@ -67,7 +62,6 @@ public final class IngestPipeline {
                                             IntFunction<EntityRef<WorkerProtocol.Command>> workers,
                                             ActorRef<IngestReport> reports) {
         FrameCounting counter = new FrameCounting(buffers, reports, settings.countingDelay());
-        WorkerHop hop = new WorkerHop(settings.partitions(), workers, reports);
         Source<ScanControl, ActorRef<ScanControl>> control = ActorSource.actorRef(c -> false,
                 c -> java.util.Optional.empty(), CONTROL_BUFFER, OverflowStrategy.fail());
         RunnableGraph<ActorRef<ScanControl>> graph = RunnableGraph.fromGraph(GraphDSL.create(control, (b, commands) -> {
@@ -86,7 +80,7 @@ public final class IngestPipeline {
             b.from(gate.out())
                     .via(b.add(Flow.<Assembled>create().mapAsync(settings.countingParallelism(),
                             element -> CompletableFuture.supplyAsync(() -> counter.process(element), counting))))
-                    .via(b.add(Flow.<Assembled>create().mapAsync(WORKER_REQUESTS_IN_FLIGHT, hop::hand)))
+                    .via(b.add(new WorkerHop(settings.partitions(), workers, reports)))
                     .to(b.add(Sink.<Assembled>foreach(element -> {
                         if (element instanceof Assembled.InputEnded ended) {
                             reports.tell(new IngestReport.InputEnded(ended.scan().scanNumber()));

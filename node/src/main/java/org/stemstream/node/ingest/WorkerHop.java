@@ -1,38 +1,54 @@
 package org.stemstream.node.ingest;
 
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.HashMap;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
+import java.util.Set;
 import java.util.function.IntFunction;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.stemstream.protocol.cluster.WorkerProtocol;
+import scala.Tuple2;
+import scala.runtime.BoxedUnit;
 
 /**
- * The stream's hop to the counting workers: each counted frame goes to its partition's worker ({@code f mod P}),
- * and the next is taken only as workers accept (their replies are the backpressure). A scan's end mark waits until
- * every worker this node fed for the scan has its frames stored. Used from one stream stage, on its thread.
+ * The stream's hop to the counting workers: each counted frame goes to its partition's worker ({@code f mod P}), and
+ * elements leave in order once their worker has accepted them (the workers' replies are the backpressure). A scan's
+ * end mark leaves once every worker this node fed for the scan has its frames stored.
+ *
+ * <p>A partition's first frame goes through sharding; the worker's reply names the worker, and the partition's next
+ * frames go to it directly, which saves two mailboxes per frame. A request unanswered for two seconds goes
+ * through sharding again: the worker may have moved, and sharding drops the few requests that reach a shard while it
+ * moves (to keep order). Workers and the writer take a frame once, however often it comes.
  */
-public final class WorkerHop {
-    /**
-     * Sharding drops the few messages that reach a shard while it moves (to keep order), so a request unanswered
-     * this long is sent again; workers and the writer take a frame once, however often it comes.
-     */
-    private static final Duration RETRY_AFTER = Duration.ofSeconds(2);
+public final class WorkerHop extends GraphStage<FlowShape<Assembled, Assembled>> {
+    /** Elements awaiting their workers: they hold only events (the sector buffers went back after counting). */
+    private static final int IN_FLIGHT = 64;
+    private static final Duration TICK = Duration.ofMillis(200);
+    private static final long RETRY_AFTER_NANOS = Duration.ofSeconds(2).toNanos();
     /** A worker out of credit holds its reply while the writer catches up: this long, then the scan fails here. */
     private static final long GIVE_UP_NANOS = Duration.ofSeconds(60).toNanos();
 
     private final int partitions;
     private final IntFunction<EntityRef<WorkerProtocol.Command>> workers;
     private final ActorRef<IngestReport> reports;
-    /** Per scan, the partitions whose workers got frames from this node. */
-    private final Map<Long, BitSet> fed = new HashMap<>();
+    private final Inlet<Assembled> in = Inlet.create("worker-hop.in");
+    private final Outlet<Assembled> out = Outlet.create("worker-hop.out");
+    private final FlowShape<Assembled, Assembled> shape = FlowShape.of(in, out);
 
     public WorkerHop(int partitions, IntFunction<EntityRef<WorkerProtocol.Command>> workers,
                      ActorRef<IngestReport> reports) {
@@ -41,57 +57,174 @@ public final class WorkerHop {
         this.reports = reports;
     }
 
-    public CompletionStage<Assembled> hand(Assembled element) {
-        if (element instanceof Assembled.Counted counted && counted.events() != null) {
-            return count(counted);
-        }
-        if (element instanceof Assembled.InputEnded ended) {
-            return flush(ended);
-        }
-        return CompletableFuture.completedFuture(element);
+    @Override
+    public FlowShape<Assembled, Assembled> shape() {
+        return shape;
     }
 
-    private CompletionStage<Assembled> count(Assembled.Counted c) {
-        int partition = (int) Math.floorMod(c.frameNumber(), (long) partitions);
-        fed.computeIfAbsent(c.scan().scanNumber(), s -> new BitSet(partitions)).set(partition);
-        return this.<WorkerProtocol.Accepted>ask(partition, reply -> new WorkerProtocol.Count(
-                        c.scan().scanNumber(), c.scan().writer(), c.frameNumber(), c.position(), c.complete(),
-                        c.events(), reply), System.nanoTime() + GIVE_UP_NANOS)
-                .handle((accepted, error) -> {
-                    if (error != null) {
-                        reports.tell(new IngestReport.Failed(c.scan().scanNumber(), "partition " + partition
-                                + "'s counting worker did not take frame " + c.frameNumber() + ": " + error));
-                    }
-                    return c;
-                });
+    @Override
+    public GraphStageLogic createLogic(Attributes attributes) {
+        return new Logic();
     }
 
-    private CompletionStage<Assembled> flush(Assembled.InputEnded ended) {
-        BitSet partitionsFed = fed.remove(ended.scan().scanNumber());
-        List<CompletableFuture<WorkerProtocol.Flushed>> flushes = new ArrayList<>();
-        if (partitionsFed != null) {
-            long giveUp = System.nanoTime() + GIVE_UP_NANOS;
-            partitionsFed.stream().forEach(p -> flushes.add(this.<WorkerProtocol.Flushed>ask(p,
-                    reply -> new WorkerProtocol.Flush(ended.scan().scanNumber(), reply), giveUp)
-                    .toCompletableFuture()));
+    /** An element on its way: done once its worker accepted it (or, an end mark, every fed worker flushed). */
+    private static final class Pending {
+        final Assembled element;
+        final int partition;
+        final long firstSentNanos = System.nanoTime();
+        long sentNanos = firstSentNanos;
+        /** For an end mark: the partitions whose workers have not flushed yet. */
+        final Set<Integer> unflushed = new HashSet<>();
+        boolean done;
+
+        Pending(Assembled element, int partition) {
+            this.element = element;
+            this.partition = partition;
         }
-        return CompletableFuture.allOf(flushes.toArray(CompletableFuture[]::new)).handle((done, error) -> {
-            if (error != null) {
-                reports.tell(new IngestReport.Failed(ended.scan().scanNumber(),
-                        "sending counted frames to the writer failed: " + error));
+    }
+
+    /** A counted frame, by scan and frame number. */
+    private record FrameKey(long scan, long frame) {
+    }
+
+    private final class Logic extends TimerGraphStageLogic {
+        private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+        private final Map<FrameKey, Pending> counting = new HashMap<>();
+        private final Map<Long, Pending> flushing = new HashMap<>();
+        /** Per scan, the partitions whose workers got frames from this node. */
+        private final Map<Long, BitSet> fed = new HashMap<>();
+        /** Each partition's worker as its last reply named it; null until then, or after a request went unanswered. */
+        @SuppressWarnings("unchecked")
+        private final RecipientRef<WorkerProtocol.Command>[] direct = new RecipientRef[partitions];
+        private ActorRef<WorkerProtocol.Accepted> acceptedTo;
+        private ActorRef<WorkerProtocol.Flushed> flushedTo;
+
+        Logic() {
+            super(shape);
+            setHandler(in, new AbstractInHandler() {
+                @Override
+                public void onPush() {
+                    send(grab(in));
+                    pushDone();
+                }
+            });
+            setHandler(out, new AbstractOutHandler() {
+                @Override
+                public void onPull() {
+                    pushDone();
+                }
+            });
+        }
+
+        @Override
+        public void preStart() {
+            org.apache.pekko.actor.ActorRef replies = getStageActor(this::onReply).ref();
+            acceptedTo = Adapter.toTyped(replies);
+            flushedTo = Adapter.toTyped(replies);
+            scheduleWithFixedDelay("retry", TICK, TICK);
+            pull(in);
+        }
+
+        private void send(Assembled element) {
+            if (element instanceof Assembled.Counted c && c.events() != null) {
+                int partition = (int) Math.floorMod(c.frameNumber(), (long) partitions);
+                fed.computeIfAbsent(c.scan().scanNumber(), s -> new BitSet(partitions)).set(partition);
+                Pending pending = new Pending(c, partition);
+                counting.put(new FrameKey(c.scan().scanNumber(), c.frameNumber()), pending);
+                inFlight.add(pending);
+                count(pending);
+            } else if (element instanceof Assembled.InputEnded ended) {
+                long scan = ended.scan().scanNumber();
+                Pending pending = new Pending(ended, -1);
+                BitSet partitionsFed = fed.remove(scan);
+                if (partitionsFed != null) {
+                    partitionsFed.stream().forEach(pending.unflushed::add);
+                }
+                pending.done = pending.unflushed.isEmpty();
+                inFlight.add(pending);
+                if (!pending.done) {
+                    flushing.put(scan, pending);
+                    pending.unflushed.forEach(p -> to(p).tell(new WorkerProtocol.Flush(scan, flushedTo)));
+                }
+            } else {
+                Pending pending = new Pending(element, -1);
+                pending.done = true;
+                inFlight.add(pending);
             }
-            return ended;
-        });
-    }
+        }
 
-    /** Asks the partition's worker, again after each unanswered {@link #RETRY_AFTER}, until {@code giveUpAt}. */
-    private <R> CompletionStage<R> ask(int partition, Function<ActorRef<R>, WorkerProtocol.Command> request,
-                                       long giveUpAt) {
-        return workers.apply(partition).<R>ask(request::apply, RETRY_AFTER)
-                .handle((reply, error) -> error == null || System.nanoTime() > giveUpAt
-                        ? (error == null ? CompletableFuture.completedStage(reply)
-                                : CompletableFuture.<R>failedStage(error))
-                        : ask(partition, request, giveUpAt))
-                .thenCompose(next -> next);
+        private void count(Pending pending) {
+            Assembled.Counted c = (Assembled.Counted) pending.element;
+            to(pending.partition).tell(new WorkerProtocol.Count(c.scan().scanNumber(), c.scan().writer(),
+                    c.frameNumber(), c.position(), c.complete(), c.events(), acceptedTo));
+        }
+
+        private RecipientRef<WorkerProtocol.Command> to(int partition) {
+            RecipientRef<WorkerProtocol.Command> worker = direct[partition];
+            return worker != null ? worker : workers.apply(partition);
+        }
+
+        private BoxedUnit onReply(Tuple2<org.apache.pekko.actor.ActorRef, Object> message) {
+            if (message._2() instanceof WorkerProtocol.Accepted accepted) {
+                Pending pending = counting.remove(new FrameKey(accepted.scanNumber(), accepted.frameNumber()));
+                if (pending != null) {
+                    pending.done = true;
+                    direct[pending.partition] = accepted.worker();
+                }
+            } else if (message._2() instanceof WorkerProtocol.Flushed flushed) {
+                Pending pending = flushing.get(flushed.scanNumber());
+                if (pending != null && pending.unflushed.remove(flushed.partition()) && pending.unflushed.isEmpty()) {
+                    pending.done = true;
+                    flushing.remove(flushed.scanNumber());
+                }
+            }
+            pushDone();
+            return BoxedUnit.UNIT;
+        }
+
+        /** Requests unanswered too long go through sharding again; after the give-up time the scan fails here. */
+        @Override
+        public void onTimer(Object key) {
+            long now = System.nanoTime();
+            for (Pending pending : inFlight) {
+                if (pending.done || now - pending.sentNanos < RETRY_AFTER_NANOS) {
+                    continue;
+                }
+                long scan = pending.element.scan().scanNumber();
+                if (now - pending.firstSentNanos > GIVE_UP_NANOS) {
+                    pending.done = true;
+                    reports.tell(new IngestReport.Failed(scan, pending.partition >= 0
+                            ? "partition " + pending.partition + "'s counting worker did not take frame "
+                            + ((Assembled.Counted) pending.element).frameNumber() + " in 60 s"
+                            : "the counting workers did not store this node's frames in 60 s"));
+                    continue;
+                }
+                pending.sentNanos = now;
+                if (pending.partition >= 0) {
+                    direct[pending.partition] = null;
+                    count(pending);
+                } else {
+                    pending.unflushed.forEach(p -> {
+                        direct[p] = null;
+                        workers.apply(p).tell(new WorkerProtocol.Flush(scan, flushedTo));
+                    });
+                }
+            }
+            pushDone();
+        }
+
+        /** Pushes the elements at the head that are done, in order, and takes more while there is room. */
+        private void pushDone() {
+            while (isAvailable(out) && !inFlight.isEmpty() && inFlight.peek().done) {
+                Pending head = inFlight.poll();
+                if (head.element instanceof Assembled.Counted c) {
+                    counting.remove(new FrameKey(c.scan().scanNumber(), c.frameNumber()));
+                }
+                push(out, head.element);
+            }
+            if (inFlight.size() < IN_FLIGHT && !hasBeenPulled(in) && !isClosed(in)) {
+                pull(in);
+            }
+        }
     }
 }

@@ -135,7 +135,7 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
             scan.sendFullBatches(MAX_UNSTORED_BATCHES);
         }
         if (scan.hasRoom(MAX_UNSTORED_BATCHES)) {
-            count.replyTo().tell(new WorkerProtocol.Accepted(count.frameNumber()));
+            scan.accept(count);
         } else {
             scan.holdReply(count);
         }

@@ -110,12 +110,17 @@ final class PartitionScan {
         return full.isEmpty() && unstored.size() <= credit;
     }
 
+    /** Tells the stream that the frame is taken and the worker has room for more. */
+    void accept(WorkerProtocol.Count count) {
+        count.replyTo().tell(new WorkerProtocol.Accepted(scanNumber, count.frameNumber(), storedTo));
+    }
+
     void holdReply(WorkerProtocol.Count count) {
         heldReplies.add(count);
     }
 
     void releaseReplies() {
-        heldReplies.forEach(c -> c.replyTo().tell(new WorkerProtocol.Accepted(c.frameNumber())));
+        heldReplies.forEach(this::accept);
         heldReplies.clear();
     }
 

@@ -13,13 +13,13 @@ public interface WorkerProtocol {
 
     /**
      * One counted frame of the partition; {@code replyTo} hears {@link Accepted} once the worker has room for more
-     * (that reply is the stream's backpressure).
+     * (that reply is the stream's backpressure; it names the worker, so the next frames can go to it directly).
      */
     record Count(long scanNumber, ActorRef<WriterProtocol.Command> writer, long frameNumber, int position,
                  boolean complete, int[] events, ActorRef<Accepted> replyTo) implements Command {
     }
 
-    record Accepted(long frameNumber) implements ClusterMessage {
+    record Accepted(long scanNumber, long frameNumber, ActorRef<Command> worker) implements ClusterMessage {
     }
 
     /** Send what is held for the scan; reply once every frame this worker took of it is stored. */

@@ -77,7 +77,7 @@ class KryoSerializerTest {
                 new NodeProtocol.EndScanInput(7, true), 
                 new WorkerProtocol.Count(7, Adapter.toTyped(Adapter.toClassic(ref)), 44, 43, true, new int[] {1, 9},
                         Adapter.toTyped(Adapter.toClassic(ref))),
-                new WorkerProtocol.Accepted(44), new WorkerProtocol.Flush(7, Adapter.toTyped(Adapter.toClassic(ref))),
+                new WorkerProtocol.Accepted(7, 44, Adapter.toTyped(Adapter.toClassic(ref))), new WorkerProtocol.Flush(7, Adapter.toTyped(Adapter.toClassic(ref))),
                 new WorkerProtocol.Flushed(7, 3, 120), new WorkerProtocol.FramesStored(7, 12),
                 new WorkerProtocol.HandOff(),
                 new GatewayProtocol.GetPartitions(Adapter.toTyped(Adapter.toClassic(ref))),
