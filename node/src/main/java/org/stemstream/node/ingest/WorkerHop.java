@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntFunction;
+import org.apache.pekko.actor.Terminated;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -20,6 +21,7 @@ import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.GraphStageLogic.StageActor;
 import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.stemstream.protocol.cluster.WorkerProtocol;
 import scala.Tuple2;
@@ -95,7 +97,8 @@ public final class WorkerHop extends GraphStage<FlowShape<Assembled, Assembled>>
         private final Map<Long, BitSet> fed = new HashMap<>();
         /** Each partition's worker as its last reply named it; null until then, or after a request went unanswered. */
         @SuppressWarnings("unchecked")
-        private final RecipientRef<WorkerProtocol.Command>[] direct = new RecipientRef[partitions];
+        private final ActorRef<WorkerProtocol.Command>[] direct = new ActorRef[partitions];
+        private StageActor replies;
         private ActorRef<WorkerProtocol.Accepted> acceptedTo;
         private ActorRef<WorkerProtocol.Flushed> flushedTo;
 
@@ -118,9 +121,9 @@ public final class WorkerHop extends GraphStage<FlowShape<Assembled, Assembled>>
 
         @Override
         public void preStart() {
-            org.apache.pekko.actor.ActorRef replies = getStageActor(this::onReply).ref();
-            acceptedTo = Adapter.toTyped(replies);
-            flushedTo = Adapter.toTyped(replies);
+            replies = getStageActor(this::onReply);
+            acceptedTo = Adapter.toTyped(replies.ref());
+            flushedTo = Adapter.toTyped(replies.ref());
             scheduleWithFixedDelay("retry", TICK, TICK);
             pull(in);
         }
@@ -169,8 +172,13 @@ public final class WorkerHop extends GraphStage<FlowShape<Assembled, Assembled>>
                 Pending pending = counting.remove(new FrameKey(accepted.scanNumber(), accepted.frameNumber()));
                 if (pending != null) {
                     pending.done = true;
-                    direct[pending.partition] = accepted.worker();
+                    if (!accepted.worker().equals(direct[pending.partition])) {
+                        direct[pending.partition] = accepted.worker();
+                        replies.watch(Adapter.toClassic(accepted.worker()));
+                    }
                 }
+            } else if (message._2() instanceof Terminated terminated) {
+                workerStopped(terminated.actor());
             } else if (message._2() instanceof WorkerProtocol.Flushed flushed) {
                 Pending pending = flushing.get(flushed.scanNumber());
                 if (pending != null && pending.unflushed.remove(flushed.partition()) && pending.unflushed.isEmpty()) {
@@ -180,6 +188,26 @@ public final class WorkerHop extends GraphStage<FlowShape<Assembled, Assembled>>
             }
             pushDone();
             return BoxedUnit.UNIT;
+        }
+
+        /**
+         * A worker stopped (its partition moves, or its node left): what was sent to it and not yet answered goes
+         * through sharding again at once, to wherever the partition now lives.
+         */
+        private void workerStopped(org.apache.pekko.actor.ActorRef worker) {
+            Set<Integer> moved = new HashSet<>();
+            for (int p = 0; p < partitions; p++) {
+                if (direct[p] != null && Adapter.toClassic(direct[p]).equals(worker)) {
+                    direct[p] = null;
+                    moved.add(p);
+                }
+            }
+            for (Pending pending : inFlight) {
+                if (!pending.done && moved.contains(pending.partition)) {
+                    pending.sentNanos = System.nanoTime();
+                    count(pending);
+                }
+            }
         }
 
         /** Requests unanswered too long go through sharding again; after the give-up time the scan fails here. */
