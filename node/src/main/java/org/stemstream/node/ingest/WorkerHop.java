@@ -75,8 +75,9 @@ public final class WorkerHop extends GraphStage<FlowShape<Assembled, Assembled>>
         final int partition;
         final long firstSentNanos = System.nanoTime();
         long sentNanos = firstSentNanos;
-        /** For an end mark: the partitions whose workers have not flushed yet. */
+        /** For an end mark: the partitions whose workers have not flushed yet, and whether they were asked. */
         final Set<Integer> unflushed = new HashSet<>();
+        boolean flushAsked;
         boolean done;
 
         Pending(Assembled element, int partition) {
@@ -137,22 +138,27 @@ public final class WorkerHop extends GraphStage<FlowShape<Assembled, Assembled>>
                 inFlight.add(pending);
                 count(pending);
             } else if (element instanceof Assembled.InputEnded ended) {
-                long scan = ended.scan().scanNumber();
                 Pending pending = new Pending(ended, -1);
-                BitSet partitionsFed = fed.remove(scan);
+                BitSet partitionsFed = fed.remove(ended.scan().scanNumber());
                 if (partitionsFed != null) {
                     partitionsFed.stream().forEach(pending.unflushed::add);
                 }
-                pending.done = pending.unflushed.isEmpty();
-                inFlight.add(pending);
-                if (!pending.done) {
-                    flushing.put(scan, pending);
-                    pending.unflushed.forEach(p -> to(p).tell(new WorkerProtocol.Flush(scan, flushedTo)));
-                }
+                inFlight.add(pending); // flushed once every frame before it is accepted: see pushDone
             } else {
                 Pending pending = new Pending(element, -1);
                 pending.done = true;
                 inFlight.add(pending);
+            }
+        }
+
+        private void askToFlush(Pending pending) {
+            long scan = pending.element.scan().scanNumber();
+            pending.flushAsked = true;
+            pending.sentNanos = System.nanoTime();
+            pending.done = pending.unflushed.isEmpty();
+            if (!pending.done) {
+                flushing.put(scan, pending);
+                pending.unflushed.forEach(p -> to(p).tell(new WorkerProtocol.Flush(scan, flushedTo)));
             }
         }
 
@@ -215,7 +221,8 @@ public final class WorkerHop extends GraphStage<FlowShape<Assembled, Assembled>>
         public void onTimer(Object key) {
             long now = System.nanoTime();
             for (Pending pending : inFlight) {
-                if (pending.done || now - pending.sentNanos < RETRY_AFTER_NANOS) {
+                boolean waiting = pending.partition >= 0 || pending.flushAsked;
+                if (pending.done || !waiting || now - pending.sentNanos < RETRY_AFTER_NANOS) {
                     continue;
                 }
                 long scan = pending.element.scan().scanNumber();
@@ -241,10 +248,20 @@ public final class WorkerHop extends GraphStage<FlowShape<Assembled, Assembled>>
             pushDone();
         }
 
-        /** Pushes the elements at the head that are done, in order, and takes more while there is room. */
+        /**
+         * Pushes the elements at the head that are done, in order, and takes more while there is room. An end mark
+         * at the head asks its workers to flush: every frame before it has been accepted, so the flush covers them.
+         */
         private void pushDone() {
-            while (isAvailable(out) && !inFlight.isEmpty() && inFlight.peek().done) {
-                Pending head = inFlight.poll();
+            while (!inFlight.isEmpty()) {
+                Pending head = inFlight.peek();
+                if (head.element instanceof Assembled.InputEnded && !head.flushAsked) {
+                    askToFlush(head);
+                }
+                if (!head.done || !isAvailable(out)) {
+                    break;
+                }
+                inFlight.poll();
                 if (head.element instanceof Assembled.Counted c) {
                     counting.remove(new FrameKey(c.scan().scanNumber(), c.frameNumber()));
                 }
