@@ -24,6 +24,8 @@ import org.stemstream.protocol.cluster.WriterProtocol;
  * view and the file's metadata.
  */
 final class ScanRecord {
+    private static final long RATE_WINDOW_NANOS = 1_000_000_000L;
+
     final ScanRequest request;
     final ActorRef<WriterProtocol.Command> writer;
     final long startedNanos = System.nanoTime();
@@ -46,8 +48,10 @@ final class ScanRecord {
     String failure;
     long finishedNanos;
     long maxFrameSeen;
-    long maxFrameSeenAtNanos;
+    /** The frame rate the detector sends at, measured over windows of {@link #RATE_WINDOW_NANOS}. */
     double frameRate;
+    private long rateWindowNanos;
+    private long rateWindowFrame;
     CoordinatorProtocol.FileClosed closed;
 
     ScanRecord(ScanRequest request, ActorRef<WriterProtocol.Command> writer) {
@@ -64,13 +68,16 @@ final class ScanRecord {
     void record(CoordinatorProtocol.NodeProgress p) {
         progress.put(p.node(), p);
         long now = System.nanoTime();
-        if (p.maxFrameSeen() > maxFrameSeen) {
-            if (maxFrameSeenAtNanos > 0) {
-                double rate = (p.maxFrameSeen() - maxFrameSeen) / ((now - maxFrameSeenAtNanos) / 1e9);
-                frameRate = Math.max(rate, frameRate * 0.8); // decays, so a burst does not stay forever
-            }
-            maxFrameSeen = p.maxFrameSeen();
-            maxFrameSeenAtNanos = now;
+        maxFrameSeen = Math.max(maxFrameSeen, p.maxFrameSeen());
+        if (rateWindowNanos == 0 && maxFrameSeen > 0) {
+            rateWindowNanos = now;
+            rateWindowFrame = maxFrameSeen;
+        } else if (rateWindowNanos > 0 && now - rateWindowNanos >= RATE_WINDOW_NANOS) {
+            // over a whole window: nodes report at their own moments, so close reports must not make a rate
+            double rate = (maxFrameSeen - rateWindowFrame) / ((now - rateWindowNanos) / 1e9);
+            frameRate = Math.max(rate, frameRate * 0.8); // decays, so a burst does not stay forever
+            rateWindowNanos = now;
+            rateWindowFrame = maxFrameSeen;
         }
     }
 
