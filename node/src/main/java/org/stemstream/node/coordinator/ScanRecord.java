@@ -24,7 +24,7 @@ import org.stemstream.protocol.cluster.WriterProtocol;
  * view and the file's metadata.
  */
 final class ScanRecord {
-    private static final long RATE_WINDOW_NANOS = 1_000_000_000L;
+    private static final long RATE_WINDOW_NANOS = 400_000_000L;
 
     final ScanRequest request;
     final ActorRef<WriterProtocol.Command> writer;
