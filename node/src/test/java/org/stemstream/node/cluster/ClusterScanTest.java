@@ -152,8 +152,9 @@ class ClusterScanTest {
 
     @Test
     void aNodeLeavingGracefullyMidScanHandsOverWithoutLosingFrames() throws Exception {
+        // the producers switch at least 1.5 s of frames ahead (at 200 frames/s), well inside the 2.5 s drain
         Map<String, Object> drain = Map.of("stemstream.cluster.leave-drain", "2500ms",
-                "stemstream.cluster.switch-margin-frames", 100);
+                "stemstream.cluster.switch-margin-frames", 300);
         try (StemstreamNode seed = TestNodes.node(drain);
              StemstreamNode second = TestNodes.joining(seed, drain)) {
             StemstreamNode third = TestNodes.joining(seed, drain);
