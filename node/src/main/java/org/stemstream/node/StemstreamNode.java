@@ -3,6 +3,7 @@ package org.stemstream.node;
 import static org.stemstream.protocol.FrameGeometry.SECTORS;
 
 import com.typesafe.config.Config;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +54,10 @@ import org.stemstream.protocol.cluster.NodeProtocol;
 import org.stemstream.protocol.cluster.RoutingTable;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.ScanView;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.zeromq.ZContext;
+import zmq.ZError;
 
 /**
  * A running stemstream node, the composition root: a member of the Pekko cluster (a seed, or joining one), its four
@@ -67,10 +71,12 @@ import org.zeromq.ZContext;
  */
 public final class StemstreamNode implements AutoCloseable {
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
+    private static final Logger LOG = LoggerFactory.getLogger(StemstreamNode.class);
 
     private final ActorSystem<Void> system;
     private final NodeSettings settings;
     private final ZContext zmq;
+    private volatile boolean closingSockets;
     private final List<ActorRef<SectorIngress.Command>> ingress = new CopyOnWriteArrayList<>();
     private final SectorStats[] stats = new SectorStats[SECTORS];
     private final SectorBuffers buffers;
@@ -83,6 +89,7 @@ public final class StemstreamNode implements AutoCloseable {
         this.settings = NodeSettings.from(config);
         this.buffers = new SectorBuffers(settings.bufferPool());
         this.zmq = new ZContext(1);
+        zmq.setNotificationExceptionHandler(this::zeroMqNotice);
         List<SectorReceiver> receivers = new ArrayList<>();
         try {
             for (int s = 0; s < SECTORS; s++) {
@@ -131,6 +138,7 @@ public final class StemstreamNode implements AutoCloseable {
                         reply -> new NodeHost.Leave(settings.leaveDrain(), reply), Duration.ofSeconds(55),
                         system.scheduler()));
         shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stemstream-sockets", () -> {
+            closingSockets = true;
             List<CompletableFuture<Done>> stopped = ingress.stream().map(sector -> AskPattern.<SectorIngress.Command,
                     Done>ask(sector, SectorIngress.Stop::new, Duration.ofSeconds(10), system.scheduler())
                     .toCompletableFuture()).toList();
@@ -140,6 +148,18 @@ public final class StemstreamNode implements AutoCloseable {
                 return Done.getInstance();
             });
         });
+    }
+
+    /**
+     * What JeroMQ's I/O threads report. While the sockets close, a listener's last acknowledgement can meet its
+     * socket's already closed mailbox (the socket is closed all the same): that one is expected and not reported.
+     */
+    private void zeroMqNotice(Thread thread, Throwable e) {
+        boolean closeRace = closingSockets && e instanceof ZError.IOException
+                && e.getCause() instanceof ClosedChannelException;
+        if (!closeRace) {
+            LOG.warn("ZeroMQ I/O thread {}: {}", thread.getName(), e.toString());
+        }
     }
 
     /**
