@@ -3,10 +3,12 @@ package org.stemstream.node;
 import static org.stemstream.protocol.FrameGeometry.SECTORS;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -120,13 +122,14 @@ public final class StemstreamNode implements AutoCloseable {
             Executor counting = sys.dispatchers().lookup(DispatcherSelector.fromConfig("stemstream.counting-dispatcher"));
             List<Source<SectorMessage, ?>> sources = receivers.stream().<Source<SectorMessage, ?>>map(
                     SectorIngress::source).toList();
-            host.complete(context.spawn(NodeHost.create(coordinator, endpoint, reports -> IngestPipeline.run(sys,
+            int threads = settings.stream().countingParallelism();
+            host.complete(context.spawn(NodeHost.create(coordinator, endpoint, threads, reports -> IngestPipeline.run(sys,
                     sources, buffers, stats, settings.stream(), counting, p -> CountingWorker.of(sys, p), reports)),
                     "node-host"));
             gateway.complete(context.spawn(Gateway.create(coordinator), Gateway.NAME));
             context.spawn(routing.subscriber(), "routing");
             return Behaviors.empty();
-        }), "stemstream", config);
+        }), "stemstream", withCountingThreads(config, settings.stream().countingParallelism()));
         join(seeds);
         ActorRef<NodeProtocol.Command> nodeHost = host.join();
         if (settings.management()) {
@@ -148,6 +151,12 @@ public final class StemstreamNode implements AutoCloseable {
                 return Done.getInstance();
             });
         });
+    }
+
+    /** The counting dispatcher sized to the counting parallelism (the processors available to the JVM by default). */
+    private static Config withCountingThreads(Config config, int threads) {
+        return ConfigFactory.parseMap(Map.of("stemstream.counting-dispatcher.thread-pool-executor.fixed-pool-size",
+                threads)).withFallback(config);
     }
 
     /**

@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /** {@code stemstream members [--watch]}: the cluster's members, their roles, state, partitions and rate. */
 @Command(name = "members", mixinStandardHelpOptions = true,
-        description = "Cluster membership: address, roles, status, reachability, up for, partitions, frames/s.")
+        description = "Cluster membership: address, roles, status, reachability, up for, partitions, counting threads,"
+                + " frames/s.")
 public final class MembersCommand implements Callable<Integer> {
     @Mixin
     ContactOptions contact;
@@ -52,13 +53,14 @@ public final class MembersCommand implements Callable<Integer> {
     }
 
     public static String table(GatewayProtocol.Members members) {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-36s %-10s %-8s %-11s %8s %10s %-20s %9s%n",
-                "ADDRESS", "ROLES", "STATUS", "REACHABLE", "UP (s)", "PARTITIONS", "DETECTOR SOCKETS", "FRAMES/S"));
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "%-36s %-10s %-8s %-11s %8s %10s %-20s %7s %9s%n", "ADDRESS", "ROLES", "STATUS", "REACHABLE", "UP (s)",
+                "PARTITIONS", "DETECTOR SOCKETS", "THREADS", "FRAMES/S"));
         for (GatewayProtocol.Member m : members.members()) {
-            b.append(String.format(Locale.ROOT, "%-36s %-10s %-8s %-11s %8d %10d %-20s %9.0f%n", m.address(),
+            b.append(String.format(Locale.ROOT, "%-36s %-10s %-8s %-11s %8d %10d %-20s %7d %9.0f%n", m.address(),
                     String.join(",", m.roles()).replace("dc-default", "").replaceAll("^,|,$", ""), m.status(),
                     m.reachable() ? "yes" : "NO", m.upForSeconds(), m.partitions(),
-                    m.ingress().isEmpty() ? "-" : m.ingress(), m.framesPerSecond()));
+                    m.ingress().isEmpty() ? "-" : m.ingress(), m.countingThreads(), m.framesPerSecond()));
         }
         b.append("routing epoch ").append(members.routingEpoch()).append('\n');
         return b.toString();

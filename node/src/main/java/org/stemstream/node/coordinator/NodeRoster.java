@@ -24,6 +24,7 @@ final class NodeRoster {
         RoutingTable.Endpoint endpoint;
         ActorRef<NodeProtocol.Command> host;
         long lastSeenNanos;
+        int countingThreads;
         double framesPerSecond;
         boolean leaving;
     }
@@ -44,6 +45,7 @@ final class NodeRoster {
         node.endpoint = up.ingress();
         node.host = up.host();
         node.lastSeenNanos = System.nanoTime();
+        node.countingThreads = up.countingThreads();
         node.framesPerSecond = up.framesPerSecond();
         return fresh;
     }
@@ -118,7 +120,7 @@ final class NodeRoster {
                     !unreachable.contains(m), up == null ? 0 : (System.currentTimeMillis() - up) / 1000,
                     table == null ? 0 : table.partitionsOf(address),
                     node == null ? "" : node.endpoint.host() + ":" + node.endpoint.port(),
-                    node == null ? 0 : node.framesPerSecond));
+                    node == null ? 0 : node.countingThreads, node == null ? 0 : node.framesPerSecond));
         }
         return new GatewayProtocol.Members(out, epoch);
     }

@@ -74,6 +74,7 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
 
     private final ActorRef<CoordinatorProtocol.Command> coordinator;
     private final RoutingTable.Endpoint endpoint;
+    private final int countingThreads;
     private final ActorRef<ScanControl> stream;
     private final Executor blockingIo;
     private final Map<Long, HostedScan> scans = new HashMap<>();
@@ -90,19 +91,20 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
      * @param stream runs the node's stream with the given report address, and returns where its control goes
      */
     public static Behavior<NodeProtocol.Command> create(ActorRef<CoordinatorProtocol.Command> coordinator,
-                                                        RoutingTable.Endpoint endpoint,
+                                                        RoutingTable.Endpoint endpoint, int countingThreads,
                                                         Function<ActorRef<IngestReport>, ActorRef<ScanControl>> stream) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(new Tick(), TICK);
-            coordinator.tell(new CoordinatorProtocol.NodeUp(endpoint, context.getSelf(), 0));
+            coordinator.tell(new CoordinatorProtocol.NodeUp(endpoint, context.getSelf(), countingThreads, 0));
             ActorRef<ScanControl> control = stream.apply(context.messageAdapter(IngestReport.class, FromStream::new));
-            return new NodeHost(context, coordinator, endpoint, control);
+            return new NodeHost(context, coordinator, endpoint, countingThreads, control);
         }));
     }
 
     private NodeHost(ActorContext<NodeProtocol.Command> context, ActorRef<CoordinatorProtocol.Command> coordinator,
-                     RoutingTable.Endpoint endpoint, ActorRef<ScanControl> stream) {
+                     RoutingTable.Endpoint endpoint, int countingThreads, ActorRef<ScanControl> stream) {
         super(context);
+        this.countingThreads = countingThreads;
         this.coordinator = coordinator;
         this.endpoint = endpoint;
         this.stream = stream;
@@ -255,7 +257,8 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
     }
 
     private void heartbeat(double framesPerSecond) {
-        coordinator.tell(new CoordinatorProtocol.NodeUp(endpoint, getContext().getSelf(), framesPerSecond));
+        coordinator.tell(new CoordinatorProtocol.NodeUp(endpoint, getContext().getSelf(), countingThreads,
+                framesPerSecond));
     }
 
     private CoordinatorProtocol.NodeProgress progress(HostedScan scan, boolean inputEnded) {

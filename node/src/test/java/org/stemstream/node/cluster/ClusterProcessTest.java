@@ -107,7 +107,8 @@ class ClusterProcessTest {
 
     /** Waits until the CLI sees every node Up, reachable, with its share of partitions and its detector sockets. */
     private void awaitMembers(int count) throws InterruptedException {
-        java.util.regex.Pattern ready = java.util.regex.Pattern.compile("Up\\s+yes\\s+\\d+\\s+[1-9]\\d*\\s+127\\.0\\.0\\.1:\\d+");
+        java.util.regex.Pattern ready = java.util.regex.Pattern.compile(
+                "Up\\s+yes\\s+\\d+\\s+[1-9]\\d*\\s+127\\.0\\.0\\.1:\\d+\\s+[1-9]\\d*\\s"); // partitions, sockets, threads
         long deadline = System.nanoTime() + 60_000_000_000L;
         String last = "";
         while (System.nanoTime() < deadline) {

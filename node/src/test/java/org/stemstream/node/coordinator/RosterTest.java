@@ -94,12 +94,12 @@ class RosterTest {
         String self = Cluster.get(KIT.system()).selfMember().address().toString();
 
         roster.tell(new CoordinatorProtocol.NodeUp(new RoutingTable.Endpoint(self, "127.0.0.1", 6200),
-                host.getRef(), 0));
+                host.getRef(), 2, 0));
         assertEquals(self, coordinator.expectMessageClass(ScanCoordinator.NodeJoined.class, WAIT).address());
         awaitTableAndPlacement(1);
 
         roster.tell(new CoordinatorProtocol.NodeUp(new RoutingTable.Endpoint(OTHER, "127.0.0.1", 6210),
-                host.getRef(), 0));
+                host.getRef(), 2, 0));
         assertEquals(OTHER, coordinator.expectMessageClass(ScanCoordinator.NodeJoined.class, WAIT).address());
         RoutingTable two = awaitTableAndPlacement(2);
         assertEquals(4, two.partitionsOf(OTHER));

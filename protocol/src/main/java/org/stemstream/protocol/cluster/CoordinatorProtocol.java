@@ -10,9 +10,9 @@ public interface CoordinatorProtocol {
     interface Command extends ClusterMessage {
     }
 
-    /** A node's heartbeat: its sector sockets, its host actor and its current counting rate. */
-    record NodeUp(RoutingTable.Endpoint ingress, ActorRef<NodeProtocol.Command> host, double framesPerSecond)
-            implements Command {
+    /** A node's heartbeat: its sector sockets, its host actor, its counting threads and its current rate. */
+    record NodeUp(RoutingTable.Endpoint ingress, ActorRef<NodeProtocol.Command> host, int countingThreads,
+                  double framesPerSecond) implements Command {
     }
 
     /** The scan is open in the node's stream: its blocks are taken from now on. */

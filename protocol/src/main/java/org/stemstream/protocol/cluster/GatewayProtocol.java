@@ -81,10 +81,12 @@ public interface GatewayProtocol {
 
     /**
      * @param ingress         the member's sector sockets, {@code host:port}, or empty while unknown
+     * @param countingThreads the threads the member counts frames on (0 while unknown)
      * @param framesPerSecond frames counted per second just now, over all its scans
      */
     record Member(String address, List<String> roles, String status, boolean reachable, long upForSeconds,
-                  int partitions, String ingress, double framesPerSecond) implements ClusterMessage {
+                  int partitions, String ingress, int countingThreads, double framesPerSecond)
+            implements ClusterMessage {
         public Member {
             roles = new ArrayList<>(roles);
         }
