@@ -48,6 +48,22 @@ public final class TestNodes {
         }
     }
 
+    /**
+     * Checks {@code condition} every 200 ms until it holds or {@code timeout} has passed; true when it held. For
+     * waiting on what a cluster reports only by being asked again.
+     */
+    public static boolean eventually(Duration timeout, java.util.concurrent.Callable<Boolean> condition)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(200);
+        }
+        return true;
+    }
+
     /** Starts a scan and fails the test with the cluster's reason if it is refused. */
     public static void start(StemstreamNode node, ScanRequest request) {
         GatewayProtocol.ScanReply reply = node.startScan(request, null).toCompletableFuture().join();

@@ -99,10 +99,7 @@ final class ScanLifecycle {
                     cancel.replyTo().tell(new GatewayProtocol.ScanFound(scan.view()));
                     return abandon();
                 })
-                .onMessage(ScanCoordinator.NodeJoined.class, joined -> {
-                    hosts.put(joined.address(), joined.host());
-                    return Behaviors.same();
-                })
+                .onMessage(ScanCoordinator.NodeJoined.class, this::rememberHost)
                 .onMessage(ScanCoordinator.NodeGone.class, gone -> {
                     hosts.remove(gone.address());
                     return Behaviors.same();
@@ -144,10 +141,7 @@ final class ScanLifecycle {
         scan.state = ScanView.State.FINALIZING;
         return reports(queries(Behaviors.receive(CoordinatorProtocol.Command.class)))
                 .onMessage(GatewayProtocol.CancelScan.class, this::replyWithView)
-                .onMessage(ScanCoordinator.NodeJoined.class, joined -> {
-                    hosts.put(joined.address(), joined.host());
-                    return Behaviors.same();
-                })
+                .onMessage(ScanCoordinator.NodeJoined.class, this::rememberHost)
                 .onMessage(ScanCoordinator.NodeGone.class, this::onNodeGone)
                 .onMessage(Tick.class, tick -> tickUpdate())
                 .build();
@@ -231,7 +225,7 @@ final class ScanLifecycle {
                     return next;
                 })
                 .onMessage(ScanCoordinator.NodeJoined.class, joined -> {
-                    hosts.put(joined.address(), joined.host());
+                    rememberHost(joined);
                     openOn(joined.address());
                     return Behaviors.same();
                 })
@@ -276,6 +270,12 @@ final class ScanLifecycle {
             replyToStarterOnceOpen();
             return checkEnd();
         }
+        return Behaviors.same();
+    }
+
+    /** A node that joined while the scan cannot take it (yet, or any more): known for messages to it. */
+    private Behavior<CoordinatorProtocol.Command> rememberHost(ScanCoordinator.NodeJoined joined) {
+        hosts.put(joined.address(), joined.host());
         return Behaviors.same();
     }
 

@@ -228,6 +228,11 @@ public final class WorkerHop extends GraphStage<FlowShape<Assembled, Assembled>>
                 long scan = pending.element.scan().scanNumber();
                 if (now - pending.firstSentNanos > GIVE_UP_NANOS) {
                     pending.done = true;
+                    if (pending.element instanceof Assembled.Counted c) {
+                        counting.remove(new FrameKey(scan, c.frameNumber()));
+                    } else {
+                        flushing.remove(scan);
+                    }
                     reports.tell(new IngestReport.Failed(scan, pending.partition >= 0
                             ? "partition " + pending.partition + "'s counting worker did not take frame "
                             + ((Assembled.Counted) pending.element).frameNumber() + " in 60 s"
@@ -262,9 +267,6 @@ public final class WorkerHop extends GraphStage<FlowShape<Assembled, Assembled>>
                     break;
                 }
                 inFlight.poll();
-                if (head.element instanceof Assembled.Counted c) {
-                    counting.remove(new FrameKey(c.scan().scanNumber(), c.frameNumber()));
-                }
                 push(out, head.element);
             }
             if (inFlight.size() < IN_FLIGHT && !hasBeenPulled(in) && !isClosed(in)) {

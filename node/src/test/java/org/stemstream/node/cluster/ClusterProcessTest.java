@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,14 +22,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.stemstream.emulator.DetectorEmulator;
+import org.stemstream.emulator.FaultInjection;
+import org.stemstream.emulator.SyntheticFeed;
 import org.stemstream.hdf5.H5py;
 import org.stemstream.node.CliRun;
 import org.stemstream.node.Fixtures;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeProcess;
-import org.stemstream.emulator.DetectorEmulator;
-import org.stemstream.emulator.FaultInjection;
-import org.stemstream.emulator.SyntheticFeed;
+import org.stemstream.node.TestNodes;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 
@@ -232,10 +234,7 @@ class ClusterProcessTest {
         // the seed runs the counting workers of exactly the partitions the routing table sends it
         java.util.Set<Integer> routedToSeed = partitionsOn(0);
         assertFalse(routedToSeed.isEmpty());
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (!managementShards().equals(routedToSeed) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
+        TestNodes.eventually(Duration.ofSeconds(15), () -> managementShards().equals(routedToSeed));
         assertEquals(routedToSeed, managementShards(), "Pekko Management's /cluster/shards/counting-worker");
     }
 

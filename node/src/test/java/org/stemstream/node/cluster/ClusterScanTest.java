@@ -63,16 +63,10 @@ class ClusterScanTest {
      * partition's first frame, so after a scan that reached every partition), and fails with the difference if not.
      */
     private static void assertWorkersFollowTheRoutingTable(List<StemstreamNode> nodes) throws Exception {
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        String difference;
-        do {
-            difference = placementDifference(nodes);
-            if (difference.isEmpty()) {
-                return;
-            }
-            Thread.sleep(200);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("counting workers are not where the routing table sends their frames: " + difference);
+        if (!TestNodes.eventually(Duration.ofSeconds(15), () -> placementDifference(nodes).isEmpty())) {
+            throw new AssertionError("counting workers are not where the routing table sends their frames: "
+                    + placementDifference(nodes));
+        }
     }
 
     private static String placementDifference(List<StemstreamNode> nodes) {
@@ -181,19 +175,13 @@ class ClusterScanTest {
 
     /** Waits until the sector's entity reports {@code producers} connected to {@code node}'s socket. */
     private static void awaitProducers(StemstreamNode node, int sector, int producers) throws Exception {
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        org.stemstream.protocol.cluster.SectorProtocol.Health health;
-        do {
-            health = node.sectorHealth(sector).toCompletableFuture().join();
-            boolean seen = health.nodes().stream().anyMatch(r -> r.node().equals(node.address())
-                    && r.producersConnected() == producers);
-            if (seen) {
-                return;
-            }
-            Thread.sleep(200);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("sector " + sector + " never showed " + producers + " producer(s) on "
-                + node.address() + ": " + health);
+        boolean seen = TestNodes.eventually(Duration.ofSeconds(15), () -> node.sectorHealth(sector)
+                .toCompletableFuture().join().nodes().stream()
+                .anyMatch(r -> r.node().equals(node.address()) && r.producersConnected() == producers));
+        if (!seen) {
+            throw new AssertionError("sector " + sector + " never showed " + producers + " producer(s) on "
+                    + node.address() + ": " + node.sectorHealth(sector).toCompletableFuture().join());
+        }
     }
 
     @Test
