@@ -113,11 +113,15 @@ class FrameAssemblerTest {
     void foreignAndDuplicateBlocksAreCountedOnTheirSectorAndDropped() throws Exception {
         run(Duration.ofSeconds(30));
         block(99, 1, 0);
+        block(7, 1, 0);
         block(7, 1, 1);
-        block(7, 1, 1);
-        for (int s : new int[] {0, 2, 3}) {
-            block(7, 1, s);
-        }
+        block(7, 1, 1); // while the frame is still open: a duplicate, not a late block
+        reports.awaitAssert(() -> {
+            assertEquals(1, stats[1].rejectedFor("duplicate"));
+            return null;
+        });
+        block(7, 1, 2);
+        block(7, 1, 3);
         assertTrue(assertInstanceOf(Assembled.Frame.class, next()).complete());
         assertEquals(1, stats[0].rejectedFor("unknown scan"));
         assertEquals(1, stats[1].rejectedFor("duplicate"));
