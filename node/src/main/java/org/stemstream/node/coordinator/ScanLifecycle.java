@@ -168,7 +168,7 @@ final class ScanLifecycle {
         scan.state = state;
         scan.finishedNanos = System.nanoTime();
         if (scan.failure != null) {
-            scan.message = scan.failure;
+            scan.message = scan.failure + scan.rejections(); // a failure often has its cause among them
         }
         ScanView view = scan.view();
         context.getLog().info(view.line() + (scan.message.isEmpty() ? "" : "; " + scan.message));
@@ -349,7 +349,9 @@ final class ScanLifecycle {
         }
         if (scan.state != ScanView.State.FINALIZING) {
             if (scan.message.isEmpty()) {
-                scan.message = "every producer sent its end of scan";
+                String missing = scan.endsMissingFrom();
+                scan.message = missing.isEmpty() ? "every producer sent its end of scan"
+                        : "the input ended with no end of scan from " + missing;
             }
             scan.state = ScanView.State.FINALIZING;
         }
@@ -379,8 +381,9 @@ final class ScanLifecycle {
             }
         }
         if (idle > scan.request.idleTimeoutMillis()) {
+            String missing = scan.endsMissingFrom();
             return endInputs("ended after " + scan.request.idleTimeoutMillis() / 1000 + " s without data"
-                    + (scan.endsMissing() ? " (not every producer sent its end of scan)" : ""), false);
+                    + (missing.isEmpty() ? "" : " (no end of scan from " + missing + ")") + scan.rejections(), false);
         }
         return Behaviors.same();
     }

@@ -53,6 +53,8 @@ final class ScanRecord {
     private long rateWindowNanos;
     private long rateWindowFrame;
     CoordinatorProtocol.FileClosed closed;
+    /** Why the last block the nodes rejected while the scan was open was rejected, and where. */
+    String lastRejection = "";
 
     ScanRecord(ScanRequest request, ActorRef<WriterProtocol.Command> writer) {
         this.request = request;
@@ -66,7 +68,10 @@ final class ScanRecord {
 
     /** Takes a node's progress report, tracking the highest frame seen and the frame rate. */
     void record(CoordinatorProtocol.NodeProgress p) {
-        progress.put(p.node(), p);
+        CoordinatorProtocol.NodeProgress before = progress.put(p.node(), p);
+        if (p.rejected() > (before == null ? 0 : before.rejected())) {
+            lastRejection = p.lastRejection() + " (at " + p.node() + ")";
+        }
         long now = System.nanoTime();
         maxFrameSeen = Math.max(maxFrameSeen, p.maxFrameSeen());
         if (rateWindowNanos == 0 && maxFrameSeen > 0) {
@@ -95,10 +100,26 @@ final class ScanRecord {
                 .mapToLong(CoordinatorProtocol.PartitionProgress::framesCounted).sum();
     }
 
-    /** True when some node has not had every producer's end of scan (or no node reported at all). */
-    boolean endsMissing() {
-        return progress.isEmpty() || progress.values().stream()
-                .anyMatch(p -> p.sent()[0] < 0 || p.sent()[1] < 0 || p.sent()[2] < 0 || p.sent()[3] < 0);
+    /** Blocks rejected while the scan was open, for messages that explain a failure; empty when none. */
+    String rejections() {
+        long rejected = progress.values().stream().mapToLong(CoordinatorProtocol.NodeProgress::rejected).sum();
+        return rejected == 0 ? "" : "; meanwhile " + rejected + " blocks were rejected, the last as " + lastRejection;
+    }
+
+    /** Which sectors some node had no end of scan from, as "sector 1 at node A, ..."; empty when every one ended. */
+    String endsMissingFrom() {
+        if (progress.isEmpty()) {
+            return "any sector (no node reported)";
+        }
+        List<String> missing = new ArrayList<>();
+        progress.forEach((node, p) -> {
+            for (int s = 0; s < SECTORS; s++) {
+                if (p.sent()[s] < 0) {
+                    missing.add("sector " + s + " at " + node);
+                }
+            }
+        });
+        return String.join(", ", missing);
     }
 
     /** The samples of the K lowest frame numbers any node reported (stempy's first complete frames). */
@@ -112,6 +133,7 @@ final class ScanRecord {
         long incomplete = 0;
         long duplicates = 0;
         long late = 0;
+        long rejected = 0;
         long[] blocks = new long[SECTORS];
         long[] sent = new long[SECTORS];
         boolean[] allSent = {true, true, true, true};
@@ -123,6 +145,7 @@ final class ScanRecord {
         for (CoordinatorProtocol.NodeProgress p : progress.values()) {
             duplicates += p.duplicates();
             late += p.late();
+            rejected += p.rejected();
             for (int s = 0; s < SECTORS; s++) {
                 blocks[s] += p.blocks()[s];
                 if (p.sent()[s] < 0) {
@@ -154,7 +177,7 @@ final class ScanRecord {
         double rate = seconds > 0 ? counted / seconds : 0;
         double eta = rate > 0 ? (request.frames() - counted) / rate : -1;
         return new ScanView(request.scanNumber(), state, request.frames(), counted, incomplete,
-                missing, events, rate, eta, sectors, duplicates, late, extra, background, xray, perNode,
+                missing, events, rate, eta, sectors, duplicates, late, rejected, lastRejection, extra, background, xray, perNode,
                 request.output(), message);
     }
 
@@ -169,6 +192,7 @@ final class ScanRecord {
         }
         a.put("duplicate_blocks", view.duplicateBlocks());
         a.put("late_blocks", view.lateBlocks());
+        a.put("other_rejected_blocks", view.rejectedBlocks());
         a.put("nodes", String.join(" ", progress.keySet()));
         if (!message.isEmpty()) {
             a.put("ended", message);

@@ -34,7 +34,7 @@ import org.stemstream.protocol.BlockHeader;
  * until a frame leaves, so a slow downstream stops the sockets from being read. A sector stream that lags never
  * deadlocks this: its next block belongs to a frame that is already open.
  *
- * <p>Blocks of scans not open here, with positions outside the scan, duplicates (a sector a frame already has) and
+ * <p>Blocks of scans not open here, with positions or frame numbers outside the scan, duplicates (a sector a frame already has) and
  * late blocks (for a frame already handed on, or after the input ended) are counted on the sector and dropped.
  */
 public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInput, Assembled>> {
@@ -185,12 +185,18 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
             BlockHeader header = block.header();
             ScanInput input = scans.get(header.scanNumber());
             if (input == null) {
-                return rejectBlock(block, "unknown scan", "scan " + header.scanNumber()
-                        + " is not being counted here");
+                String why = "scan " + header.scanNumber() + " is not being counted here";
+                scans.values().stream().filter(s -> !s.ended()).forEach(s -> s.rejected("unknown scan: " + why));
+                return rejectBlock(block, "unknown scan", why);
             }
             String outside = header.checkWithin(input.scan.request().scanWidth(), input.scan.request().scanHeight());
             if (outside != null) {
-                return rejectBlock(block, "impossible header", "frame " + header.frameNumber() + ": " + outside);
+                return rejectBlock(input, block, "impossible header", "frame " + header.frameNumber() + ": " + outside);
+            }
+            if (header.frameNumber() > input.lastFrameNumber()) {
+                // a stray frame must never be counted, nor sampled for the scan's thresholds
+                return rejectBlock(input, block, "frame outside scan", "frame " + header.frameNumber()
+                        + " is beyond scan " + input.scanNumber() + "'s " + input.lastFrameNumber() + " frames");
             }
             if (input.ended()) {
                 input.late();
@@ -217,7 +223,7 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
                 return rejectBlock(block, "duplicate", "frame " + frameNumber + " of scan " + input.scanNumber()
                         + " already has this sector");
             } else if (frame.position != header.position()) {
-                return rejectBlock(block, "impossible header", "frame " + frameNumber + " is at position "
+                return rejectBlock(input, block, "impossible header", "frame " + frameNumber + " is at position "
                         + header.position() + " here but at " + frame.position + " in another sector");
             }
             frame.sectors[sector] = block.payload();
@@ -291,6 +297,11 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
                 }
             }
             return accepted;
+        }
+
+        private boolean rejectBlock(ScanInput input, SectorMessage.Block block, String kind, String detail) {
+            input.rejected(kind + ": " + detail);
+            return rejectBlock(block, kind, detail);
         }
 
         private boolean rejectBlock(SectorMessage.Block block, String kind, String detail) {

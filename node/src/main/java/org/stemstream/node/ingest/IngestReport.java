@@ -14,10 +14,14 @@ public sealed interface IngestReport {
     /**
      * The assembler's account of a scan's input.
      *
-     * @param sent blocks each sector's producer said it sent here, -1 before its end of scan
+     * @param sent          blocks each sector's producer said it sent here, -1 before its end of scan
+     * @param rejected      other messages rejected while the input was open: impossible headers, frames outside the
+     *                      scan, and messages of scans not open here (a detector set to the wrong scan number)
+     * @param lastRejection why the last of them was rejected
      */
     record InputProgress(long scanNumber, long framesAssembled, long[] blocks, long[] sent, long duplicates,
-                         long late, long maxFrameSeen, long idleMillis) implements IngestReport {
+                         long late, long rejected, String lastRejection, long maxFrameSeen, long idleMillis)
+            implements IngestReport {
     }
 
     /** The statistics of this node's first complete frames, for the cluster's thresholds (all it will send). */

@@ -20,6 +20,8 @@ final class ScanInput {
     private int endedSectors;
     private long duplicates;
     private long late;
+    private long rejected;
+    private String lastRejection = "";
     private long maxFrameSeen;
     private long framesAssembled;
     private long lastActivityNanos = System.nanoTime();
@@ -88,9 +90,20 @@ final class ScanInput {
         late++;
     }
 
+    /** Counts a message rejected while this scan's input was open (its own, or one of a scan not open here). */
+    void rejected(String why) {
+        rejected++;
+        lastRejection = why;
+    }
+
+    /** The highest frame number the scan can have: frames are numbered from 1 (0 is allowed as well). */
+    long lastFrameNumber() {
+        return scan.request().frames();
+    }
+
     IngestReport.InputProgress progress() {
         return new IngestReport.InputProgress(scanNumber(), framesAssembled, blocks.clone(), sent.clone(), duplicates,
-                late, maxFrameSeen, (System.nanoTime() - lastActivityNanos) / 1_000_000);
+                late, rejected, lastRejection, maxFrameSeen, (System.nanoTime() - lastActivityNanos) / 1_000_000);
     }
 
     /** A frame still waiting for sectors. */

@@ -137,7 +137,7 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
         if (loaded.error() != null) {
             Throwable cause = loaded.error().getCause() != null ? loaded.error().getCause() : loaded.error();
             coordinator.tell(new CoordinatorProtocol.NodeProgress(request.scanNumber(), endpoint.node(), 0,
-                    new long[SECTORS], new long[SECTORS], 0, 0, 0, 0, true,
+                    new long[SECTORS], new long[SECTORS], 0, 0, 0, "", 0, 0, true,
                     "cannot load the references: " + cause.getMessage()));
             return this;
         }
@@ -264,9 +264,10 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
     private CoordinatorProtocol.NodeProgress progress(HostedScan scan, boolean inputEnded) {
         IngestReport.InputProgress in = scan.input != null ? scan.input
                 : new IngestReport.InputProgress(scan.request.scanNumber(), 0, new long[SECTORS],
-                        new long[] {-1, -1, -1, -1}, 0, 0, 0, 0);
+                        new long[] {-1, -1, -1, -1}, 0, 0, 0, "", 0, 0);
         return new CoordinatorProtocol.NodeProgress(scan.request.scanNumber(), endpoint.node(), in.framesAssembled(),
-                in.blocks(), in.sent(), in.duplicates(), in.late(), in.maxFrameSeen(), in.idleMillis(), inputEnded,
+                in.blocks(), in.sent(), in.duplicates(), in.late(), in.rejected(), in.lastRejection(),
+                in.maxFrameSeen(), in.idleMillis(), inputEnded,
                 scan.failure);
     }
 }

@@ -81,7 +81,7 @@ class ScanLifecycleTest {
 
     private static CoordinatorProtocol.NodeProgress ended(long scan, String node, String failure) {
         return new CoordinatorProtocol.NodeProgress(scan, node, 4, new long[] {4, 4, 4, 4}, new long[] {4, 4, 4, 4},
-                0, 0, 4, 10, true, failure);
+                0, 0, 0, "", 4, 10, true, failure);
     }
 
     /** A detector frame with read noise and electrons, as the simulator makes them. */

@@ -20,6 +20,8 @@ import org.stemstream.node.cli.Scans;
 import org.stemstream.emulator.DetectorEmulator;
 import org.stemstream.emulator.FaultInjection;
 import org.stemstream.emulator.FaultInjection.SectorFrame;
+import org.stemstream.emulator.FrameFeed;
+import org.stemstream.protocol.BlockHeader;
 import org.stemstream.emulator.SyntheticFeed;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.simulator.SyntheticDetector;
@@ -107,13 +109,83 @@ class StreamFaultsTest {
             ScanView status = stream(node, 1, FaultInjection.NONE.withoutEnd(Set.of(1)), Duration.ofSeconds(3));
             double seconds = (System.nanoTime() - start) / 1e9;
             assertEquals(ScanView.State.DONE, status.state(), status.describe());
-            assertTrue(status.message().contains("without data (not every producer sent its end of scan)"),
+            assertTrue(status.message().contains("without data (no end of scan from sector 1 at "),
                     status.message());
             assertEquals(-1, status.sectors().get(1).blocksSent());
             assertEquals(W * H, status.framesCounted());
             assertTrue(seconds >= 3 && seconds < 30, "ended after " + seconds + " s");
             assertEquals(offline, Fixtures.countedEvents(dir.resolve("scan1.h5")));
         }
+    }
+
+    @Test
+    void aStrayFrameNumberedBeyondTheScanIsRejectedAndNeverSampledForTheThresholds(@TempDir Path raw)
+            throws Exception {
+        List<String> computedOffline = Fixtures.offlineEvents(scan(1), raw);
+        // A complete frame of a much brighter beam, numbered 99999 at position (0, 0) of the 8 x 5 scan.
+        SyntheticScan bright = new SyntheticScan(1, W, H, 1, new SyntheticDetector(5, 2000, 0), 1);
+        FrameFeed stray = renumbered(new SyntheticFeed(bright, SyntheticDetector.NO_TRUTH), 99999);
+        try (StemstreamNode node = TestNodes.node(Map.of())) {
+            TestNodes.start(node, Scans.computed(1, W, H, dir.resolve("stray.h5"), 30));
+            DetectorEmulator.Settings to = DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort());
+            DetectorEmulator.run(stray, to, FaultInjection.NONE.withoutEnd(Set.of(0, 1, 2, 3)));
+            assertTrue(TestNodes.eventually(Duration.ofSeconds(10), () -> java.util.stream.IntStream.range(0, 4)
+                    .allMatch(s -> node.sectorStats(s).messages() == 1)), "the stray frame's four blocks arrived");
+            DetectorEmulator.run(new SyntheticFeed(scan(1), SyntheticDetector.NO_TRUTH), to, FaultInjection.NONE);
+            ScanView status = TestNodes.awaitFinished(node, 1, Duration.ofSeconds(60));
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
+            assertEquals(W * H, status.framesCounted());
+            assertEquals(4, status.rejectedBlocks(), status.describe());
+            assertTrue(status.lastRejection().contains("frame 99999 is beyond scan 1's 40 frames"),
+                    status.lastRejection());
+            assertEquals(1, node.sectorStats(2).rejectedFor("frame outside scan"));
+        }
+        assertEquals(computedOffline, Fixtures.countedEvents(dir.resolve("stray.h5")));
+    }
+
+    @Test
+    void aDetectorSetToAnotherScanNumberFailsTheScanWithARejectionThatSaysSo() throws Exception {
+        try (StemstreamNode node = TestNodes.node(Map.of())) {
+            TestNodes.start(node, Scans.computed(3, W, H, dir.resolve("wrong-number.h5"), 2));
+            DetectorEmulator.run(new SyntheticFeed(scan(4), SyntheticDetector.NO_TRUTH),
+                    DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort()), FaultInjection.NONE);
+            ScanView status = TestNodes.awaitFinished(node, 3, Duration.ofSeconds(30));
+            assertEquals(ScanView.State.FAILED, status.state(), status.describe());
+            assertTrue(status.message().contains("160 blocks were rejected, the last as unknown scan: scan 4 is not"
+                    + " being counted here"), status.message());
+        }
+    }
+
+    /** The first frame of {@code feed} alone, numbered {@code frameNumber}. */
+    private static FrameFeed renumbered(FrameFeed feed, long frameNumber) {
+        return new FrameFeed() {
+            @Override
+            public long scanNumber() {
+                return feed.scanNumber();
+            }
+
+            @Override
+            public int frames() {
+                return 1;
+            }
+
+            @Override
+            public SectorReader reader(int sector) throws java.io.IOException {
+                SectorReader reader = feed.reader(sector);
+                return new SectorReader() {
+                    @Override
+                    public BlockHeader header(int index) {
+                        BlockHeader h = reader.header(0);
+                        return new BlockHeader(h.scanNumber(), frameNumber, h.scanWidth(), h.scanHeight(), 0, 0);
+                    }
+
+                    @Override
+                    public byte[] payload(int index) throws java.io.IOException {
+                        return reader.payload(0);
+                    }
+                };
+            }
+        };
     }
 
     @Test

@@ -29,13 +29,16 @@ public interface CoordinatorProtocol {
      * @param framesAssembled frames this node's stream handed on to counting, complete or not
      * @param blocks          blocks received per sector
      * @param sent            blocks the sector's producer said it sent to this node, -1 before its end of scan
+     * @param rejected        other blocks rejected here while the scan was open (impossible headers, frames outside
+     *                        the scan, blocks of scans not open here), the last of them explained by
+     *                        {@code lastRejection}
      * @param maxFrameSeen    the highest frame number this node has received
      * @param idleMillis      how long since this node last received a block of the scan
      * @param inputEnded      the input has ended here and every frame this node counted is stored
      */
     record NodeProgress(long scanNumber, String node, long framesAssembled, long[] blocks, long[] sent,
-                        long duplicates, long late, long maxFrameSeen, long idleMillis, boolean inputEnded,
-                        String failure) implements Command {
+                        long duplicates, long late, long rejected, String lastRejection, long maxFrameSeen,
+                        long idleMillis, boolean inputEnded, String failure) implements Command {
     }
 
     /**

@@ -7,11 +7,15 @@ import java.util.Locale;
 /**
  * A scan as the cluster sees it: its state, the account of its frames, each sector's blocks and each node's share.
  *
- * @param message why the scan ended or failed (else empty)
+ * @param rejectedBlocks blocks rejected while the scan was open for another reason than duplicate or late
+ *                       (impossible headers, frames outside the scan, blocks of scans not open), the last of them
+ *                       explained by {@code lastRejection}
+ * @param message        why the scan ended or failed (else empty)
  */
 public record ScanView(long scanNumber, State state, int framesExpected, long framesCounted, long framesIncomplete,
                        long framesMissing, long events, double framesPerSecond, double etaSeconds,
-                       List<SectorAccount> sectors, long duplicateBlocks, long lateBlocks, long extraFrames,
+                       List<SectorAccount> sectors, long duplicateBlocks, long lateBlocks, long rejectedBlocks,
+                       String lastRejection, long extraFrames,
                        double backgroundThreshold, double xrayThreshold, List<NodeAccount> nodes, String output,
                        String message) implements ClusterMessage {
 
@@ -68,6 +72,10 @@ public record ScanView(long scanNumber, State state, int framesExpected, long fr
         if (duplicateBlocks + lateBlocks + extraFrames > 0) {
             b.append(String.format(Locale.ROOT, "  rejected: %d duplicate blocks, %d late blocks, %d extra frames%n",
                     duplicateBlocks, lateBlocks, extraFrames));
+        }
+        if (rejectedBlocks > 0) {
+            b.append(String.format(Locale.ROOT, "  %d other blocks rejected while the scan was open; the last: %s%n",
+                    rejectedBlocks, lastRejection));
         }
         b.append("  output: ").append(output);
         return b.toString();

@@ -43,8 +43,8 @@ class KryoSerializerTest {
         ScanRequest request = new ScanRequest(7, 64, 32, 2, Double.NaN, Double.NaN, 3, 40, 4.5, 175, "/data/dark.f32",
                 List.of("/data/a.data", "/data/b.data"), null, "/out/scan7.h5", 30_000);
         ScanView view = new ScanView(7, ScanView.State.STREAMING, 4096, 100, 2, 0, 4000, 812.5, 4.2,
-                List.of(new ScanView.SectorAccount(0, 100, -1), new ScanView.SectorAccount(1, 98, 100)), 1, 2, 0,
-                30.06, 125.15, List.of(new ScanView.NodeAccount("pekko://stemstream@h:2552", 100, false)),
+                List.of(new ScanView.SectorAccount(0, 100, -1), new ScanView.SectorAccount(1, 98, 100)), 1, 2, 3,
+                "frame outside scan: frame 99999 is beyond scan 7's 4096 frames", 0, 30.06, 125.15, List.of(new ScanView.NodeAccount("pekko://stemstream@h:2552", 100, false)),
                 "/out/scan7.h5", "");
         RoutingTable table = RoutingTable.roundRobin(3, 5000, 8, List.of(new RoutingTable.Endpoint("a", "h1", 6200),
                 new RoutingTable.Endpoint("b", "h2", 6200)));
@@ -67,7 +67,8 @@ class KryoSerializerTest {
                 new CoordinatorProtocol.NodeUp(table.endpoints().get(1), Adapter.toTyped(Adapter.toClassic(ref)), 4, 5.5),
                 new CoordinatorProtocol.NodeLeaving("a"),
                 new CoordinatorProtocol.NodeProgress(7, "a", 10, new long[] {10, 10, 10, 9},
-                        new long[] {-1, 10, 10, 10}, 0, 1, 44, 250, false, ""),
+                        new long[] {-1, 10, 10, 10}, 0, 1, 3, "unknown scan: scan 8 is not being counted here", 44, 250,
+                        false, ""),
                 new CoordinatorProtocol.PartitionProgress(7, 3, "a", 10, 1, 44, 400, 380),
                 new CoordinatorProtocol.ScanOpened(7, "a"),
                 new CoordinatorProtocol.ThresholdSamples(7, "a", List.of(sample)),
