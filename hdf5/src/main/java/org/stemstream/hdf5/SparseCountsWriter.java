@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -44,32 +46,44 @@ public final class SparseCountsWriter implements AutoCloseable {
     private final FileChannel channel;
     private final Map<String, Map<String, Object>> metadata = new LinkedHashMap<>();
     private final Map<String, Map<String, long[]>> extraDatasets = new LinkedHashMap<>();
-    /** Per frame: the heap collection's address, the object's index in it, and the event count. */
+    /** Per frame: the heap collection's address, the object's index and offset in it, and the event count. */
     private final long[] frameCollection;
     private final int[] frameObject;
+    private final int[] frameOffset;
     private final int[] frameLength;
     private final boolean[] written;
     private final ByteBuffer collection = ByteBuffer.allocate(COLLECTION_TARGET + 64).order(ByteOrder.LITTLE_ENDIAN);
     private int collectionObjects;
     private long end = SUPERBLOCK_BYTES;
     private boolean committed;
+    private Path committedTo;
 
     private SparseCountsWriter(Path target, ScanShape shape) throws IOException {
         this.target = target.toAbsolutePath();
         this.shape = shape;
+        if (Files.exists(this.target)) {
+            throw new FileAlreadyExistsException(this.target.toString(), null,
+                    "it already exists; counted data is never overwritten");
+        }
         Path dir = this.target.getParent();
         Files.createDirectories(dir);
         this.temporary = Files.createTempFile(dir, "." + this.target.getFileName(), ".partial");
         readableByAll(temporary);
-        this.channel = FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        this.channel = FileChannel.open(temporary, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
         this.frameCollection = new long[shape.frames()];
         this.frameObject = new int[shape.frames()];
+        this.frameOffset = new int[shape.frames()];
         this.frameLength = new int[shape.frames()];
         this.written = new boolean[shape.frames()];
         startCollection();
     }
 
-    /** Starts a new file; nothing appears at {@code target} until {@link #commit}. */
+    /**
+     * Starts a new file; nothing appears at {@code target} until {@link #commit}.
+     *
+     * @throws FileAlreadyExistsException when {@code target} exists
+     */
     public static SparseCountsWriter create(Path target, ScanShape shape) throws IOException {
         return new SparseCountsWriter(target, shape);
     }
@@ -90,6 +104,45 @@ public final class SparseCountsWriter implements AutoCloseable {
         if (written[slot]) {
             throw new IllegalStateException("frame slot " + slot + " was already written");
         }
+        store(slot, events, count);
+    }
+
+    /**
+     * Stores other events for a frame already written (the earlier ones stay in the file, unreferenced): the reader
+     * sees only these.
+     */
+    public void replaceFrame(int slot, int[] events, int count) throws IOException {
+        if (slot < 0 || slot >= written.length || !written[slot]) {
+            throw new IllegalArgumentException("frame slot " + slot + " was never written");
+        }
+        store(slot, events, count);
+    }
+
+    /** The events stored for a written frame. */
+    public int[] events(int slot) throws IOException {
+        int count = frameLength[slot];
+        int[] events = new int[count];
+        if (count == 0) {
+            return events;
+        }
+        int at = frameOffset[slot] + OBJECT_HEADER;
+        if (frameCollection[slot] == end) { // in the collection being filled, not yet in the file
+            for (int i = 0; i < count; i++) {
+                events[i] = collection.getInt(at + i * Integer.BYTES);
+            }
+            return events;
+        }
+        ByteBuffer data = ByteBuffer.allocate(count * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        while (data.hasRemaining()) {
+            if (channel.read(data, frameCollection[slot] + at + data.position()) < 0) {
+                throw new IOException("frame slot " + slot + " lies beyond the end of " + temporary);
+            }
+        }
+        data.flip().asIntBuffer().get(events);
+        return events;
+    }
+
+    private void store(int slot, int[] events, int count) throws IOException {
         written[slot] = true;
         frameLength[slot] = count;
         if (count == 0) {
@@ -106,6 +159,7 @@ public final class SparseCountsWriter implements AutoCloseable {
             return;
         }
         int index = ++collectionObjects;
+        frameOffset[slot] = collection.position();
         collection.putShort((short) index).putShort((short) 1).putInt(0).putLong((long) count * Integer.BYTES);
         for (int i = 0; i < count; i++) {
             collection.putInt(events[i]);
@@ -131,10 +185,15 @@ public final class SparseCountsWriter implements AutoCloseable {
         extraDatasets.computeIfAbsent(group, g -> new LinkedHashMap<>()).put(name, values.clone());
     }
 
-    /** Writes the index and metadata, and moves the file to its final name. */
-    public void commit() throws IOException {
+    /**
+     * Writes the index and metadata, and gives the file its final name, never replacing a file: when the target
+     * appeared since {@link #create}, the file goes to the first free {@code <name>.<n>.h5} beside it.
+     *
+     * @return where the file is
+     */
+    public Path commit() throws IOException {
         if (committed) {
-            return;
+            return committedTo;
         }
         flushCollection();
         long framesAddress = end;
@@ -188,8 +247,29 @@ public final class SparseCountsWriter implements AutoCloseable {
         channel.write(ByteBuffer.wrap(superblock), 0);
         channel.force(true);
         channel.close();
-        Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        committedTo = publish();
         committed = true;
+        return committedTo;
+    }
+
+    private Path publish() throws IOException {
+        String stem = target.getFileName().toString().replaceFirst("\\.h5$", "");
+        for (int n = 0; n < 1000; n++) {
+            Path to = n == 0 ? target : target.resolveSibling(stem + "." + n + ".h5");
+            try {
+                Files.createLink(to, temporary); // fails when the name exists: a rename would replace it
+                Files.delete(temporary);
+                return to;
+            } catch (FileAlreadyExistsException taken) {
+                // the next name
+            } catch (UnsupportedOperationException | FileSystemException noHardLinks) {
+                if (!Files.exists(to)) {
+                    Files.move(temporary, to, StandardCopyOption.ATOMIC_MOVE);
+                    return to;
+                }
+            }
+        }
+        throw new FileAlreadyExistsException(target.toString(), null, "it and 999 numbered names beside it exist");
     }
 
     /** Without a commit, removes the temporary file. */
@@ -248,6 +328,7 @@ public final class SparseCountsWriter implements AutoCloseable {
         putFreeSpace(big, size);
         frameCollection[slot] = end;
         frameObject[slot] = 1;
+        frameOffset[slot] = 16;
         append(big.position(0).limit(size));
     }
 

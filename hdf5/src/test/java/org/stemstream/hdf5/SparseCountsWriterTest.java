@@ -1,6 +1,8 @@
 package org.stemstream.hdf5;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,5 +99,49 @@ class SparseCountsWriterTest {
         try (var listing = Files.list(dir)) {
             assertTrue(listing.findAny().isEmpty(), "temporary file left behind");
         }
+    }
+
+    @Test
+    void aReplacedFrameReadsBackAsItsNewEventsWhetherItsCollectionIsWrittenOrNot() throws Exception {
+        ScanShape shape = new ScanShape(300, 300, 1, 576, 576);
+        Path file = dir.resolve("replaced.h5");
+        try (SparseCountsWriter writer = SparseCountsWriter.create(file, shape)) {
+            for (int i = 0; i < shape.frames(); i++) {
+                writer.writeFrame(i, new int[] {i, i + 1}, 2);
+            }
+            assertArrayEquals(new int[] {3, 4}, writer.events(3), "a frame in a collection already written");
+            assertArrayEquals(new int[] {89_999, 90_000}, writer.events(89_999), "a frame still in memory");
+            writer.replaceFrame(3, new int[] {7}, 1);
+            writer.replaceFrame(89_999, new int[0], 0);
+            assertArrayEquals(new int[] {7}, writer.events(3));
+            writer.commit();
+        }
+        assertEquals("[7] [] [5 6]", H5py.run("""
+                import sys, h5py
+                frames = h5py.File(sys.argv[1], 'r')['electron_events/frames'][()]
+                print(frames[3], frames[89999], frames[5])
+                """, file));
+    }
+
+    @Test
+    void anExistingFileIsNeverOverwritten() throws Exception {
+        Path file = dir.resolve("taken.h5");
+        Files.writeString(file, "someone's data");
+        assertThrows(java.nio.file.FileAlreadyExistsException.class,
+                () -> SparseCountsWriter.create(file, new ScanShape(2, 2, 1, 576, 576)));
+        Path late = dir.resolve("late.h5");
+        Path committed;
+        try (SparseCountsWriter writer = SparseCountsWriter.create(late, new ScanShape(2, 2, 1, 576, 576))) {
+            writer.writeFrame(0, new int[] {1, 2}, 2);
+            Files.writeString(late, "appeared while counting");
+            committed = writer.commit();
+        }
+        assertEquals(dir.resolve("late.1.h5"), committed);
+        assertEquals("appeared while counting", Files.readString(late));
+        assertEquals("[1 2]", H5py.run("""
+                import sys, h5py
+                print(h5py.File(sys.argv[1], 'r')['electron_events/frames'][0])
+                """, committed));
+        assertEquals("someone's data", Files.readString(file));
     }
 }

@@ -3,9 +3,13 @@ package org.stemstream.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Loads the configuration in layers: command-line overrides, then the given file (else the top-level
@@ -27,10 +31,36 @@ public final class NodeConfig {
                 base = ConfigFactory.load();
             }
             Config config = ConfigFactory.parseMap(overrides).withFallback(base).resolve();
+            refuseUnknown(config);
             NodeSettings.from(config); // fail now, with the setting's name, rather than halfway through start-up
             return config;
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A misspelt setting would otherwise be ignored, and the node run on the default: every key under
+     * {@code stemstream} must be one the reference configuration defines (the counting dispatcher takes Pekko's
+     * dispatcher settings, so it is not checked here).
+     */
+    private static void refuseUnknown(Config config) {
+        Config reference = ConfigFactory.defaultReference().getConfig("stemstream");
+        for (Map.Entry<String, ConfigValue> setting : config.getConfig("stemstream").entrySet()) {
+            String key = setting.getKey();
+            if (key.startsWith("counting-dispatcher.") || reference.hasPathOrNull(key)) {
+                continue;
+            }
+            List<String> path = ConfigUtil.splitPath(key);
+            int known = 0;
+            while (reference.hasPath(ConfigUtil.joinPath(path.subList(0, known + 1)))) {
+                known++;
+            }
+            String parent = known == 0 ? "" : ConfigUtil.joinPath(path.subList(0, known));
+            Config section = known == 0 ? reference : reference.getConfig(parent);
+            throw new IllegalArgumentException("configuration: unknown setting stemstream." + key + " ("
+                    + setting.getValue().origin().description() + "); stemstream" + (known == 0 ? "" : "." + parent)
+                    + " has " + String.join(", ", new TreeSet<>(section.root().keySet())));
         }
     }
 }

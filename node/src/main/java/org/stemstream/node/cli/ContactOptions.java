@@ -14,6 +14,7 @@ final class ContactOptions {
     int timeoutSeconds;
 
     ClusterClient connect() {
+        Ranges.atLeast("--ask-timeout", timeoutSeconds, 1);
         String address = contact != null ? contact
                 : com.typesafe.config.ConfigFactory.load().getString("stemstream.cli.contact");
         return ClusterClient.connect(address, Duration.ofSeconds(timeoutSeconds));

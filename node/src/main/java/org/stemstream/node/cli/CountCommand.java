@@ -49,9 +49,8 @@ final class CountCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (workers < 1) {
-            throw new IllegalArgumentException("--threads must be at least 1, got " + workers);
-        }
+        Ranges.atLeast("--threads", workers, 1);
+        Ranges.atLeast("--frames-per-position", framesPerPosition, 0);
         boolean thresholdFramesGiven = spec.commandLine().getParseResult().hasMatchedOption("--threshold-frames");
         CountingSetup setup = counting.toSetup(thresholdFramesGiven);
         try (RawScan scan = RawScan.open(files, SectorLayout.ofVersion(headerVersion), framesPerPosition)) {

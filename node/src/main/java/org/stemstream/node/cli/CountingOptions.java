@@ -75,10 +75,24 @@ final class CountingOptions {
                 idleTimeoutMillis);
     }
 
+    /** Reads the dark and gain the request names, so that a missing or malformed file is refused at once. */
+    void checkReferences() throws IOException {
+        References.dark(dark, darkScan);
+        References.gain(gain);
+    }
+
     private void check(boolean thresholdFramesGiven) {
         if ((backgroundThreshold == null) != (xrayThreshold == null)) {
             throw new IllegalArgumentException("give both --background-threshold and --xray-threshold,"
                     + " or neither to compute them");
+        }
+        Ranges.atLeast("--threshold-frames", thresholdFrames, 1);
+        Ranges.atLeast("--threshold-samples", thresholdSamples, 1);
+        Ranges.positive("--background-sigma", backgroundSigma);
+        Ranges.positive("--xray-sigma", xraySigma);
+        if (backgroundThreshold != null) {
+            Ranges.finite("--background-threshold", backgroundThreshold);
+            Ranges.finite("--xray-threshold", xrayThreshold);
         }
         if (backgroundThreshold != null && thresholdFramesGiven) {
             throw new IllegalArgumentException("--threshold-frames computes thresholds; it cannot go with"

@@ -2,6 +2,10 @@ package org.stemstream.node.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -45,12 +49,23 @@ public final class Main implements Runnable {
     private static int reportError(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
         if (cause instanceof IOException || cause instanceof IllegalArgumentException) {
-            cmd.getErr().println("stemstream " + cmd.getCommandName() + ": " + cause.getMessage());
+            cmd.getErr().println("stemstream " + cmd.getCommandName() + ": " + describe(cause));
             return 2;
         }
         cmd.getErr().println("stemstream " + cmd.getCommandName() + " failed:");
         e.printStackTrace(cmd.getErr());
         return 1;
+    }
+
+    /** The JDK names a file it could not find, and nothing else: say what went wrong with it. */
+    private static String describe(Throwable e) {
+        if (e instanceof FileSystemException f && f.getReason() == null) {
+            String what = e instanceof NoSuchFileException ? "no such file or directory"
+                    : e instanceof AccessDeniedException ? "permission denied"
+                    : e instanceof FileAlreadyExistsException ? "already exists" : e.getClass().getSimpleName();
+            return f.getFile() + ": " + what;
+        }
+        return e.getMessage();
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -60,6 +60,13 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--exit-after-scan needs a scan (--scan-number, --scan, --output)");
         }
         join.forEach(StemstreamNode::address); // a clear error for a malformed address, before anything starts
+        Ranges.port("--port", port);
+        Ranges.port("--cluster-port", clusterPort);
+        Ranges.port("--management-port", managementPort);
+        if (scan.given()) {
+            scan.toRequest(); // a malformed scan is refused before the node starts
+            scan.counting.checkReferences();
+        }
         Map<String, Object> overrides = new HashMap<>();
         if (host != null) {
             overrides.put("stemstream.ingress.host", host);

@@ -42,9 +42,8 @@ final class ScanOptions {
         if (scanNumber == null || scanSize == null || output == null) {
             throw new IllegalArgumentException("a scan needs --scan-number, --scan WxH and --output");
         }
-        if (timeoutSeconds <= 0) {
-            throw new IllegalArgumentException("--timeout must be positive");
-        }
+        Ranges.positive("--timeout", timeoutSeconds);
+        Ranges.atLeast("--frames-per-position", framesPerPosition, 1);
         return counting.toRequest(scanNumber, scanSize, framesPerPosition, output, (long) (timeoutSeconds * 1000),
                 spec.commandLine().getParseResult().hasMatchedOption("--threshold-frames"));
     }

@@ -1,5 +1,6 @@
 package org.stemstream.node.coordinator;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -58,6 +59,8 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
     private final Map<String, ActorRef<NodeProtocol.Command>> hosts = new HashMap<>();
     private final Map<Long, ActorRef<CoordinatorProtocol.Command>> scans = new LinkedHashMap<>();
     private final Map<Long, ScanView> views = new LinkedHashMap<>();
+    /** Each scan's output file, to refuse a second scan writing the same one. */
+    private final Map<Long, Path> outputs = new HashMap<>();
 
     /** @param listeners observers of counted frames in the JVM the coordinator runs in (the demo's) */
     public static Behavior<CoordinatorProtocol.Command> create(Settings settings, LocalListeners listeners) {
@@ -111,6 +114,7 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
                 .onMessage(ScanStopped.class, stopped -> {
                     scans.remove(stopped.scanNumber());
                     views.remove(stopped.scanNumber());
+                    outputs.remove(stopped.scanNumber());
                     return this;
                 })
                 .build();
@@ -127,6 +131,7 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
                 hosts, getContext().getSelf(), roster, listeners), "scan-" + r.scanNumber());
         getContext().watchWith(scan, new ScanStopped(r.scanNumber()));
         scans.put(r.scanNumber(), scan);
+        outputs.put(r.scanNumber(), outputOf(r));
         return this;
     }
 
@@ -161,7 +166,23 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
         if (hosts.isEmpty()) {
             return "no node is up to count (the cluster has no counting members yet)";
         }
+        try {
+            outputOf(r);
+        } catch (RuntimeException e) {
+            return "the output " + r.output() + " is not a path: " + e.getMessage();
+        }
+        for (Map.Entry<Long, Path> other : outputs.entrySet()) {
+            ScanView view = views.get(other.getKey());
+            if (other.getValue().equals(outputOf(r)) && (view == null || !view.state().isFinal())) {
+                return "scan " + other.getKey() + " is writing " + other.getValue()
+                        + "; two scans never share an output file";
+            }
+        }
         return null;
+    }
+
+    private static Path outputOf(ScanRequest r) {
+        return Path.of(r.output()).toAbsolutePath().normalize();
     }
 
     private Behavior<CoordinatorProtocol.Command> toRoster(CoordinatorProtocol.Command command) {

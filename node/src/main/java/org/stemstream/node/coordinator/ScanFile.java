@@ -4,7 +4,6 @@ import static org.stemstream.protocol.FrameGeometry.FRAME_HEIGHT;
 import static org.stemstream.protocol.FrameGeometry.FRAME_WIDTH;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,7 +12,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.collections.LongArrayList;
 import org.agrona.collections.LongHashSet;
 import org.stemstream.hdf5.ScanShape;
 import org.stemstream.hdf5.SparseCountsWriter;
@@ -24,16 +22,20 @@ import org.stemstream.node.counting.ScanImages;
  * A scan's counted file while frames arrive from any node: puts each frame in its slot (position-major, the frames
  * of a position by frame number, as offline counting does), remembers which were incomplete, and at the end writes
  * the metadata, the frame status lists and two pictures beside the file (the scan and its mean diffraction pattern).
+ *
+ * <p>A position that gets more frames than the scan declared keeps those with the lowest frame numbers, whatever
+ * order they arrived in; the others are extra frames, counted and left out.
  */
 public final class ScanFile {
-    private final Path output;
     private final int framesPerPosition;
     private final int frames;
     private final SparseCountsWriter writer;
     private final ScanImages images;
     private final FrameListener listener;
     private final BitSet written;
-    private final LongArrayList incomplete = new LongArrayList();
+    private final BitSet incomplete;
+    /** The frame number in each slot. */
+    private final long[] slotFrame;
     private final Int2ObjectHashMap<List<Pending>> pending = new Int2ObjectHashMap<>();
     private long events;
     private long extraFrames;
@@ -42,16 +44,13 @@ public final class ScanFile {
     private record Pending(long frameNumber, boolean complete, int[] events) {
     }
 
-    /** What the file holds once committed. */
-    public record Written(long frames, long incomplete, long missing, long events, long extraFrames) {
+    /** What the file holds once committed, and where it is. */
+    public record Written(Path file, long frames, long incomplete, long missing, long events, long extraFrames) {
     }
 
+    /** @throws java.nio.file.FileAlreadyExistsException when the output exists: counted data is never overwritten */
     public ScanFile(Path output, int scanWidth, int scanHeight, int framesPerPosition, FrameListener listener)
             throws IOException {
-        if (Files.exists(output)) {
-            throw new IOException("the output " + output + " already exists; counted data is never overwritten");
-        }
-        this.output = output;
         this.framesPerPosition = framesPerPosition;
         this.frames = scanWidth * scanHeight * framesPerPosition;
         this.writer = SparseCountsWriter.create(output, new ScanShape(scanWidth, scanHeight, framesPerPosition,
@@ -59,11 +58,13 @@ public final class ScanFile {
         this.images = new ScanImages(scanWidth, scanHeight, framesPerPosition);
         this.listener = listener == null ? FrameListener.NONE : listener;
         this.written = new BitSet(frames);
+        this.incomplete = new BitSet(frames);
+        this.slotFrame = new long[frames];
     }
 
     /**
-     * Stores a counted frame; false when its position already has all its frames (an extra frame) or when this
-     * frame number was stored before (delivered again: the first copy wins).
+     * Stores a counted frame; false when it is left out: delivered before (the first copy wins), or an extra frame
+     * at a position that has all its frames with lower numbers.
      */
     public synchronized boolean record(long frameNumber, int position, boolean complete, int[] frameEvents, int offset,
                                        int n) throws IOException {
@@ -74,20 +75,16 @@ public final class ScanFile {
             extraFrames++;
             return false;
         }
+        Pending frame = new Pending(frameNumber, complete, Arrays.copyOfRange(frameEvents, offset, offset + n));
+        if (written.get(position * framesPerPosition)) {
+            return placeExtra(position, frame);
+        }
         if (framesPerPosition == 1) {
-            if (written.get(position)) {
-                extraFrames++;
-                return false;
-            }
-            write(position, frameNumber, complete, Arrays.copyOfRange(frameEvents, offset, offset + n));
+            write(position, frame);
             return true;
         }
-        if (written.get(position * framesPerPosition)) {
-            extraFrames++;
-            return false;
-        }
         List<Pending> atPosition = pending.computeIfAbsent(position, p -> new ArrayList<>(framesPerPosition));
-        atPosition.add(new Pending(frameNumber, complete, Arrays.copyOfRange(frameEvents, offset, offset + n)));
+        atPosition.add(frame);
         if (atPosition.size() == framesPerPosition) {
             flush(position, pending.remove(position));
         }
@@ -97,20 +94,48 @@ public final class ScanFile {
     private void flush(int position, List<Pending> atPosition) throws IOException {
         atPosition.sort(Comparator.comparingLong(Pending::frameNumber));
         for (int k = 0; k < atPosition.size(); k++) {
-            Pending f = atPosition.get(k);
-            write(position * framesPerPosition + k, f.frameNumber(), f.complete(), f.events());
+            write(position * framesPerPosition + k, atPosition.get(k));
         }
     }
 
-    private void write(int slot, long frameNumber, boolean complete, int[] frameEvents) throws IOException {
-        writer.writeFrame(slot, frameEvents, frameEvents.length);
-        written.set(slot);
-        events += frameEvents.length;
-        if (!complete) {
-            incomplete.addLong(slot);
+    private void write(int slot, Pending f) throws IOException {
+        writer.writeFrame(slot, f.events(), f.events().length);
+        fill(slot, f);
+        listener.counted(slot, f.frameNumber(), f.events(), f.events().length);
+    }
+
+    /**
+     * One frame more than the position's full set: it takes its place by frame number and the highest-numbered frame
+     * leaves (its slot's successors move up one), so which frames stay does not depend on the order they came in.
+     */
+    private boolean placeExtra(int position, Pending frame) throws IOException {
+        extraFrames++;
+        int first = position * framesPerPosition;
+        int last = first + framesPerPosition - 1;
+        if (frame.frameNumber() > slotFrame[last]) {
+            return false;
         }
-        images.counted(slot, frameNumber, frameEvents, frameEvents.length);
-        listener.counted(slot, frameNumber, frameEvents, frameEvents.length);
+        int[] leaving = writer.events(last);
+        events -= leaving.length;
+        images.removed(last, leaving, leaving.length);
+        int slot = last;
+        for (; slot > first && slotFrame[slot - 1] > frame.frameNumber(); slot--) {
+            int[] moved = writer.events(slot - 1);
+            writer.replaceFrame(slot, moved, moved.length);
+            slotFrame[slot] = slotFrame[slot - 1];
+            incomplete.set(slot, incomplete.get(slot - 1));
+        }
+        writer.replaceFrame(slot, frame.events(), frame.events().length);
+        fill(slot, frame);
+        return true;
+    }
+
+    private void fill(int slot, Pending f) {
+        written.set(slot);
+        slotFrame[slot] = f.frameNumber();
+        incomplete.set(slot, !f.complete());
+        events += f.events().length;
+        images.counted(slot, f.frameNumber(), f.events(), f.events().length);
     }
 
     /**
@@ -126,21 +151,20 @@ public final class ScanFile {
         for (int slot = written.nextClearBit(0), i = 0; slot < frames; slot = written.nextClearBit(slot + 1)) {
             missing[i++] = slot;
         }
-        long[] incompleteSlots = incomplete.toLongArray();
-        Arrays.sort(incompleteSlots);
+        long[] incompleteSlots = incomplete.stream().asLongStream().toArray();
         Map<String, Object> all = new java.util.LinkedHashMap<>(attributes);
         all.put("frames_expected", (long) frames);
         all.put("frames_counted", (long) written.cardinality());
         all.put("frames_incomplete", (long) incompleteSlots.length);
         all.put("frames_missing", (long) missing.length);
         all.put("events", events);
+        all.put("frames_extra", extraFrames);
         writer.metadata("electron_counting", all);
         writer.dataset("frame_status", "incomplete", incompleteSlots);
         writer.dataset("frame_status", "missing", missing);
-        writer.commit();
-        String stem = output.toString().replaceFirst("\\.h5$", "");
-        images.writePngs(Path.of(stem));
-        return new Written(written.cardinality(), incompleteSlots.length, missing.length, events, extraFrames);
+        Path file = writer.commit();
+        images.writePngs(Path.of(file.toString().replaceFirst("\\.h5$", "")));
+        return new Written(file, written.cardinality(), incompleteSlots.length, missing.length, events, extraFrames);
     }
 
     /** Drops the file; nothing is left behind. */

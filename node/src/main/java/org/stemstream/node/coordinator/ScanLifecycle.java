@@ -1,5 +1,6 @@
 package org.stemstream.node.coordinator;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -155,6 +156,15 @@ final class ScanLifecycle {
                     scan.closed = closed;
                     if (!closed.failure().isEmpty()) {
                         scan.failure = closed.failure();
+                    }
+                    if (closed.extraFrames() > 0) {
+                        scan.message += "; " + closed.extraFrames() + " extra frames left out: positions got more"
+                                + " than the " + scan.request.framesPerPosition() + " frame(s) the scan declared, and"
+                                + " kept the lowest-numbered";
+                    }
+                    if (closed.failure().isEmpty() && !Path.of(closed.file()).equals(Path.of(scan.request.output()))) {
+                        scan.message += "; " + scan.request.output() + " appeared during the scan, so the counted"
+                                + " file is " + closed.file();
                     }
                     return finished(closed.failure().isEmpty() ? ScanView.State.DONE : ScanView.State.FAILED);
                 })

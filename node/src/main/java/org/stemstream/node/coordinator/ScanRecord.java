@@ -178,7 +178,7 @@ final class ScanRecord {
         double eta = rate > 0 ? (request.frames() - counted) / rate : -1;
         return new ScanView(request.scanNumber(), state, request.frames(), counted, incomplete,
                 missing, events, rate, eta, sectors, duplicates, late, rejected, lastRejection, extra, background, xray, perNode,
-                request.output(), message);
+                written != null ? written.file() : request.output(), message);
     }
 
     /** The metadata the coordinator knows (the writer adds the frame accounting). */

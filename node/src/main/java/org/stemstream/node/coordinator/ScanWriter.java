@@ -93,17 +93,17 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
 
     private void commit(WriterProtocol.CommitFile commit) {
         if (file == null) {
-            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, 0, 0, 0, 0, 0,
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, "", 0, 0, 0, 0, 0,
                     "scan " + scanNumber + " has no open file"));
             return;
         }
         try {
             ScanFile.Written w = file.commit(commit.attributes());
-            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, w.frames(), w.incomplete(),
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, w.file().toString(), w.frames(), w.incomplete(),
                     w.missing(), w.events(), w.extraFrames(), ""));
         } catch (IOException | RuntimeException e) {
             file.abandon();
-            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, 0, 0, 0, 0, 0,
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, "", 0, 0, 0, 0, 0,
                     "writing the output failed: " + e.getMessage()));
         }
     }

@@ -45,19 +45,19 @@ public final class OfflineCounter {
     public static CountSummary count(RawScan scan, CountingSetup setup, Path output, int threads,
                                      ProgressLine progress, FrameListener listener) throws IOException {
         long start = System.nanoTime();
-        ThresholdStatistics statistics = null;
-        Thresholds thresholds;
-        if (setup.thresholds() instanceof ThresholdPolicy.Given given) {
-            thresholds = given.thresholds();
-        } else {
-            ThresholdPolicy.Computed computed = (ThresholdPolicy.Computed) setup.thresholds();
-            statistics = computeThresholds(scan, setup, computed);
-            thresholds = statistics.thresholds();
-        }
-        CountingPlan plan = CountingPlan.of(setup.correction(), thresholds);
         ScanShape shape = new ScanShape(scan.scanWidth(), scan.scanHeight(), scan.framesPerPosition(),
                 FRAME_WIDTH, FRAME_HEIGHT);
-        try (SparseCountsWriter writer = SparseCountsWriter.create(output, shape)) {
+        try (SparseCountsWriter writer = SparseCountsWriter.create(output, shape)) { // refuses an existing file first
+            ThresholdStatistics statistics = null;
+            Thresholds thresholds;
+            if (setup.thresholds() instanceof ThresholdPolicy.Given given) {
+                thresholds = given.thresholds();
+            } else {
+                ThresholdPolicy.Computed computed = (ThresholdPolicy.Computed) setup.thresholds();
+                statistics = computeThresholds(scan, setup, computed);
+                thresholds = statistics.thresholds();
+            }
+            CountingPlan plan = CountingPlan.of(setup.correction(), thresholds);
             long events = countAll(scan, plan, writer, threads, progress, listener);
             long[] incomplete = IntStream.range(0, scan.frameSlots())
                     .filter(s -> !scan.isMissing(s) && !scan.isComplete(s)).asLongStream().toArray();

@@ -37,6 +37,14 @@ public final class ScanImages implements FrameListener {
         }
     }
 
+    /** Takes back a frame's events (a frame that left its slot). */
+    public void removed(int slot, int[] events, int count) {
+        perPosition.addAndGet(slot / framesPerPosition, -count);
+        for (int i = 0; i < count; i++) {
+            perPixel.decrementAndGet(events[i]);
+        }
+    }
+
     /** Writes {@code <prefix>_scan.png} and {@code <prefix>_diffraction.png}; returns the two paths. */
     public Path[] writePngs(Path prefix) throws IOException {
         Path scan = Path.of(prefix + "_scan.png");

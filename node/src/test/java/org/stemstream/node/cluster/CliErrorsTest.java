@@ -46,6 +46,9 @@ class CliErrorsTest {
                 dir.resolve("three.h5").toString(), "--contact", contact};
             assertEquals(0, CliRun.of(start).exitCode());
             assertError(CliRun.of(start), "scan 3 is already running");
+            assertError(CliRun.of("scan", "start", "--scan-number", "6", "--scan", "4x4", "-o",
+                    dir.resolve("three.h5").toString(), "--contact", contact),
+                    "scan 3 is writing " + dir.resolve("three.h5") + "; two scans never share an output file");
             assertError(CliRun.of("scan", "start", "--scan-number", "4", "--scan", "0x4", "-o", "x.h5",
                     "--contact", contact),
                     "a scan is 1 to 65535 positions wide and high");

@@ -66,9 +66,13 @@ public interface CoordinatorProtocol {
     record FileOpened(long scanNumber, String failure) implements Command {
     }
 
-    /** The scan writer committed the file (failure empty) or could not. */
-    record FileClosed(long scanNumber, long framesWritten, long framesIncomplete, long framesMissing, long events,
-                      long extraFrames, String failure) implements Command {
+    /**
+     * The scan writer committed the file (failure empty) or could not.
+     *
+     * @param file where the file is: the output asked for, or a numbered name beside it when that appeared meanwhile
+     */
+    record FileClosed(long scanNumber, String file, long framesWritten, long framesIncomplete, long framesMissing,
+                      long events, long extraFrames, String failure) implements Command {
     }
 
 }

@@ -1,0 +1,118 @@
+package org.stemstream.node.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.stemstream.node.CliRun;
+import org.stemstream.node.Fixtures;
+import org.stemstream.node.NodeConfig;
+
+/** Operator mistakes refused before anything runs: one line that names what is wrong, and exit code 2. */
+class InputValidationTest {
+    @TempDir
+    Path dir;
+
+    private static void assertRefused(CliRun result, String expected) {
+        assertEquals(2, result.exitCode(), result.out() + result.err());
+        assertTrue(result.err().contains(expected), "expected '" + expected + "' in: " + result.err());
+        assertTrue(result.err().strip().lines().count() <= 2, "one clear message, not a trace: " + result.err());
+    }
+
+    private CliRun count(String... options) throws Exception {
+        List<String> args = new ArrayList<>(List.of("count", "-o", dir.resolve("counted.h5").toString()));
+        args.addAll(List.of(options));
+        Fixtures.tinyScan(1).forEach(f -> args.add(f.toString()));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--background-sigma=-4  | --background-sigma must be a positive number, got -4",
+        "--xray-sigma=0         | --xray-sigma must be a positive number, got 0",
+        "--threshold-samples=0  | --threshold-samples must be at least 1, got 0",
+        "--threshold-frames=0   | --threshold-frames must be at least 1, got 0",
+        "--threads=0            | --threads must be at least 1, got 0",
+        "--frames-per-position=-1 | --frames-per-position must be at least 0, got -1",
+        "--background-threshold=NaN | --background-threshold must be a finite number"})
+    void countingFlagsThatMakeNoSenseAreRefused(String option, String expected) throws Exception {
+        String[] given = option.startsWith("--background-threshold") ? new String[] {option, "--xray-threshold=9"}
+                : new String[] {option};
+        assertRefused(count(given), expected);
+        assertTrue(Files.notExists(dir.resolve("counted.h5")));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--ask-timeout=-1          | --ask-timeout must be at least 1, got -1",
+        "--timeout=-1              | --timeout must be a positive number, got -1",
+        "--frames-per-position=0   | --frames-per-position must be at least 1, got 0",
+        "--background-sigma=-4     | --background-sigma must be a positive number, got -4"})
+    void scanFlagsThatMakeNoSenseAreRefusedBeforeTheClusterIsAsked(String option, String expected) {
+        // nothing listens at the contact: the refusal comes before any attempt to reach it
+        assertRefused(CliRun.of("scan", "start", "--scan-number", "3", "--scan", "4x4", "-o",
+                dir.resolve("s.h5").toString(), "--contact", "127.0.0.1:1", option), expected);
+    }
+
+    @Test
+    void anExistingOutputIsNeverOverwrittenByOfflineCounting() throws Exception {
+        Path existing = dir.resolve("counted.h5");
+        Files.writeString(existing, "an earlier scan");
+        assertRefused(count("--background-threshold=28", "--xray-threshold=1000"),
+                existing + ": it already exists; counted data is never overwritten");
+        assertEquals("an earlier scan", Files.readString(existing));
+    }
+
+    @Test
+    void aMissingFileIsNamedAsMissing() {
+        Path absent = dir.resolve("data_scan0000000001_module0_000.data");
+        assertRefused(CliRun.of("count", "-o", dir.resolve("c.h5").toString(), absent.toString()),
+                absent + ": no such file or directory");
+        assertRefused(CliRun.of("scan", "start", "--scan-number", "3", "--scan", "4x4", "-o", "s.h5",
+                "--dark", dir.resolve("dark.f32").toString(), "--contact", "127.0.0.1:1"),
+                dir.resolve("dark.f32") + ": no such file or directory");
+    }
+
+    @Test
+    void aDarkReferenceOfTheWrongSizeIsRefusedWhenTheScanIsAskedFor() throws Exception {
+        Path dark = dir.resolve("dark.f32");
+        Files.write(dark, new byte[1000]);
+        assertRefused(CliRun.of("scan", "start", "--scan-number", "3", "--scan", "4x4", "-o", "s.h5",
+                "--dark", dark.toString(), "--contact", "127.0.0.1:1"),
+                "dark reference " + dark + ": 1000 bytes, expected 1327104");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "stemstream { ingres { port = 15000 } }        | unknown setting stemstream.ingres.port",
+        "stemstream.stream.idle-timout = 5s           | unknown setting stemstream.stream.idle-timout",
+        "stemstream { stream { max-open-frames = -3 } } | stemstream.stream.max-open-frames must be positive"})
+    void configurationTyposAndNonsenseAreRefusedWithTheKeyAndTheFile(String text, String expected) throws Exception {
+        Path config = dir.resolve("node.conf");
+        Files.writeString(config, "\n" + text + "\n");
+        // what `stemstream node --config FILE` loads before anything starts (it exits 2 with this message)
+        String message = assertThrows(IllegalArgumentException.class,
+                () -> NodeConfig.load(config, Map.of())).getMessage();
+        assertTrue(message.contains(expected), message);
+        if (expected.startsWith("unknown")) {
+            assertTrue(message.contains(config.getFileName() + ": 2"), "names the file and line: " + message);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--port=70000            | --port must be a port from 0 to 65535, got 70000",
+        "--cluster-port=-2       | --cluster-port must be a port from 0 to 65535, got -2"})
+    void nodePortsOutsideTheirRangeAreRefused(String option, String expected) {
+        assertRefused(CliRun.of("node", option), expected);
+    }
+}
