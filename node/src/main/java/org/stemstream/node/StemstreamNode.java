@@ -4,6 +4,8 @@ import static org.stemstream.protocol.FrameGeometry.SECTORS;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +15,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
@@ -59,6 +64,8 @@ import org.stemstream.protocol.cluster.ScanView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
 import zmq.ZError;
 
 /**
@@ -101,39 +108,43 @@ public final class StemstreamNode implements AutoCloseable {
             }
             this.routing = new RoutingService(zmq, settings.routingEndpoint());
         } catch (RuntimeException e) {
-            receivers.forEach(SectorReceiver::close);
-            zmq.close();
-            throw new IllegalStateException("cannot bind the node's sockets from " + settings.sectorEndpoint(0)
-                    + " (5 ports): " + e.getMessage() + " (is another node using these ports?)", e);
+            closeSockets(receivers);
+            throw startFailure(e, "the detector sockets " + settings.sectorEndpoint(0) + " .. +4", "--port");
         }
-        this.system = ActorSystem.create(Behaviors.setup(context -> {
-            ActorSystem<?> sys = context.getSystem();
-            String self = Cluster.get(sys).selfMember().address().toString();
-            ActorRef<CoordinatorProtocol.Command> coordinator = ClusterSingleton.get(sys).init(SingletonActor.of(
-                    ScanCoordinator.create(settings.coordinator(), listeners), "scan-coordinator"));
-            SectorEntity.initSharding(sys);
-            CountingWorker.initSharding(sys, coordinator);
-            for (SectorReceiver receiver : receivers) {
-                ingress.add(context.spawn(SectorIngress.create(receiver, stats[receiver.sector()], self,
-                        SectorEntity.of(sys, receiver.sector())), "ingress-sector-" + receiver.sector()));
-            }
-            RoutingTable.Endpoint endpoint = new RoutingTable.Endpoint(self, settings.ingressHost(),
-                    settings.ingressPort());
-            Executor counting = sys.dispatchers().lookup(DispatcherSelector.fromConfig("stemstream.counting-dispatcher"));
-            List<Source<SectorMessage, ?>> sources = receivers.stream().<Source<SectorMessage, ?>>map(
-                    SectorIngress::source).toList();
-            int threads = settings.stream().countingParallelism();
-            host.complete(context.spawn(NodeHost.create(coordinator, endpoint, threads, reports -> IngestPipeline.run(sys,
-                    sources, buffers, stats, settings.stream(), counting, p -> CountingWorker.of(sys, p), reports)),
-                    "node-host"));
-            gateway.complete(context.spawn(Gateway.create(coordinator), Gateway.NAME));
-            context.spawn(routing.subscriber(), "routing");
-            return Behaviors.empty();
-        }), "stemstream", withCountingThreads(config, settings.stream().countingParallelism()));
+        try {
+            this.system = ActorSystem.create(Behaviors.setup(context -> {
+                ActorSystem<?> sys = context.getSystem();
+                String self = Cluster.get(sys).selfMember().address().toString();
+                ActorRef<CoordinatorProtocol.Command> coordinator = ClusterSingleton.get(sys).init(SingletonActor.of(
+                        ScanCoordinator.create(settings.coordinator(), listeners), "scan-coordinator"));
+                SectorEntity.initSharding(sys);
+                CountingWorker.initSharding(sys, coordinator);
+                for (SectorReceiver receiver : receivers) {
+                    ingress.add(context.spawn(SectorIngress.create(receiver, stats[receiver.sector()], self,
+                            SectorEntity.of(sys, receiver.sector())), "ingress-sector-" + receiver.sector()));
+                }
+                RoutingTable.Endpoint endpoint = new RoutingTable.Endpoint(self, settings.ingressHost(),
+                        settings.ingressPort());
+                Executor counting = sys.dispatchers().lookup(DispatcherSelector.fromConfig("stemstream.counting-dispatcher"));
+                List<Source<SectorMessage, ?>> sources = receivers.stream().<Source<SectorMessage, ?>>map(
+                        SectorIngress::source).toList();
+                int threads = settings.stream().countingParallelism();
+                host.complete(context.spawn(NodeHost.create(coordinator, endpoint, threads, reports -> IngestPipeline.run(sys,
+                        sources, buffers, stats, settings.stream(), counting, p -> CountingWorker.of(sys, p), reports)),
+                        "node-host"));
+                gateway.complete(context.spawn(Gateway.create(coordinator), Gateway.NAME));
+                context.spawn(routing.subscriber(self), "routing");
+                return Behaviors.empty();
+            }), "stemstream", withCountingThreads(config, settings.stream().countingParallelism()));
+        } catch (RuntimeException e) {
+            closeSockets(receivers);
+            throw startFailure(e, "the cluster port " + config.getString("pekko.remote.artery.canonical.hostname")
+                    + ":" + config.getInt("pekko.remote.artery.canonical.port"), "--cluster-port");
+        }
         join(seeds);
         ActorRef<NodeProtocol.Command> nodeHost = host.join();
         if (settings.management()) {
-            PekkoManagement.get(Adapter.toClassic(system)).start();
+            startManagement(config);
         }
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(Adapter.toClassic(system));
         shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "stemstream-hand-over", () ->
@@ -151,6 +162,41 @@ public final class StemstreamNode implements AutoCloseable {
                 return Done.getInstance();
             });
         });
+    }
+
+    private void closeSockets(List<SectorReceiver> receivers) {
+        receivers.forEach(SectorReceiver::close);
+        if (routing != null) {
+            routing.close();
+        }
+        zmq.close();
+    }
+
+    /**
+     * The node serves its HTTP endpoints or does not start: a node whose management port is taken would run on
+     * without the endpoints its operators and health checks look at.
+     */
+    private void startManagement(Config config) {
+        try {
+            PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().join();
+            throw startFailure(e, "the management port " + config.getString("pekko.management.http.hostname") + ":"
+                    + config.getInt("pekko.management.http.port"), "--management-port");
+        }
+    }
+
+    /** A port another process holds is the operator's to fix, said in one line; any other failure stays as it is. */
+    private static RuntimeException startFailure(Throwable e, String what, String option) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException
+                    || t instanceof ZMQException z && z.getErrorCode() == ZMQ.Error.EADDRINUSE.getCode()) {
+                return new UncheckedIOException(new BindException("cannot bind " + what + ": the address is in use"
+                        + " (is another node running here? choose other ports with " + option + ")"));
+            }
+        }
+        return e instanceof RuntimeException r ? r : new IllegalStateException("cannot start the node: " + e, e);
     }
 
     /** The counting dispatcher sized to the counting parallelism (the processors available to the JVM by default). */

@@ -136,6 +136,8 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
         ScanRequest request = loaded.open().request();
         if (loaded.error() != null) {
             Throwable cause = loaded.error().getCause() != null ? loaded.error().getCause() : loaded.error();
+            getContext().getLog().warn("scan {} cannot be counted here: cannot load the references: {}",
+                    request.scanNumber(), cause.getMessage());
             coordinator.tell(new CoordinatorProtocol.NodeProgress(request.scanNumber(), endpoint.node(), 0,
                     new long[SECTORS], new long[SECTORS], 0, 0, 0, "", 0, 0, true,
                     "cannot load the references: " + cause.getMessage()));
@@ -146,6 +148,10 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
         }
         HostedScan scan = new HostedScan(request, loaded.correction());
         scans.put(request.scanNumber(), scan);
+        getContext().getLog().info("scan {} open here: {}x{} positions, {} frame(s) each, thresholds {}",
+                request.scanNumber(), request.scanWidth(), request.scanHeight(), request.framesPerPosition(),
+                request.thresholdsGiven() ? request.backgroundThreshold() + " / " + request.xrayThreshold()
+                        : "computed from the first " + request.thresholdFrames() + " complete frame(s)");
         CountingPlan given = request.thresholdsGiven() ? CountingPlan.of(loaded.correction(),
                 new Thresholds(request.backgroundThreshold(), request.xrayThreshold())) : null;
         stream.tell(new ScanControl.Open(new StreamedScan(request, loaded.correction(), loaded.open().writer(),
@@ -162,6 +168,8 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
         if (decided.putIfAbsent(use.scanNumber(), thresholds) == null) {
             HostedScan scan = scans.get(use.scanNumber());
             if (scan != null && !scan.request.thresholdsGiven()) {
+                getContext().getLog().info("scan {}: thresholds background {}, x-ray {}", use.scanNumber(),
+                        use.background(), use.xray());
                 stream.tell(new ScanControl.Decide(use.scanNumber(), CountingPlan.of(scan.correction, thresholds)));
             }
         }
@@ -192,11 +200,16 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
                     samples.frames()));
         } else if (report instanceof IngestReport.Failed failed) {
             if (scan.failure.isEmpty()) {
+                getContext().getLog().warn("scan {} failed here: {}", report.scanNumber(), failed.reason());
                 scan.failure = failed.reason();
                 coordinator.tell(progress(scan, false));
             }
         } else if (report instanceof IngestReport.InputEnded) {
-            coordinator.tell(progress(scan, true));
+            CoordinatorProtocol.NodeProgress last = progress(scan, true);
+            getContext().getLog().info("scan {} ended here: {} frames assembled, blocks per sector {}, {} duplicate,"
+                    + " {} late, {} other rejected", report.scanNumber(), last.framesAssembled(),
+                    java.util.Arrays.toString(last.blocks()), last.duplicates(), last.late(), last.rejected());
+            coordinator.tell(last);
             scans.remove(report.scanNumber());
             decided.remove(report.scanNumber());
             handOver();

@@ -40,14 +40,23 @@ public final class RoutingService implements AutoCloseable {
         thread.start();
     }
 
-    /** An actor that keeps {@link #current} up to date with the table in Distributed Data. */
-    public Behavior<Replicator.SubscribeResponse<LWWRegister<RoutingTable>>> subscriber() {
+    /**
+     * An actor that keeps {@link #current} up to date with the table in Distributed Data, and says in the log what
+     * each new one gives this node ({@code self}).
+     */
+    public Behavior<Replicator.SubscribeResponse<LWWRegister<RoutingTable>>> subscriber(String self) {
         return Behaviors.setup(context -> {
             DistributedData.get(context.getSystem()).replicator()
                     .tell(new Replicator.Subscribe<>(ScanCoordinator.ROUTING, context.getSelf()));
             return Behaviors.receiveMessage(response -> {
                 if (response instanceof Replicator.Changed<LWWRegister<RoutingTable>> changed) {
-                    current.set(changed.get(ScanCoordinator.ROUTING).getValue());
+                    RoutingTable table = changed.get(ScanCoordinator.ROUTING).getValue();
+                    RoutingTable before = current.getAndSet(table);
+                    if (before == null || before.epoch() != table.epoch()) {
+                        context.getLog().info("routing epoch {}: {} of {} partitions here, {} node(s), from frame {}",
+                                table.epoch(), table.partitionsOf(self), table.partitions(), table.endpoints().size(),
+                                table.effectiveFrom());
+                    }
                 }
                 return Behaviors.same();
             });

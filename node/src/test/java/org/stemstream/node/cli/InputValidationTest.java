@@ -4,17 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.stemstream.node.CliRun;
 import org.stemstream.node.Fixtures;
+import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeConfig;
 
 /** Operator mistakes refused before anything runs: one line that names what is wrong, and exit code 2. */
@@ -114,5 +118,22 @@ class InputValidationTest {
         "--cluster-port=-2       | --cluster-port must be a port from 0 to 65535, got -2"})
     void nodePortsOutsideTheirRangeAreRefused(String option, String expected) {
         assertRefused(CliRun.of("node", option), expected);
+    }
+
+    /** Each of a node's ports held by another process: a one-line refusal naming it and the option to change. */
+    @ParameterizedTest
+    @CsvSource({"--port, detector sockets", "--cluster-port, cluster port", "--management-port, management port"})
+    @Timeout(120) // a node that starts in spite of the taken port would run until stopped
+    void aPortInUseIsRefusedInOneLine(String option, String what) throws Exception {
+        int ingress = FreePorts.nodeBase();
+        Map<String, Integer> ports = new java.util.HashMap<>(Map.of("--port", ingress,
+                "--cluster-port", FreePorts.any(), "--management-port", FreePorts.any()));
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", ports.get(option)));
+            List<String> args = new ArrayList<>(List.of("node"));
+            ports.forEach((name, port) -> args.addAll(List.of(name, String.valueOf(port))));
+            assertRefused(CliRun.of(args.toArray(String[]::new)), "cannot bind the " + what + " " + (option.equals(
+                    "--port") ? "tcp://" : "") + "127.0.0.1:" + ports.get(option));
+        }
     }
 }
