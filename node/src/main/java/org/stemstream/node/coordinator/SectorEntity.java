@@ -1,10 +1,13 @@
 package org.stemstream.node.coordinator;
 
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -32,17 +35,36 @@ public final class SectorEntity {
         return ClusterSharding.get(system).entityRefFor(TYPE_KEY, Integer.toString(sector));
     }
 
+    /** A node's report and when it came. */
+    private record Received(SectorProtocol.Report report, long atNanos) {
+        /** The report as of now: the time since the node last heard from the sector grows while no report comes. */
+        SectorProtocol.Report now() {
+            long since = (System.nanoTime() - atNanos) / 1_000_000;
+            return new SectorProtocol.Report(report.sector(), report.node(), report.messages(), report.bytes(),
+                    report.rejected(), report.idleMillis() < 0 ? -1 : report.idleMillis() + since,
+                    report.producersConnected());
+        }
+    }
+
     static Behavior<SectorProtocol.Command> create(int sector) {
-        Map<String, SectorProtocol.Report> nodes = new TreeMap<>();
-        return Behaviors.receive(SectorProtocol.Command.class)
-                .onMessage(SectorProtocol.Report.class, report -> {
-                    nodes.put(report.node(), report);
-                    return Behaviors.same();
-                })
-                .onMessage(SectorProtocol.GetHealth.class, get -> {
-                    get.replyTo().tell(new SectorProtocol.Health(sector, java.util.List.copyOf(nodes.values())));
-                    return Behaviors.same();
-                })
-                .build();
+        return Behaviors.setup(context -> {
+            Map<String, Received> nodes = new TreeMap<>();
+            Cluster cluster = Cluster.get(context.getSystem());
+            return Behaviors.receive(SectorProtocol.Command.class)
+                    .onMessage(SectorProtocol.Report.class, report -> {
+                        nodes.put(report.node(), new Received(report, System.nanoTime()));
+                        return Behaviors.same();
+                    })
+                    .onMessage(SectorProtocol.GetHealth.class, get -> {
+                        // a node that left receives nothing: it is no part of the sector's health
+                        Set<String> members = new HashSet<>();
+                        cluster.state().getMembers().forEach(m -> members.add(m.address().toString()));
+                        nodes.keySet().retainAll(members);
+                        get.replyTo().tell(new SectorProtocol.Health(sector,
+                                nodes.values().stream().map(Received::now).toList()));
+                        return Behaviors.same();
+                    })
+                    .build();
+        });
     }
 }

@@ -111,14 +111,19 @@ class ClusterScanTest {
             assertEquals(offline, Fixtures.countedEvents(dir.resolve("three.h5")));
             assertWorkersFollowTheRoutingTable(List.of(seed, second, third));
             // The sector entities hold each node's account: sector 2's messages add up to the scan's blocks.
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            org.stemstream.protocol.cluster.SectorProtocol.Health health;
-            do {
-                Thread.sleep(300);
-                health = first.sectorHealth(2).toCompletableFuture().join();
-            } while ((health.nodes().size() < 3 || health.messages() < W * H + 3) && System.nanoTime() < deadline);
+            TestNodes.eventually(Duration.ofSeconds(10), () -> {
+                var h = first.sectorHealth(2).toCompletableFuture().join();
+                return h.nodes().size() == 3 && h.messages() >= W * H + 3;
+            });
+            org.stemstream.protocol.cluster.SectorProtocol.Health health =
+                    first.sectorHealth(2).toCompletableFuture().join();
             assertEquals(3, health.nodes().size(), health.toString());
             assertEquals(W * H + 3, health.messages(), "blocks and the three ends of scan: " + health);
+            // A node that leaves is no longer listed as receiving the sector.
+            String leaving = third.address();
+            third.close();
+            assertTrue(TestNodes.eventually(Duration.ofSeconds(20), () -> first.sectorHealth(2).toCompletableFuture()
+                    .join().nodes().stream().noneMatch(n -> n.node().equals(leaving))), "the node that left is gone");
         }
     }
 
