@@ -13,11 +13,13 @@ import org.stemstream.protocol.cluster.RoutingTable;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
+import org.zeromq.ZFrame;
+import org.zeromq.ZMsg;
 
 /**
  * Serves the cluster's routing table to the detector's producers, which are outside the cluster: every node keeps the
  * latest table from Distributed Data and answers any request on its routing socket ({@code tcp://host:port+4}, a
- * ZeroMQ REP socket) with the table's text form, or {@code stemstream-routing none} before there is one.
+ * ZeroMQ ROUTER socket, asked by REQ sockets) with the table's text form, or {@code stemstream-routing none} before there is one.
  */
 public final class RoutingService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RoutingService.class);
@@ -31,7 +33,9 @@ public final class RoutingService implements AutoCloseable {
 
     public RoutingService(ZContext context, String endpoint) {
         this.context = context;
-        this.socket = context.createSocket(SocketType.REP);
+        // ROUTER, not REP: each request is answered on its own, so a peer that sends garbage or vanishes mid-request
+        // never holds up the next producer's question
+        this.socket = context.createSocket(SocketType.ROUTER);
         socket.setReceiveTimeOut(100);
         socket.setLinger(0);
         socket.bind(endpoint);
@@ -70,12 +74,22 @@ public final class RoutingService implements AutoCloseable {
     private void serve() {
         try {
             while (running) {
-                byte[] request = socket.recv(0);
+                ZMsg request = ZMsg.recvMsg(socket, 0);
                 if (request == null) {
                     continue;
                 }
-                RoutingTable table = current.get();
-                socket.send(table == null ? NONE : table.encode(), 0);
+                // a REQ client's request is [identity, empty delimiter, body]; the reply goes back the same way
+                ZFrame identity = request.pop();
+                ZFrame delimiter = request.pop();
+                if (delimiter != null && delimiter.size() == 0 && !request.isEmpty()) {
+                    RoutingTable table = current.get();
+                    ZMsg reply = new ZMsg();
+                    reply.add(identity);
+                    reply.add(delimiter);
+                    reply.add(table == null ? NONE : table.encode());
+                    reply.send(socket, true);
+                }
+                request.destroy();
             }
         } catch (RuntimeException e) {
             if (running) {
