@@ -120,6 +120,7 @@ final class DetectorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        checkRanges();
         FaultInjection injected = faults.toFaults();
         DetectorEmulator.Settings settings = DetectorEmulator.Settings.to(host, port).atRate(rate)
                 .withSendTimeout(sendTimeout == null ? -1 : sendTimeout);
@@ -134,6 +135,25 @@ final class DetectorCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "sent %d blocks (per sector %s) in %.2f s, %.0f frames/s%n", blocks,
                 java.util.Arrays.toString(result.blocksSent()), result.seconds(), blocks / 4.0 / result.seconds());
         return 0;
+    }
+
+    private void checkRanges() {
+        OptionRange.between(spec, "--port", port, 1, 65535 - 4); // a node's 5 ports from it
+        OptionRange.atLeast(spec, "--rate", rate, 0);
+        if (sendTimeout != null) {
+            OptionRange.atLeast(spec, "--send-timeout", sendTimeout, 1);
+        }
+        OptionRange.between(spec, "--scan-number", scanNumber, 0, 0xFFFF_FFFFL); // 32 bits in the block header
+        OptionRange.atLeast(spec, "--frames-per-position", framesPerPosition, 1);
+        OptionRange.atLeast(spec, "--electrons", electrons, 0);
+        OptionRange.atLeast(spec, "--distinct-frames", distinctFrames, 0);
+        OptionRange.atLeast(spec, "--malformed", faults.malformed, 0);
+        OptionRange.atLeast(spec, "--foreign-blocks", faults.foreign, 0);
+        OptionRange.atLeast(spec, "--pause-after", faults.pauseAfter, -1);
+        OptionRange.atLeast(spec, "--pause-ms", faults.pauseMillis, 0);
+        for (int sector : faults.noEnd) {
+            OptionRange.between(spec, "--no-end", sector, 0, 3);
+        }
     }
 
     private DetectorEmulator.Result send(DetectorEmulator.Settings settings, FaultInjection injected)
