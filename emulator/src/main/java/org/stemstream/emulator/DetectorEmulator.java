@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.zeromq.ZContext;
 
 /**
@@ -20,7 +21,10 @@ public final class DetectorEmulator {
      * @param host              a node (its routing socket tells where each frame goes), or with {@code direct}
      *                          the one receiver that takes everything
      * @param framesPerSecond   the frame rate, or 0 for as fast as the nodes take them
-     * @param sendTimeoutMillis with {@code direct}: how long a send may wait on a full queue (-1: for ever)
+     * @param sendTimeoutMillis how long a block may wait in all to be taken by a node, every try and routing fetch
+     *                          included (and so the first routing table, and the ends of scan); past it the run
+     *                          gives up with {@link NodesUnreachable}. -1: for ever (a block no node takes after
+     *                          some tries counts as undeliverable; the first routing table may take 15 s)
      */
     public record Settings(String host, int port, boolean direct, double framesPerSecond, int sendHighWaterMark,
                            int sendTimeoutMillis, int lingerMillis) {
@@ -60,7 +64,11 @@ public final class DetectorEmulator {
     private DetectorEmulator() {
     }
 
-    /** Sends a whole scan from the four producers and returns when every producer has sent its end of scan. */
+    /**
+     * Sends a whole scan from the four producers and returns when every producer has sent its end of scan.
+     *
+     * @throws NodesUnreachable when a producer gave up (see the send timeout); the others then stop too
+     */
     public static Result run(FrameFeed feed, Settings settings, FaultInjection faults) throws Exception {
         return run(feed, settings, faults, Set.of(0, 1, 2, 3));
     }
@@ -70,24 +78,32 @@ public final class DetectorEmulator {
             throws Exception {
         ExecutorService producers = Executors.newFixedThreadPool(SECTORS, r -> new Thread(r, "producer"));
         try (ZContext context = new ZContext(1)) {
-            context.setLinger(settings.lingerMillis()); // applied to each socket as it closes: deliver what is queued
             long start = System.nanoTime();
+            AtomicBoolean abandoned = new AtomicBoolean();
             List<SectorProducer> sectors = new ArrayList<>();
             List<Future<Long>> sent = new ArrayList<>();
             for (int s : only.stream().sorted().toList()) {
-                SectorProducer producer = new SectorProducer(context, s, feed, settings, faults, start);
+                SectorProducer producer = new SectorProducer(context, s, feed, settings, faults, start, abandoned);
                 sectors.add(producer);
                 sent.add(producers.submit(producer));
             }
             long[] blocks = new long[SECTORS];
+            Exception failure = null;
             int i = 0;
             for (int s : only.stream().sorted().toList()) {
-                blocks[s] = sent.get(i++).get();
+                try {
+                    blocks[s] = sent.get(i++).get();
+                } catch (ExecutionException e) { // every producer ends before the context closes: keep waiting
+                    if (failure == null) {
+                        failure = e.getCause() instanceof Exception cause ? cause : e;
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
             }
             long last = sectors.stream().mapToLong(SectorProducer::lastSentNanos).max().orElse(start);
             return new Result(blocks, sectors.stream().mapToLong(SectorProducer::undeliverable).sum(), start, last);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
         } finally {
             producers.shutdownNow();
         }

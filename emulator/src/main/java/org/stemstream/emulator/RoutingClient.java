@@ -27,10 +27,16 @@ final class RoutingClient implements AutoCloseable {
         contacts.add(host + ":" + port);
     }
 
-    /** The newest table any contact gives, or null when none answers (or none has a table yet). */
-    RoutingTable fetch() {
+    /**
+     * The newest table any contact gives, or null when none answers (or none has a table yet) before the deadline;
+     * each contact gets at most {@value #TIMEOUT_MILLIS} ms of it.
+     */
+    RoutingTable fetch(Deadline deadline) {
         for (String contact : new ArrayList<>(contacts)) {
-            RoutingTable table = ask(contact);
+            if (deadline.passed()) {
+                return null;
+            }
+            RoutingTable table = ask(contact, deadline.slice(TIMEOUT_MILLIS));
             if (table != null) {
                 table.endpoints().forEach(e -> contacts.add(e.host() + ":" + e.port()));
                 return table;
@@ -39,17 +45,17 @@ final class RoutingClient implements AutoCloseable {
         return null;
     }
 
-    private RoutingTable ask(String contact) {
+    private RoutingTable ask(String contact, int timeoutMillis) {
         if (!contact.equals(connected)) {
             reset();
             String[] hostPort = contact.split(":");
             socket = context.createSocket(SocketType.REQ);
-            socket.setReceiveTimeOut(TIMEOUT_MILLIS);
-            socket.setSendTimeOut(TIMEOUT_MILLIS);
             socket.setLinger(0);
             socket.connect("tcp://" + hostPort[0] + ":" + (Integer.parseInt(hostPort[1]) + 4));
             connected = contact;
         }
+        socket.setReceiveTimeOut(timeoutMillis);
+        socket.setSendTimeOut(timeoutMillis);
         byte[] reply = socket.send("route".getBytes(StandardCharsets.US_ASCII), 0) ? socket.recv(0) : null;
         if (reply == null) {
             reset(); // a REQ socket that missed its reply cannot ask again
@@ -61,7 +67,8 @@ final class RoutingClient implements AutoCloseable {
 
     private void reset() {
         if (socket != null) {
-            context.destroySocket(socket);
+            // close, not the context's destroySocket: that would impose the context's linger on an unanswered request
+            socket.close();
             socket = null;
             connected = null;
         }

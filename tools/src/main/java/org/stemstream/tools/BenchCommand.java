@@ -44,6 +44,9 @@ final class BenchCommand implements Runnable {
             description = "Counting kernel frames/s (JMH) on synthetic 576 x 576 frames with ~40 electrons,"
                     + " on 1 and 2 threads.")
     static final class Kernel implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--iterations", paramLabel = "N", defaultValue = "5",
                 description = "Timed iterations; the median is reported (default: ${DEFAULT-VALUE}).")
         int iterations;
@@ -58,6 +61,8 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            OptionRange.atLeast(spec, "--iterations", iterations, 1);
+            OptionRange.atLeast(spec, "--seconds", seconds, 1);
             double one = KernelThroughput.medianFramesPerSecond(1, correction, iterations, seconds);
             double two = KernelThroughput.medianFramesPerSecond(2, correction, iterations, seconds);
             System.out.printf(Locale.ROOT, "kernel_frames_per_s_1_thread=%.0f kernel_frames_per_s_2_threads=%.0f%n",
@@ -69,6 +74,9 @@ final class BenchCommand implements Runnable {
     @Command(name = "count", mixinStandardHelpOptions = true,
             description = "End-to-end offline count of a synthetic scan whose raw files sit in the page cache.")
     static final class Count implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--scan", paramLabel = "WxH", defaultValue = "64x64", converter = ScanSize.Converter.class,
                 description = "Probe positions of the synthetic scan, width x height (default: ${DEFAULT-VALUE}).")
         ScanSize scan;
@@ -83,6 +91,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            OptionRange.atLeast(spec, "--threads", threads, 1);
             Path dir = workDir != null ? workDir : Files.createTempDirectory("stemstream-bench");
             SyntheticScan synthetic = new SyntheticScan(1, scan.width(), scan.height(), 1, SyntheticDetector.typical(3));
             List<Path> files = synthetic.writeRawFiles(dir, 2);
@@ -110,6 +119,9 @@ final class BenchCommand implements Runnable {
     @Command(name = "stream", mixinStandardHelpOptions = true,
             description = "Emulator -> node throughput and latency, side by side with bare JeroMQ on the same sockets.")
     static final class Stream implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--scan", paramLabel = "WxH", defaultValue = "64x64", converter = ScanSize.Converter.class,
                 description = "Probe positions of the synthetic scan, width x height (default: ${DEFAULT-VALUE}).")
         ScanSize scan;
@@ -124,6 +136,8 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            OptionRange.atLeast(spec, "--distinct-frames", distinctFrames, 0);
+            OptionRange.atLeast(spec, "--rounds", rounds, 1);
             StreamBenchmark bench = new StreamBenchmark(scan.width(), scan.height(), distinctFrames);
             Path output = Files.createTempDirectory("stemstream-bench").resolve("streamed.h5");
             double[] bare = new double[rounds];
@@ -152,6 +166,9 @@ final class BenchCommand implements Runnable {
     @Command(name = "science", mixinStandardHelpOptions = true,
             description = "Time to science: streaming vs the file-based workflow (write, copy, count), same frames.")
     static final class Science implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--scan", paramLabel = "WxH", defaultValue = "128x128", converter = ScanSize.Converter.class,
                 description = "Probe positions of the synthetic scan, width x height (default: ${DEFAULT-VALUE}).")
         ScanSize scan;
@@ -166,6 +183,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            OptionRange.atLeast(spec, "--distinct-frames", distinctFrames, 0);
             Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("stemstream-tts");
             StreamBenchmark bench = new StreamBenchmark(scan.width(), scan.height(), distinctFrames);
             StreamBenchmark.Run streaming = bench.node(FreePorts.nodeBase(), dir.resolve("streamed.h5"), null);
@@ -184,6 +202,9 @@ final class BenchCommand implements Runnable {
             description = "A node in its own JVM with a small heap (--heap), held to a counting rate, fed twice"
                     + " as fast.")
     static final class Memory implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--scan", paramLabel = "WxH", defaultValue = "256x256", converter = ScanSize.Converter.class,
                 description = "Probe positions of the synthetic scan, width x height (default: ${DEFAULT-VALUE}).")
         ScanSize scan;
@@ -199,6 +220,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            OptionRange.between(spec, "--node-fps", nodeFps, 1, 2000); // a counting delay of 2000 / FPS whole ms
             int port = FreePorts.nodeBase();
             Path dir = Files.createTempDirectory("stemstream-memory");
             Path output = dir.resolve("scan.h5");
@@ -207,7 +229,7 @@ final class BenchCommand implements Runnable {
                             "-Dstemstream.stream.counting-parallelism=2"),
                     List.of("--port", String.valueOf(port), "--scan-number", "1", "--scan", scan.toString(),
                             "--output", output.toString(), "--background-threshold", "29", "--xray-threshold", "400",
-                            "--exit-after-scan"));
+                            "--exit-after-scan", "--exit-with-parent"));
             Process node = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             StreamBenchmark bench = new StreamBenchmark(scan.width(), scan.height(), 256);
             Thread.sleep(3000); // the node's start-up

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeProcess;
 import org.stemstream.emulator.DetectorEmulator;
@@ -27,7 +26,8 @@ import org.stemstream.simulator.SyntheticScan;
 /**
  * {@code stemstream demo --nodes N}: a cluster of N node processes on this machine (the first a seed), a scan started
  * through the actor CLI's client, the emulated detector streaming to whichever node owns each frame, membership and
- * progress shown as they go. The nodes stop (gracefully) at the end.
+ * progress shown as they go. The nodes stop (gracefully) at the end, or when the demo is stopped by a signal; killed,
+ * it leaves them to notice on their own ({@code --exit-with-parent}).
  */
 final class ClusterDemo {
     private final ScanSize scan;
@@ -35,6 +35,7 @@ final class ClusterDemo {
     private final double rate;
     private final int distinctFrames;
     private final int count;
+    private final ChildProcesses children = new ChildProcesses();
     private final List<Process> nodes = new ArrayList<>();
     private final List<Integer> ingress = new ArrayList<>();
     private final List<Integer> clusterPorts = new ArrayList<>();
@@ -93,7 +94,7 @@ final class ClusterDemo {
                 return view.state() == ScanView.State.DONE ? 0 : 1;
             }
         } finally {
-            stopNodes();
+            children.close();
         }
     }
 
@@ -133,24 +134,12 @@ final class ClusterDemo {
         int port = FreePorts.nodeBase();
         int cluster = FreePorts.any();
         List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port),
-                "--cluster-port", String.valueOf(cluster)));
+                "--cluster-port", String.valueOf(cluster), "--exit-with-parent"));
         args.addAll(i == 0 ? List.of("--seed") : List.of("--join", "127.0.0.1:" + clusterPorts.get(0)));
         List<String> command = NodeProcess.command(List.of("-Xmx1g", "-Dstemstream.management.enabled=false"), args);
-        nodes.add(new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(workDir.resolve("node-" + i + ".log").toFile()).start());
+        nodes.add(children.start(new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(workDir.resolve("node-" + i + ".log").toFile())));
         ingress.add(port);
         clusterPorts.add(cluster);
-    }
-
-
-    private void stopNodes() throws InterruptedException {
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-            nodes.get(i).destroy(); // SIGTERM: a graceful leave
-        }
-        for (Process p : nodes) {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
     }
 }

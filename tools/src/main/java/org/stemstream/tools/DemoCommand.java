@@ -24,7 +24,9 @@ import org.stemstream.simulator.GroundTruth;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code stemstream demo}: a node and the emulated detector on this machine; a synthetic scan streams over ZeroMQ,
@@ -33,6 +35,9 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Stream a synthetic scan from the emulated detector into a node and count it on the fly.")
 final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--scan", paramLabel = "WxH", defaultValue = "64x64", converter = ScanSize.Converter.class,
             description = "Probe positions (default: ${DEFAULT-VALUE}).")
     ScanSize scan;
@@ -56,9 +61,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (nodes < 1) {
-            throw new IllegalArgumentException("--nodes must be at least 1");
-        }
+        OptionRange.atLeast(spec, "--rate", rate, 0);
+        OptionRange.atLeast(spec, "--distinct-frames", distinctFrames, 0);
+        OptionRange.atLeast(spec, "--nodes", nodes, 1);
         if (nodes > 1) {
             return new ClusterDemo(scan, workDir, rate, distinctFrames, nodes).run();
         }

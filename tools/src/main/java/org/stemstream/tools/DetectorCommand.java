@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.stemstream.emulator.DetectorEmulator;
 import org.stemstream.emulator.FaultInjection;
+import org.stemstream.emulator.NodesUnreachable;
 import org.stemstream.emulator.ReplayFeed;
 import org.stemstream.emulator.SyntheticFeed;
 import org.stemstream.simulator.SyntheticDetector;
@@ -16,12 +17,24 @@ import org.stemstream.simulator.SyntheticScan;
 import org.stemstream.simulator.TruthFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code stemstream detector}: the detector's four receiver servers, emulated. */
 @Command(name = "detector", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Emulate the detector's 4 receiver servers: stream a synthetic or replayed scan to a node.")
+        description = "Emulate the detector's 4 receiver servers: stream a synthetic or replayed scan to a node.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the scan was sent", "1:failed", "2:bad usage or bad input",
+                "3:no node took a block (or gave the routing table) in time: one line says which node and sector,"
+                        + " and how many blocks were sent"})
 final class DetectorCommand implements Callable<Integer> {
+    /** The exit code when no node could be reached in time. */
+    static final int UNREACHABLE = 3;
+
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1",
             description = "The node's address (default: ${DEFAULT-VALUE}).")
     String host;
@@ -34,9 +47,11 @@ final class DetectorCommand implements Callable<Integer> {
             description = "Frames per second (default: as fast as the node takes them).")
     double rate;
 
-    @Option(names = "--send-timeout", paramLabel = "MS", defaultValue = "-1",
-            description = "Give up when a send waits longer than this (default: wait for the node).")
-    int sendTimeout;
+    @Option(names = "--send-timeout", paramLabel = "MS",
+            description = "Give up (exit code 3) when a block waits longer than this in all for a node to take it,"
+                    + " retries and routing table fetches included; it bounds the wait for the first routing table"
+                    + " too (default: wait for the nodes, and 15 s for the first routing table).")
+    Integer sendTimeout;
 
     @Option(names = "--replay", paramLabel = "FILE", arity = "1..*", description = "Replay these raw files.")
     List<Path> replay;
@@ -105,30 +120,57 @@ final class DetectorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        checkRanges();
         FaultInjection injected = faults.toFaults();
         DetectorEmulator.Settings settings = DetectorEmulator.Settings.to(host, port).atRate(rate)
-                .withSendTimeout(sendTimeout);
+                .withSendTimeout(sendTimeout == null ? -1 : sendTimeout);
         DetectorEmulator.Result result;
-        if (replay != null) {
-            try (ReplayFeed feed = new ReplayFeed(replay)) {
-                result = DetectorEmulator.run(feed, settings, injected);
-            }
-        } else {
-            SyntheticScan synthetic = new SyntheticScan(scanNumber, scan.width(), scan.height(), framesPerPosition,
-                    new SyntheticDetector(seed, electrons, 0.05), distinctFrames);
-            if (truthDir != null) {
-                java.nio.file.Files.createDirectories(truthDir);
-                try (TruthFiles truth = new TruthFiles(truthDir, framesPerPosition)) {
-                    result = DetectorEmulator.run(new SyntheticFeed(synthetic, truth), settings, injected);
-                }
-            } else {
-                result = DetectorEmulator.run(new SyntheticFeed(synthetic, SyntheticDetector.NO_TRUTH), settings,
-                        injected);
-            }
+        try {
+            result = send(settings, injected);
+        } catch (NodesUnreachable e) {
+            spec.commandLine().getErr().println("stemstream detector: " + e.getMessage());
+            return UNREACHABLE;
         }
         long blocks = java.util.Arrays.stream(result.blocksSent()).sum();
         System.out.printf(Locale.ROOT, "sent %d blocks (per sector %s) in %.2f s, %.0f frames/s%n", blocks,
                 java.util.Arrays.toString(result.blocksSent()), result.seconds(), blocks / 4.0 / result.seconds());
         return 0;
+    }
+
+    private void checkRanges() {
+        OptionRange.between(spec, "--port", port, 1, 65535 - 4); // a node's 5 ports from it
+        OptionRange.atLeast(spec, "--rate", rate, 0);
+        if (sendTimeout != null) {
+            OptionRange.atLeast(spec, "--send-timeout", sendTimeout, 1);
+        }
+        OptionRange.between(spec, "--scan-number", scanNumber, 0, 0xFFFF_FFFFL); // 32 bits in the block header
+        OptionRange.atLeast(spec, "--frames-per-position", framesPerPosition, 1);
+        OptionRange.atLeast(spec, "--electrons", electrons, 0);
+        OptionRange.atLeast(spec, "--distinct-frames", distinctFrames, 0);
+        OptionRange.atLeast(spec, "--malformed", faults.malformed, 0);
+        OptionRange.atLeast(spec, "--foreign-blocks", faults.foreign, 0);
+        OptionRange.atLeast(spec, "--pause-after", faults.pauseAfter, -1);
+        OptionRange.atLeast(spec, "--pause-ms", faults.pauseMillis, 0);
+        for (int sector : faults.noEnd) {
+            OptionRange.between(spec, "--no-end", sector, 0, 3);
+        }
+    }
+
+    private DetectorEmulator.Result send(DetectorEmulator.Settings settings, FaultInjection injected)
+            throws Exception {
+        if (replay != null) {
+            try (ReplayFeed feed = new ReplayFeed(replay)) {
+                return DetectorEmulator.run(feed, settings, injected);
+            }
+        }
+        SyntheticScan synthetic = new SyntheticScan(scanNumber, scan.width(), scan.height(), framesPerPosition,
+                new SyntheticDetector(seed, electrons, 0.05), distinctFrames);
+        if (truthDir == null) {
+            return DetectorEmulator.run(new SyntheticFeed(synthetic, SyntheticDetector.NO_TRUTH), settings, injected);
+        }
+        java.nio.file.Files.createDirectories(truthDir);
+        try (TruthFiles truth = new TruthFiles(truthDir, framesPerPosition)) {
+            return DetectorEmulator.run(new SyntheticFeed(synthetic, truth), settings, injected);
+        }
     }
 }

@@ -7,12 +7,17 @@ import java.util.concurrent.Callable;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code stemstream simulate}: writes a synthetic scan as raw files, with its ground truth. */
 @Command(name = "simulate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Write a synthetic 4D Camera scan (raw files, version 5) and its ground truth.")
 final class SimulateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = {"-o", "--output-dir"}, paramLabel = "DIR", required = true, description = "Where to write.")
     Path dir;
 
@@ -47,10 +52,11 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (framesPerPosition < 1 || filesPerModule < 1 || electrons < 0) {
-            throw new IllegalArgumentException("--frames-per-position and --files-per-module must be at least 1,"
-                    + " --electrons at least 0");
-        }
+        OptionRange.atLeast(spec, "--frames-per-position", framesPerPosition, 1);
+        OptionRange.between(spec, "--scan-number", scanNumber, 0, 0xFFFF_FFFFL); // 32 bits in the block header
+        OptionRange.atLeast(spec, "--electrons", electrons, 0);
+        OptionRange.atLeast(spec, "--files-per-module", filesPerModule, 1);
+        OptionRange.atLeast(spec, "--distinct-frames", distinctFrames, 0);
         SyntheticScan synthetic = new SyntheticScan(scanNumber, scan.width(), scan.height(), framesPerPosition,
                 new SyntheticDetector(seed, electrons, 0.05), distinctFrames);
         List<Path> files = synthetic.writeRawFiles(dir, filesPerModule);

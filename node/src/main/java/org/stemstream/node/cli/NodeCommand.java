@@ -51,8 +51,15 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--exit-after-scan", description = "Stop the node once the scan given here has ended.")
     boolean exitAfterScan;
 
+    @Option(names = "--exit-with-parent",
+            description = "Stop the node (as on SIGTERM) when the process that started it ends, even by SIGKILL.")
+    boolean exitWithParent;
+
     @Override
     public Integer call() throws Exception {
+        if (exitWithParent) {
+            ParentWatch.start(); // first: the sooner it watches, the less a parent killed meanwhile goes unseen
+        }
         if (seed && !join.isEmpty()) {
             throw new IllegalArgumentException("--seed starts a new cluster; it cannot go with --join");
         }
