@@ -1,5 +1,6 @@
 package org.stemstream.tools;
 
+import org.stemstream.node.cli.OptionRange;
 import org.stemstream.node.cli.ScanSize;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,10 +1,15 @@
 package org.stemstream.node.cli;
 
 import java.time.Duration;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Where the actor CLI finds the cluster. */
 final class ContactOptions {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
     @Option(names = "--contact", paramLabel = "HOST:PORT",
             description = "Any node's cluster address (default: stemstream.cli.contact in application.conf).")
     String contact;
@@ -14,7 +19,7 @@ final class ContactOptions {
     int timeoutSeconds;
 
     ClusterClient connect() {
-        Ranges.atLeast("--ask-timeout", timeoutSeconds, 1);
+        OptionRange.atLeast(spec, "--ask-timeout", timeoutSeconds, 1);
         String address = contact != null ? contact
                 : com.typesafe.config.ConfigFactory.load().getString("stemstream.cli.contact");
         return ClusterClient.connect(address, Duration.ofSeconds(timeoutSeconds));

@@ -49,8 +49,8 @@ final class CountCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        Ranges.atLeast("--threads", workers, 1);
-        Ranges.atLeast("--frames-per-position", framesPerPosition, 0);
+        OptionRange.atLeast(spec, "--threads", workers, 1);
+        OptionRange.atLeast(spec, "--frames-per-position", framesPerPosition, 0);
         boolean thresholdFramesGiven = spec.commandLine().getParseResult().hasMatchedOption("--threshold-frames");
         CountingSetup setup = counting.toSetup(thresholdFramesGiven);
         try (RawScan scan = RawScan.open(files, SectorLayout.ofVersion(headerVersion), framesPerPosition)) {

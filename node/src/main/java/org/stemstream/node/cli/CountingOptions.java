@@ -8,10 +8,15 @@ import org.stemstream.node.counting.CountingSetup;
 import org.stemstream.node.counting.References;
 import org.stemstream.node.counting.ThresholdPolicy;
 import org.stemstream.protocol.cluster.ScanRequest;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The counting options shared by every command that counts, offline or streamed: thresholds, dark and gain. */
 final class CountingOptions {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
     @Option(names = "--background-threshold", paramLabel = "X",
             description = "Given background threshold (with --xray-threshold): values at or below it are zeroed.")
     Double backgroundThreshold;
@@ -86,13 +91,13 @@ final class CountingOptions {
             throw new IllegalArgumentException("give both --background-threshold and --xray-threshold,"
                     + " or neither to compute them");
         }
-        Ranges.atLeast("--threshold-frames", thresholdFrames, 1);
-        Ranges.atLeast("--threshold-samples", thresholdSamples, 1);
-        Ranges.positive("--background-sigma", backgroundSigma);
-        Ranges.positive("--xray-sigma", xraySigma);
+        OptionRange.atLeast(spec, "--threshold-frames", thresholdFrames, 1);
+        OptionRange.atLeast(spec, "--threshold-samples", thresholdSamples, 1);
+        OptionRange.above(spec, "--background-sigma", backgroundSigma, 0);
+        OptionRange.above(spec, "--xray-sigma", xraySigma, 0);
         if (backgroundThreshold != null) {
-            Ranges.finite("--background-threshold", backgroundThreshold);
-            Ranges.finite("--xray-threshold", xrayThreshold);
+            OptionRange.finite(spec, "--background-threshold", backgroundThreshold);
+            OptionRange.finite(spec, "--xray-threshold", xrayThreshold);
         }
         if (backgroundThreshold != null && thresholdFramesGiven) {
             throw new IllegalArgumentException("--threshold-frames computes thresholds; it cannot go with"

@@ -14,12 +14,17 @@ import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.ScanView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code stemstream node}: a cluster node that takes detector sectors over ZeroMQ and counts them. */
 @Command(name = "node", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a cluster node: a seed (--seed) or one that joins (--join HOST:PORT).")
 final class NodeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--seed", description = "Start a new cluster with this node as its seed (the default).")
     boolean seed;
 
@@ -67,9 +72,15 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--exit-after-scan needs a scan (--scan-number, --scan, --output)");
         }
         join.forEach(StemstreamNode::address); // a clear error for a malformed address, before anything starts
-        Ranges.port("--port", port);
-        Ranges.port("--cluster-port", clusterPort);
-        Ranges.port("--management-port", managementPort);
+        if (port != null) {
+            OptionRange.between(spec, "--port", port, 1, 65535 - 4); // a node's 5 ports from it
+        }
+        if (clusterPort != null) {
+            OptionRange.between(spec, "--cluster-port", clusterPort, 0, 65535);
+        }
+        if (managementPort != null) {
+            OptionRange.between(spec, "--management-port", managementPort, 0, 65535);
+        }
         if (scan.given()) {
             scan.toRequest(); // a malformed scan is refused before the node starts
             scan.counting.checkReferences();

@@ -42,8 +42,8 @@ final class ScanOptions {
         if (scanNumber == null || scanSize == null || output == null) {
             throw new IllegalArgumentException("a scan needs --scan-number, --scan WxH and --output");
         }
-        Ranges.positive("--timeout", timeoutSeconds);
-        Ranges.atLeast("--frames-per-position", framesPerPosition, 1);
+        OptionRange.above(spec, "--timeout", timeoutSeconds, 0);
+        OptionRange.atLeast(spec, "--frames-per-position", framesPerPosition, 1);
         return counting.toRequest(scanNumber, scanSize, framesPerPosition, output, (long) (timeoutSeconds * 1000),
                 spec.commandLine().getParseResult().hasMatchedOption("--threshold-frames"));
     }

@@ -1,4 +1,4 @@
-package org.stemstream.tools;
+package org.stemstream.node.cli;
 
 import java.math.BigDecimal;
 import picocli.CommandLine.Model.CommandSpec;
@@ -8,19 +8,31 @@ import picocli.CommandLine.ParameterException;
  * Numeric options outside their valid range, refused before a command starts anything: a usage error (exit code 2)
  * whose message names the option, the value and the range.
  */
-final class OptionRange {
+public final class OptionRange {
     private OptionRange() {
     }
 
-    static void atLeast(CommandSpec spec, String option, double value, double min) {
+    public static void atLeast(CommandSpec spec, String option, double value, double min) {
         if (!(value >= min) || Double.isInfinite(value)) { // NaN and infinities too
             throw refused(spec, option, value, "at least " + text(min));
         }
     }
 
-    static void between(CommandSpec spec, String option, double value, double min, double max) {
+    public static void between(CommandSpec spec, String option, double value, double min, double max) {
         if (!(value >= min && value <= max)) {
             throw refused(spec, option, value, text(min) + " to " + text(max));
+        }
+    }
+
+    public static void above(CommandSpec spec, String option, double value, double min) {
+        if (!(value > min) || Double.isInfinite(value)) {
+            throw refused(spec, option, value, "above " + text(min));
+        }
+    }
+
+    public static void finite(CommandSpec spec, String option, double value) {
+        if (!Double.isFinite(value)) {
+            throw refused(spec, option, value, "a finite number");
         }
     }
 
