@@ -144,6 +144,31 @@ class StreamFaultsTest {
     }
 
     @Test
+    void moreFramesPerPositionThanDeclaredAreAVisibleProblemAndKeepTheLowestNumbered(@TempDir Path raw)
+            throws Exception {
+        // the detector takes 2 frames per position (frames 2p + 1 and 2p + 2 at position p), the scan declares 1
+        SyntheticScan twice = new SyntheticScan(6, W, H, 2, SyntheticDetector.typical(3), 16);
+        List<String> offlineTwice = Fixtures.offlineEvents(twice, raw, "--background-threshold=29",
+                "--xray-threshold=400");
+        try (StemstreamNode node = TestNodes.node(Map.of())) {
+            TestNodes.start(node, Scans.given(6, W, H, 29, 400, dir.resolve("twice.h5"), 30));
+            DetectorEmulator.run(new SyntheticFeed(twice, SyntheticDetector.NO_TRUTH),
+                    DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort()), FaultInjection.NONE);
+            ScanView status = TestNodes.awaitFinished(node, 6, Duration.ofSeconds(60));
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
+            assertEquals(W * H / 2, status.extraFrames(), status.describe());
+            assertEquals(W * H / 2, status.framesMissing(), "frames 41 to 80 are beyond the scan's 40");
+            assertEquals(4 * W * H, status.rejectedBlocks());
+            assertTrue(status.message().contains(W * H / 2 + " extra frames left out: positions got more than the 1"
+                    + " frame(s) the scan declared, and kept the lowest-numbered"), status.message());
+        }
+        List<String> streamed = Fixtures.countedEvents(dir.resolve("twice.h5"));
+        for (int p = 0; p < W * H / 2; p++) {
+            assertEquals(offlineTwice.get(2 * p), streamed.get(p), "position " + p + " keeps frame " + (2 * p + 1));
+        }
+    }
+
+    @Test
     void aDetectorSetToAnotherScanNumberFailsTheScanWithARejectionThatSaysSo() throws Exception {
         try (StemstreamNode node = TestNodes.node(Map.of())) {
             TestNodes.start(node, Scans.computed(3, W, H, dir.resolve("wrong-number.h5"), 2));
