@@ -78,7 +78,8 @@ public final class DetectorEmulator {
             throws Exception {
         ExecutorService producers = Executors.newFixedThreadPool(SECTORS, r -> new Thread(r, "producer"));
         try (ZContext context = new ZContext(1)) {
-            long start = System.nanoTime();
+            long begun = System.nanoTime();
+            AcquisitionStart start = new AcquisitionStart(only.size());
             AtomicBoolean abandoned = new AtomicBoolean();
             List<SectorProducer> sectors = new ArrayList<>();
             List<Future<Long>> sent = new ArrayList<>();
@@ -102,8 +103,9 @@ public final class DetectorEmulator {
             if (failure != null) {
                 throw failure;
             }
-            long last = sectors.stream().mapToLong(SectorProducer::lastSentNanos).max().orElse(start);
-            return new Result(blocks, sectors.stream().mapToLong(SectorProducer::undeliverable).sum(), start, last);
+            long started = start.nanos() > 0 ? start.nanos() : begun;
+            long last = sectors.stream().mapToLong(SectorProducer::lastSentNanos).max().orElse(started);
+            return new Result(blocks, sectors.stream().mapToLong(SectorProducer::undeliverable).sum(), started, last);
         } finally {
             producers.shutdownNow();
         }

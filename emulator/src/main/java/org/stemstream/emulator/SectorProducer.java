@@ -45,8 +45,9 @@ final class SectorProducer implements Callable<Long> {
     private final FrameFeed feed;
     private final DetectorEmulator.Settings settings;
     private final FaultInjection faults;
-    private final long startNanos;
+    private final AcquisitionStart start;
     private final AtomicBoolean abandoned;
+    private long startNanos;
     private final Map<RoutingTable.Endpoint, ZMQ.Socket> sockets = new HashMap<>();
     private final Map<RoutingTable.Endpoint, Long> sentTo = new LinkedHashMap<>();
     private RoutingClient routing;
@@ -58,13 +59,13 @@ final class SectorProducer implements Callable<Long> {
     private volatile long lastSentNanos;
 
     SectorProducer(ZContext context, int sector, FrameFeed feed, DetectorEmulator.Settings settings,
-                   FaultInjection faults, long startNanos, AtomicBoolean abandoned) {
+                   FaultInjection faults, AcquisitionStart start, AtomicBoolean abandoned) {
         this.context = context;
         this.sector = sector;
         this.feed = feed;
         this.settings = settings;
         this.faults = faults;
-        this.startNanos = startNanos;
+        this.start = start;
         this.abandoned = abandoned;
     }
 
@@ -83,8 +84,11 @@ final class SectorProducer implements Callable<Long> {
     @Override
     public Long call() throws Exception {
         boolean finished = false;
+        boolean ready = false;
         try (FrameFeed.SectorReader reader = feed.reader(sector)) {
             firstTable();
+            ready = true;
+            startNanos = start.await();
             if (sector == 0) {
                 sendFaults(reader);
             }
@@ -115,6 +119,9 @@ final class SectorProducer implements Callable<Long> {
             return sent;
         } catch (Exception e) {
             abandoned.set(true);
+            if (!ready) {
+                start.withdraw();
+            }
             throw e;
         } finally {
             int linger = lingerMillis(finished);

@@ -41,8 +41,11 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     private static final Duration TICK = Duration.ofMillis(200);
     private static final long NODE_SILENT_NANOS = Duration.ofSeconds(10).toNanos();
 
-    /** A scan's pace, for the switch point: the highest frame seen and the frame rate. */
-    record Pace(long scanNumber, long maxFrameSeen, double frameRate, boolean running)
+    /**
+     * A scan's pace, for the switch point: the highest frame seen, the frame rate (0 before it is measured) and the
+     * scan's last frame number.
+     */
+    record Pace(long scanNumber, long maxFrameSeen, double frameRate, long lastFrame, boolean running)
             implements CoordinatorProtocol.Command {
     }
 
@@ -111,7 +114,7 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
         String address = up.ingress().node();
         if (nodes.heartbeat(up)) {
             getContext().getLog().info("node {} counts at {}:{}", address, up.ingress().host(), up.ingress().port());
-            reroute(switchPoint());
+            reroute(joinPoint());
             coordinator.tell(new ScanCoordinator.NodeJoined(address, up.host()));
         }
         return this;
@@ -134,6 +137,10 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
             running.put(pace.scanNumber(), pace);
         } else {
             running.remove(pace.scanNumber());
+            RoutingTable table = nodes.table();
+            if (running.isEmpty() && table != null && table.effectiveFrom() > 0) {
+                reroute(0); // the next scan's frames start low: the new owners take them from its first frame
+            }
         }
         return this;
     }
@@ -191,6 +198,21 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
         long seen = running.values().stream().mapToLong(Pace::maxFrameSeen).max().orElse(0);
         double rate = running.values().stream().mapToDouble(Pace::frameRate).max().orElse(0);
         return seen + Math.max(settings.switchMarginFrames(), (long) (rate * settings.switchDelay().toMillis() / 1000));
+    }
+
+    /**
+     * The first frame a table that adds a node may apply to. While a running scan's frame rate is not yet measured,
+     * the producers may be anywhere and fast: its frames stay where they go, and the node takes part from the next
+     * scan on (or from the switch point of a later change).
+     */
+    private long joinPoint() {
+        long from = switchPoint();
+        for (Pace pace : running.values()) {
+            if (pace.frameRate() <= 0) {
+                from = Math.max(from, pace.lastFrame() + 1);
+            }
+        }
+        return from;
     }
 
     /**

@@ -185,7 +185,7 @@ final class ScanLifecycle {
         waiting.forEach(w -> w.tell(new GatewayProtocol.ScanFound(view)));
         waiting.clear();
         replyToStarter();
-        roster.tell(new Roster.Pace(number(), scan.maxFrameSeen, scan.frameRate, false));
+        roster.tell(new Roster.Pace(number(), scan.maxFrameSeen, scan.frameRate, scan.request.frames(), false));
         coordinator.tell(new ScanCoordinator.ScanUpdated(view));
         return queries(Behaviors.receive(CoordinatorProtocol.Command.class))
                 .onMessage(GatewayProtocol.CancelScan.class, this::replyWithView)
@@ -257,7 +257,7 @@ final class ScanLifecycle {
 
     private Behavior<CoordinatorProtocol.Command> onProgress(CoordinatorProtocol.NodeProgress p) {
         scan.record(p);
-        roster.tell(new Roster.Pace(number(), scan.maxFrameSeen, scan.frameRate, true));
+        roster.tell(new Roster.Pace(number(), scan.maxFrameSeen, scan.frameRate, scan.request.frames(), true));
         if (p.inputEnded()) {
             scan.ended.add(p.node());
         }

@@ -94,6 +94,7 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
                                                         RoutingTable.Endpoint endpoint, int countingThreads,
                                                         Function<ActorRef<IngestReport>, ActorRef<ScanControl>> stream) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            context.setLoggerName(NodeHost.class); // found from the stack it would be Pekko's, logged at WARN only
             timers.startTimerWithFixedDelay(new Tick(), TICK);
             coordinator.tell(new CoordinatorProtocol.NodeUp(endpoint, context.getSelf(), countingThreads, 0));
             ActorRef<ScanControl> control = stream.apply(context.messageAdapter(IngestReport.class, FromStream::new));

@@ -58,6 +58,12 @@ class ClusterScanTest {
         });
     }
 
+    /** Waits until the detector's first 200 frames are counted: its pace is known to the coordinator by then. */
+    private static void awaitStreaming(StemstreamNode node, long scan) throws Exception {
+        assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> node.statusNow(scan).framesCounted() >= 200),
+                "the detector streams");
+    }
+
     /**
      * Waits until every partition's counting worker runs on the node its frames are routed to (workers start with a
      * partition's first frame, so after a scan that reached every partition), and fails with the difference if not.
@@ -133,8 +139,9 @@ class ClusterScanTest {
              StemstreamNode second = TestNodes.joining(seed, QUICK_SWITCH)) {
             TestNodes.awaitRouting(seed, 2, Duration.ofSeconds(30));
             TestNodes.start(seed, Scans.given(1, W, H, 29, 400, dir.resolve("join.h5"), 20));
-            CompletableFuture<DetectorEmulator.Result> sending = send(second, 1, 200);
-            Thread.sleep(800);
+            // 8 s of frames: the third node joins a second in and takes its share well before the end
+            CompletableFuture<DetectorEmulator.Result> sending = send(second, 1, 150);
+            awaitStreaming(seed, 1);
             try (StemstreamNode third = TestNodes.joining(seed, QUICK_SWITCH)) {
                 DetectorEmulator.Result sent = sending.join();
                 assertEquals(0, sent.undeliverable());
@@ -160,7 +167,7 @@ class ClusterScanTest {
             TestNodes.awaitRouting(seed, 3, Duration.ofSeconds(30));
             TestNodes.start(seed, Scans.given(1, W, H, 29, 400, dir.resolve("leave.h5"), 20));
             CompletableFuture<DetectorEmulator.Result> sending = send(second, 1, 200);
-            Thread.sleep(800);
+            awaitStreaming(seed, 1);
             third.close(); // coordinated shutdown: announce, drain, hand over, leave
             DetectorEmulator.Result sent = sending.join();
             assertEquals(0, sent.undeliverable());

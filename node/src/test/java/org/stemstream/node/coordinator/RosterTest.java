@@ -115,4 +115,41 @@ class RosterTest {
         roster.tell(new CoordinatorProtocol.NodeLeaving(OTHER));
         awaitTableAndPlacement(1);
     }
+
+    /** Waits until the published table applies from {@code frame} over {@code nodes} nodes. */
+    private static void awaitTableFrom(long frame, int nodes) {
+        KIT.createTestProbe().awaitAssert(WAIT, () -> {
+            RoutingTable table = publishedTable();
+            assertEquals(nodes + " nodes from frame " + frame, table.endpoints().size() + " nodes from frame "
+                    + table.effectiveFrom());
+            return null;
+        });
+    }
+
+    @Test
+    void aNodeJoiningBeforeTheScansPaceIsKnownTakesFramesFromTheNextScanAndALeaveSwitchesAheadOfTheDetector() {
+        TestProbe<CoordinatorProtocol.Command> coordinator = KIT.createTestProbe();
+        TestProbe<NodeProtocol.Command> host = KIT.createTestProbe();
+        ActorRef<CoordinatorProtocol.Command> roster = KIT.spawn(Roster.create(
+                new ScanCoordinator.Settings(8, Duration.ofMillis(1500), 100, 64), coordinator.getRef()));
+        String self = Cluster.get(KIT.system()).selfMember().address().toString();
+        roster.tell(new CoordinatorProtocol.NodeUp(new RoutingTable.Endpoint(self, "127.0.0.1", 6200),
+                host.getRef(), 2, 0));
+        awaitTableFrom(0, 1);
+
+        // frames seen, no rate yet: the producers may be anywhere, so the scan's frames stay where they go
+        roster.tell(new Roster.Pace(1, 400, 0, 1000, true));
+        roster.tell(new CoordinatorProtocol.NodeUp(new RoutingTable.Endpoint(OTHER, "127.0.0.1", 6210),
+                host.getRef(), 2, 0));
+        awaitTableFrom(1001, 2);
+
+        // a measured rate: 1.5 s of frames beyond those seen (more than the 100-frame minimum)
+        roster.tell(new Roster.Pace(1, 600, 200, 1000, true));
+        roster.tell(new CoordinatorProtocol.NodeLeaving(OTHER));
+        awaitTableFrom(900, 1);
+
+        // the scan ends: the table applies from the next scan's first frame
+        roster.tell(new Roster.Pace(1, 1000, 200, 1000, false));
+        awaitTableFrom(0, 1);
+    }
 }

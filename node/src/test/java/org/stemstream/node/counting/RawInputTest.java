@@ -130,8 +130,8 @@ class RawInputTest {
                 .contains("must be below the x-ray threshold"));
         assertTrue(errorOf("count", "-o", output.toString(), scan).contains("no raw file for module 1"));
         assertTrue(errorOf("count", "-o", output.toString(), dir.resolve("data_scan1_module0_0.data").toString())
-                .contains("data_scan1_module0_0.data"));
-        assertTrue(errorOf("count", "--threads=0", scan).contains("--threads must be at least 1"));
+                .contains("data_scan1_module0_0.data: no such file or directory"));
+        assertTrue(errorOf("count", "--threads=0", scan).contains("'--threads': 0 (valid: at least 1)"));
         assertFalse(Files.exists(output));
     }
 
