@@ -33,7 +33,8 @@ public final class Main implements Runnable {
 
     /** The command line with the product's commands and {@code more} (picocli commands), errors reported plainly. */
     public static CommandLine commandLine(Object... more) {
-        CommandLine line = new CommandLine(new Main()).setExecutionExceptionHandler(Main::reportError);
+        CommandLine line = new CommandLine(new Main()).setExecutionExceptionHandler(Main::reportError)
+                .setParameterExceptionHandler(Main::reportUsageError);
         for (Object command : more) {
             line.addSubcommand(command);
         }
@@ -55,6 +56,14 @@ public final class Main implements Runnable {
         cmd.getErr().println("stemstream " + cmd.getCommandName() + " failed:");
         e.printStackTrace(cmd.getErr());
         return 1;
+    }
+
+    /** A usage error is one line and where to read more (a whole usage text buries it in a job's log). */
+    private static int reportUsageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        cmd.getErr().println(e.getMessage());
+        cmd.getErr().println("(see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+        return 2;
     }
 
     /** The JDK names a file it could not find, and nothing else: say what went wrong with it. */
