@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
 /** {@code stemstream bench}: measurements that print their figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
         subcommands = {BenchCommand.Kernel.class, BenchCommand.Count.class, BenchCommand.Stream.class,
-                BenchCommand.Science.class, BenchCommand.Memory.class, BenchCommand.Cluster.class})
+                BenchCommand.Science.class, BenchCommand.Memory.class, BenchCommand.Cluster.class,
+                BenchCommand.Node.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -272,6 +273,51 @@ final class BenchCommand implements Runnable {
                     three.framesPerSecond(), identical, (double) three.bytesBetweenNodes() / bench.frames(), join);
             deleteTree(dir);
             return identical ? 0 : 1;
+        }
+    }
+
+    @Command(name = "node", mixinStandardHelpOptions = true,
+            description = "A node's CPU per frame in a JVM of its own (the marginal CPU between two scan sizes),"
+                    + " beside the kernel's and a bare JeroMQ sink's CPU per frame on the same frames.")
+    static final class Node implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--small", paramLabel = "WxH", defaultValue = "16x16", converter = ScanSize.Converter.class,
+                description = "The smaller scan (default: ${DEFAULT-VALUE}).")
+        ScanSize small;
+
+        @Option(names = "--large", paramLabel = "WxH", defaultValue = "96x96", converter = ScanSize.Converter.class,
+                description = "The larger scan (default: ${DEFAULT-VALUE}).")
+        ScanSize large;
+
+        @Option(names = "--distinct-frames", paramLabel = "N", defaultValue = "64",
+                description = "Distinct synthetic frames, rendered once and repeated (default: ${DEFAULT-VALUE}).")
+        int distinctFrames;
+
+        @Option(names = "--counting-threads", paramLabel = "N", defaultValue = "0",
+                description = "The node's counting parallelism; 0: the processors available (default:"
+                        + " ${DEFAULT-VALUE}).")
+        int countingThreads;
+
+        @Override
+        public Integer call() throws Exception {
+            OptionRange.atLeast(spec, "--distinct-frames", distinctFrames, 1);
+            OptionRange.atLeast(spec, "--counting-threads", countingThreads, 0);
+            if ((long) large.width() * large.height() <= (long) small.width() * small.height()) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--large must have more positions than --small");
+            }
+            Path dir = Files.createTempDirectory("stemstream-node-cpu");
+            org.stemstream.tools.bench.NodeCpu.Result r = new org.stemstream.tools.bench.NodeCpu(distinctFrames,
+                    countingThreads, dir).run(new int[] {small.width(), small.height()},
+                    new int[] {large.width(), large.height()});
+            deleteTree(dir);
+            System.out.printf(Locale.ROOT, "node_cold_cpu_us_per_frame=%.0f (its first two scans)%n",
+                    r.coldNodeMicros());
+            System.out.printf(Locale.ROOT, "node_cpu_us_per_frame=%.0f kernel_us_per_frame=%.0f"
+                    + " bare_recv_cpu_us_per_frame=%.0f%n", r.nodeMicros(), r.kernelMicros(), r.bareReceiveMicros());
+            return 0;
         }
     }
 }

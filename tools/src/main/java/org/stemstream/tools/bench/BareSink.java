@@ -107,6 +107,20 @@ public final class BareSink implements AutoCloseable {
         return closing && e instanceof ZError.IOException && e.getCause() instanceof ClosedChannelException;
     }
 
+    /**
+     * A sink in a JVM of its own, for CPU measurements: binds at {@code 127.0.0.1:PORT..PORT+3}, says "bound", and
+     * once the four ends of scan came prints the process's CPU time ({@code cpu_ns=N}) and exits.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        try (BareSink sink = new BareSink("127.0.0.1", Integer.parseInt(args[0]), 16)) {
+            System.out.println("bound");
+            sink.awaitEnds();
+            long cpu = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean()).getProcessCpuTime();
+            System.out.println("cpu_ns=" + cpu);
+        }
+    }
+
     /** Waits for the four ends of scan; returns when the last one arrived. */
     public long awaitEnds() throws InterruptedException {
         ended.await();

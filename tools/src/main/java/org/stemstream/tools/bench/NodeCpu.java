@@ -1,0 +1,219 @@
+package org.stemstream.tools.bench;
+
+import static org.stemstream.protocol.FrameGeometry.SECTORS;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.stemstream.emulator.DetectorEmulator;
+import org.stemstream.emulator.FaultInjection;
+import org.stemstream.emulator.FrameFeed;
+import org.stemstream.emulator.SyntheticFeed;
+import org.stemstream.kernel.CountingPlan;
+import org.stemstream.kernel.ElectronCounter;
+import org.stemstream.kernel.PixelCorrection;
+import org.stemstream.kernel.Thresholds;
+import org.stemstream.node.FreePorts;
+import org.stemstream.node.NodeProcess;
+import org.stemstream.node.cli.ClusterClient;
+import org.stemstream.node.cli.Scans;
+import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.ScanView;
+import org.stemstream.simulator.SyntheticDetector;
+import org.stemstream.simulator.SyntheticScan;
+
+/**
+ * What a node's whole data path costs per frame, against its parts: a node in a JVM of its own counts two scan
+ * sizes streamed by the emulator (this JVM), and its process CPU time per frame is the difference over the
+ * difference in frames (start-up and idle cost drop out). In the same run, on the same frames and thresholds: the
+ * counting kernel's CPU per frame on one thread, and a bare JeroMQ sink's process CPU per frame (receiving only).
+ */
+public final class NodeCpu {
+    /** The scans' given thresholds, as an operator would set them for this detector. */
+    private static final Thresholds THRESHOLDS = new Thresholds(30, 1000);
+
+    /**
+     * The figures, in microseconds of CPU per frame: the node's on its first two scans (cold: its JIT still compiling
+     * the data path) and on the next two (warm), the kernel's, and bare JeroMQ's.
+     */
+    public record Result(double coldNodeMicros, double nodeMicros, double kernelMicros, double bareReceiveMicros) {
+    }
+
+    private final int distinctFrames;
+    private final int countingThreads;
+    private final Path dir;
+
+    /** @param countingThreads the node's counting parallelism (0: the processors available to it) */
+    public NodeCpu(int distinctFrames, int countingThreads, Path dir) {
+        this.distinctFrames = distinctFrames;
+        this.countingThreads = countingThreads;
+        this.dir = dir;
+    }
+
+    private SyntheticScan scan(long number, int width, int height) {
+        return new SyntheticScan(number, width, height, 1, SyntheticDetector.typical(5), distinctFrames);
+    }
+
+    public Result run(int[] small, int[] large) throws Exception {
+        List<SyntheticScan> scans = List.of(scan(1, small[0], small[1]), scan(2, large[0], large[1]),
+                scan(3, small[0], small[1]), scan(4, large[0], large[1]));
+        double frames = scans.get(1).frames() - scans.get(0).frames();
+        long[] node = nodeCpuNanos(scans);
+        double bare = (bareCpuNanos(scans.get(1)) - bareCpuNanos(scans.get(0))) / frames / 1e3;
+        double kernel = kernelCpuMicrosPerFrame(scans.get(1));
+        return new Result((node[1] - node[0]) / frames / 1e3, (node[3] - node[2]) / frames / 1e3, kernel, bare);
+    }
+
+    /** The node process's CPU time for each scan, streamed one after the other into one node. */
+    private long[] nodeCpuNanos(List<SyntheticScan> scans) throws Exception {
+        int port = FreePorts.nodeBase();
+        int clusterPort = FreePorts.any();
+        List<String> command = NodeProcess.command(List.of("-Xmx2g", "-Dstemstream.management.enabled=false",
+                        "-Dstemstream.stream.counting-parallelism=" + countingThreads),
+                List.of("--port", String.valueOf(port), "--cluster-port", String.valueOf(clusterPort),
+                        "--exit-with-parent"));
+        Process node = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            new Lines(node).await("detector sockets", Duration.ofSeconds(60));
+            try (ClusterClient client = ClusterClient.connect("127.0.0.1:" + clusterPort, Duration.ofSeconds(10))) {
+                long[] cpu = new long[scans.size()];
+                for (int i = 0; i < scans.size(); i++) {
+                    long before = cpuNanos(node);
+                    stream(client, port, scans.get(i));
+                    cpu[i] = cpuNanos(node) - before;
+                    System.out.printf(Locale.ROOT, "node, scan %d: %.2f s of CPU for %d frames%n", i + 1,
+                            cpu[i] / 1e9, scans.get(i).frames());
+                }
+                return cpu;
+            }
+        } finally {
+            node.destroy();
+            node.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private void stream(ClusterClient client, int port, SyntheticScan scan) throws Exception {
+        Path output = dir.resolve("node-cpu-" + scan.scanNumber() + ".h5");
+        GatewayProtocol.ScanReply started = client.start(Scans.given(scan.scanNumber(), scan.scanWidth(),
+                scan.scanHeight(), THRESHOLDS.background(), THRESHOLDS.xray(), output, 30));
+        if (started instanceof GatewayProtocol.ScanRefused refused) {
+            throw new IllegalStateException(refused.reason());
+        }
+        DetectorEmulator.run(feed(scan), DetectorEmulator.Settings.to("127.0.0.1", port), FaultInjection.NONE);
+        ScanView view = client.status(scan.scanNumber());
+        while (!view.state().isFinal()) {
+            Thread.sleep(100);
+            view = client.status(scan.scanNumber());
+        }
+        if (view.state() != ScanView.State.DONE || view.framesCounted() != scan.frames()) {
+            throw new IllegalStateException("the benchmark scan did not count every frame: " + view.describe());
+        }
+        Files.deleteIfExists(output);
+    }
+
+    /** The process CPU of a bare JeroMQ sink (a JVM of its own) receiving the scan, start-up included. */
+    private long bareCpuNanos(SyntheticScan scan) throws Exception {
+        int port = FreePorts.nodeBase();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-cp", System.getProperty("java.class.path"), BareSink.class.getName(),
+                String.valueOf(port)));
+        Process sink = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            Lines lines = new Lines(sink);
+            lines.await("bound", Duration.ofSeconds(30));
+            DetectorEmulator.run(feed(scan), DetectorEmulator.Settings.directTo("127.0.0.1", port),
+                    FaultInjection.NONE);
+            String cpu = lines.await("cpu_ns=", Duration.ofSeconds(60));
+            return Long.parseLong(cpu.substring(cpu.indexOf("cpu_ns=") + "cpu_ns=".length()).strip());
+        } finally {
+            sink.destroy();
+            sink.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The kernel on the scan's own frames, as the node holds them (four sector arrays), on one thread. */
+    private static double kernelCpuMicrosPerFrame(SyntheticScan scan) throws IOException {
+        FrameFeed feed = new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH);
+        int distinct = Math.min(scan.frames(), Math.max(1, scan.distinctFrames()));
+        byte[][][] frames = new byte[distinct][SECTORS][];
+        for (int s = 0; s < SECTORS; s++) {
+            try (FrameFeed.SectorReader reader = feed.reader(s)) {
+                for (int f = 0; f < distinct; f++) {
+                    frames[f][s] = reader.payload(f);
+                }
+            }
+        }
+        ElectronCounter counter = new ElectronCounter(CountingPlan.of(PixelCorrection.none(), THRESHOLDS));
+        int[] events = new int[ElectronCounter.MAX_EVENTS];
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        countFor(counter, frames, events, 2_000_000_000L); // warm-up: compiled as the node's would be
+        long cpu = threads.getCurrentThreadCpuTime();
+        long counted = countFor(counter, frames, events, 3_000_000_000L);
+        return (threads.getCurrentThreadCpuTime() - cpu) / 1e3 / counted;
+    }
+
+    private static long countFor(ElectronCounter counter, byte[][][] frames, int[] events, long nanos) {
+        long end = System.nanoTime() + nanos;
+        long counted = 0;
+        while (System.nanoTime() < end) {
+            for (byte[][] frame : frames) {
+                counter.count(frame, events);
+            }
+            counted += frames.length;
+        }
+        return counted;
+    }
+
+    private FrameFeed feed(SyntheticScan scan) {
+        return new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH);
+    }
+
+    /** The process's CPU time so far (all its threads). */
+    private static long cpuNanos(Process process) {
+        return process.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException(
+                "this system does not report a process's CPU time")).toNanos();
+    }
+
+    /** A process's output lines, read on a thread of their own so that its pipe never fills. */
+    private static final class Lines {
+        private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
+        Lines(Process process) {
+            Thread reader = new Thread(() -> {
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    for (String line = out.readLine(); line != null; line = out.readLine()) {
+                        lines.add(line);
+                    }
+                } catch (IOException e) {
+                    // the process ended
+                }
+            }, "bench-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** The first line to come that contains {@code text}. */
+        String await(String text, Duration timeout) throws InterruptedException {
+            long end = System.nanoTime() + timeout.toNanos();
+            for (String line = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS); line != null;
+                 line = lines.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                if (line.contains(text)) {
+                    return line;
+                }
+            }
+            throw new IllegalStateException("no line with '" + text + "' within " + timeout.toSeconds() + " s");
+        }
+    }
+}
