@@ -41,6 +41,7 @@ import org.apache.pekko.cluster.typed.JoinSeedNodes;
 import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.stream.javadsl.Source;
+import org.stemstream.kernel.KernelWarmUp;
 import org.stemstream.node.coordinator.LocalListeners;
 import org.stemstream.node.coordinator.ScanCoordinator;
 import org.stemstream.node.coordinator.SectorEntity;
@@ -97,6 +98,7 @@ public final class StemstreamNode implements AutoCloseable {
     private StemstreamNode(Config config, List<String> seeds) {
         this.settings = NodeSettings.from(config);
         this.buffers = new SectorBuffers(settings.bufferPool());
+        warmUpKernel();
         this.zmq = new ZContext(1);
         zmq.setNotificationExceptionHandler(this::zeroMqNotice);
         List<SectorReceiver> receivers = new ArrayList<>();
@@ -162,6 +164,17 @@ public final class StemstreamNode implements AutoCloseable {
                 return Done.getInstance();
             });
         });
+    }
+
+    /**
+     * Compiles the counting kernel in the background while the node starts, so that its first scan is not counted
+     * by code the JIT has yet to optimise (see {@link KernelWarmUp}): about a second of one core, once per JVM.
+     */
+    private static void warmUpKernel() {
+        Thread warmUp = new Thread(() -> KernelWarmUp.run(6_000), "kernel-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.setPriority(Thread.MIN_PRIORITY);
+        warmUp.start();
     }
 
     private void closeSockets(List<SectorReceiver> receivers) {
