@@ -6,7 +6,7 @@ import org.stemstream.node.coordinator.ScanCoordinator;
 import org.stemstream.node.ingest.IngestPipeline;
 
 /** The node's settings, read once from the {@code stemstream} section of the configuration. */
-public record NodeSettings(String ingressHost, int ingressPort, int receiveHighWaterMark, int bufferPool,
+public record NodeSettings(String ingressHost, int ingressPort, int receiveHighWaterMark, int bufferPool, int ioThreads,
                            IngestPipeline.Settings stream,
                            ScanCoordinator.Settings coordinator, Duration leaveDrain, boolean management) {
 
@@ -21,6 +21,7 @@ public record NodeSettings(String ingressHost, int ingressPort, int receiveHighW
                 s.getInt("ingress.port"),
                 s.getInt("ingress.receive-high-water-mark"),
                 s.getInt("ingress.buffer-pool"),
+                s.getInt("ingress.io-threads"),
                 new IngestPipeline.Settings(
                         s.getInt("stream.max-open-frames"),
                         s.getDuration("stream.frame-timeout"),
@@ -40,6 +41,7 @@ public record NodeSettings(String ingressHost, int ingressPort, int receiveHighW
         require(ingressPort > 0 && ingressPort + PORTS - 1 <= 65535, "stemstream.ingress.port " + ingressPort
                 + " must leave room for " + PORTS + " ports below 65536");
         require(receiveHighWaterMark > 0, "stemstream.ingress.receive-high-water-mark must be positive");
+        require(ioThreads > 0, "stemstream.ingress.io-threads must be positive");
         require(stream.maxOpenFrames() > 0, "stemstream.stream.max-open-frames must be positive");
         require(stream.calibrationFrames() > 0, "stemstream.stream.calibration-frames must be positive");
         require(!stream.frameTimeout().isNegative() && !stream.frameTimeout().isZero(),

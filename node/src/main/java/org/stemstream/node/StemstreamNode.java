@@ -99,7 +99,7 @@ public final class StemstreamNode implements AutoCloseable {
         this.settings = NodeSettings.from(config);
         this.buffers = new SectorBuffers(settings.bufferPool());
         warmUpKernel();
-        this.zmq = new ZContext(1);
+        this.zmq = new ZContext(settings.ioThreads());
         zmq.setNotificationExceptionHandler(this::zeroMqNotice);
         List<SectorReceiver> receivers = new ArrayList<>();
         try {
@@ -171,7 +171,12 @@ public final class StemstreamNode implements AutoCloseable {
      * by code the JIT has yet to optimise (see {@link KernelWarmUp}): about a second of one core, once per JVM.
      */
     private static void warmUpKernel() {
-        Thread warmUp = new Thread(() -> KernelWarmUp.run(6_000), "kernel-warm-up");
+        Thread warmUp = new Thread(() -> {
+            long start = System.nanoTime();
+            if (KernelWarmUp.run(6_000) > 0) {
+                LOG.info("counting kernel compiled in {} ms", (System.nanoTime() - start) / 1_000_000);
+            }
+        }, "kernel-warm-up");
         warmUp.setDaemon(true);
         warmUp.setPriority(Thread.MIN_PRIORITY);
         warmUp.start();

@@ -21,7 +21,8 @@ import zmq.ZError;
  * then closes its socket, and the termination returns once all four are closed.
  */
 public final class BareSink implements AutoCloseable {
-    private final ZMQ.Context context = ZMQ.context(1);
+    /** As many I/O threads as a node has by default: one per sector socket. */
+    private final ZMQ.Context context = ZMQ.context(4);
     private final CountDownLatch ended = new CountDownLatch(SECTORS);
     private final AtomicLong messages = new AtomicLong();
     private volatile long lastEndNanos;

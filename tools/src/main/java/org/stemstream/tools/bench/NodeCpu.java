@@ -85,7 +85,8 @@ public final class NodeCpu {
                         "--exit-with-parent"));
         Process node = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
-            new Lines(node).await("detector sockets", Duration.ofSeconds(60));
+            // up, and done compiling its kernel in the background: that CPU is no scan's
+            new Lines(node).await(Duration.ofSeconds(60), "detector sockets", "counting kernel compiled");
             try (ClusterClient client = ClusterClient.connect("127.0.0.1:" + clusterPort, Duration.ofSeconds(10))) {
                 long[] cpu = new long[scans.size()];
                 for (int i = 0; i < scans.size(); i++) {
@@ -131,10 +132,10 @@ public final class NodeCpu {
         Process sink = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             Lines lines = new Lines(sink);
-            lines.await("bound", Duration.ofSeconds(30));
+            lines.await(Duration.ofSeconds(30), "bound");
             DetectorEmulator.run(feed(scan), DetectorEmulator.Settings.directTo("127.0.0.1", port),
                     FaultInjection.NONE);
-            String cpu = lines.await("cpu_ns=", Duration.ofSeconds(60));
+            String cpu = lines.await(Duration.ofSeconds(60), "cpu_ns=");
             return Long.parseLong(cpu.substring(cpu.indexOf("cpu_ns=") + "cpu_ns=".length()).strip());
         } finally {
             sink.destroy();
@@ -204,16 +205,19 @@ public final class NodeCpu {
             reader.start();
         }
 
-        /** The first line to come that contains {@code text}. */
-        String await(String text, Duration timeout) throws InterruptedException {
+        /** Waits until a line containing each of {@code texts} came, in any order; returns the last of them. */
+        String await(Duration timeout, String... texts) throws InterruptedException {
+            java.util.Set<String> missing = new java.util.HashSet<>(List.of(texts));
             long end = System.nanoTime() + timeout.toNanos();
             for (String line = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS); line != null;
                  line = lines.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                if (line.contains(text)) {
+                String seen = line;
+                missing.removeIf(seen::contains);
+                if (missing.isEmpty()) {
                     return line;
                 }
             }
-            throw new IllegalStateException("no line with '" + text + "' within " + timeout.toSeconds() + " s");
+            throw new IllegalStateException("no line with " + missing + " within " + timeout.toSeconds() + " s");
         }
     }
 }
