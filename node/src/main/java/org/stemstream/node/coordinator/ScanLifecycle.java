@@ -162,7 +162,8 @@ final class ScanLifecycle {
                                 + " than the " + scan.request.framesPerPosition() + " frame(s) the scan declared, and"
                                 + " kept the lowest-numbered";
                     }
-                    if (closed.failure().isEmpty() && !Path.of(closed.file()).equals(Path.of(scan.request.output()))) {
+                    if (closed.failure().isEmpty() && !Path.of(closed.file()).equals(
+                            Path.of(scan.request.output()).toAbsolutePath().normalize())) {
                         scan.message += "; " + scan.request.output() + " appeared during the scan, so the counted"
                                 + " file is " + closed.file();
                     }
