@@ -34,6 +34,11 @@ final class NodeRoster {
     private RoutingTable table;
     private long epoch;
 
+    /** @param lastEpoch the epoch of the last table published in the cluster (0 when there is none) */
+    NodeRoster(long lastEpoch) {
+        this.epoch = lastEpoch;
+    }
+
     /** Takes a heartbeat; true when the node is new to the roster. */
     boolean heartbeat(CoordinatorProtocol.NodeUp up) {
         Node node = nodes.get(up.ingress().node());

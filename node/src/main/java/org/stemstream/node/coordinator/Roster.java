@@ -59,10 +59,15 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
             implements CoordinatorProtocol.Command {
     }
 
+    /** The table in this node's replica when the roster starts: the epoch to go on from. */
+    private record LastTable(Replicator.GetResponse<LWWRegister<RoutingTable>> response)
+            implements CoordinatorProtocol.Command {
+    }
+
     private final ScanCoordinator.Settings settings;
     private final ActorRef<CoordinatorProtocol.Command> coordinator;
     private final Cluster cluster;
-    private final NodeRoster nodes = new NodeRoster();
+    private final NodeRoster nodes;
     private final PartitionTotals partitionTotals = new PartitionTotals();
     private final Map<Long, Pace> running = new HashMap<>();
     private final ActorRef<Replicator.UpdateResponse<LWWRegister<RoutingTable>>> published;
@@ -70,16 +75,36 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     /** @param coordinator hears {@link ScanCoordinator.NodeJoined} and {@link ScanCoordinator.NodeGone} */
     static Behavior<CoordinatorProtocol.Command> create(ScanCoordinator.Settings settings,
                                                         ActorRef<CoordinatorProtocol.Command> coordinator) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(10_000, stash -> {
             timers.startTimerWithFixedDelay(new Tick(), TICK);
-            return new Roster(context, settings, coordinator);
-        }));
+            DistributedData.get(context.getSystem()).replicator().tell(new Replicator.Get<>(ROUTING,
+                    Replicator.readLocal(), context.messageAdapter(getResponse(), LastTable::new)));
+            // Producers take only a table with a higher epoch: a roster that starts where another ran (the
+            // coordinator moved to this node) goes on from the last table's epoch, so it waits for it first.
+            return Behaviors.receive(CoordinatorProtocol.Command.class)
+                    .onMessage(LastTable.class, last -> {
+                        long epoch = last.response() instanceof Replicator.GetSuccess<LWWRegister<RoutingTable>> found
+                                ? found.get(ROUTING).getValue().epoch() : 0;
+                        return stash.unstashAll(new Roster(context, settings, coordinator, epoch));
+                    })
+                    .onMessage(CoordinatorProtocol.Command.class, early -> {
+                        stash.stash(early);
+                        return Behaviors.same();
+                    })
+                    .build();
+        })));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Class<Replicator.GetResponse<LWWRegister<RoutingTable>>> getResponse() {
+        return (Class<Replicator.GetResponse<LWWRegister<RoutingTable>>>) (Class<?>) Replicator.GetResponse.class;
     }
 
     @SuppressWarnings("unchecked")
     private Roster(ActorContext<CoordinatorProtocol.Command> context, ScanCoordinator.Settings settings,
-                   ActorRef<CoordinatorProtocol.Command> coordinator) {
+                   ActorRef<CoordinatorProtocol.Command> coordinator, long lastEpoch) {
         super(context);
+        this.nodes = new NodeRoster(lastEpoch);
         this.settings = settings;
         this.coordinator = coordinator;
         this.cluster = Cluster.get(context.getSystem());

@@ -152,4 +152,28 @@ class RosterTest {
         roster.tell(new Roster.Pace(1, 1000, 200, 1000, false));
         awaitTableFrom(0, 1);
     }
+
+    /** As when the coordinator moves to another node: producers take only tables with a higher epoch. */
+    @Test
+    void aRosterStartedWhereAnotherPublishedGoesOnFromItsEpoch() {
+        ScanCoordinator.Settings settings = new ScanCoordinator.Settings(8, Duration.ofMillis(1500), 100, 64);
+        TestProbe<NodeProtocol.Command> host = KIT.createTestProbe();
+        String self = Cluster.get(KIT.system()).selfMember().address().toString();
+        CoordinatorProtocol.NodeUp up = new CoordinatorProtocol.NodeUp(
+                new RoutingTable.Endpoint(self, "127.0.0.1", 6200), host.getRef(), 2, 0);
+        ActorRef<CoordinatorProtocol.Command> first = KIT.spawn(Roster.create(settings,
+                KIT.<CoordinatorProtocol.Command>createTestProbe().getRef()));
+        first.tell(up);
+        first.tell(new CoordinatorProtocol.NodeUp(new RoutingTable.Endpoint(OTHER, "127.0.0.1", 6210),
+                host.getRef(), 2, 0));
+        RoutingTable last = awaitTableAndPlacement(2);
+        KIT.stop(first);
+
+        ActorRef<CoordinatorProtocol.Command> next = KIT.spawn(Roster.create(settings,
+                KIT.<CoordinatorProtocol.Command>createTestProbe().getRef()));
+        next.tell(up);
+        awaitTableFrom(0, 1);
+        assertEquals(last.epoch() + 1, publishedTable().epoch());
+        KIT.stop(next);
+    }
 }
