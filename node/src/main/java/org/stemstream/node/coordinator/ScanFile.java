@@ -21,7 +21,8 @@ import org.stemstream.node.counting.ScanImages;
 /**
  * A scan's counted file while frames arrive from any node: puts each frame in its slot (position-major, the frames
  * of a position by frame number, as offline counting does), remembers which were incomplete, and at the end writes
- * the metadata, the frame status lists and two pictures beside the file (the scan and its mean diffraction pattern).
+ * the metadata and the frame status lists, then two pictures beside the file (the scan and its mean diffraction
+ * pattern).
  *
  * <p>A position that gets more frames than the scan declared keeps those with the lowest frame numbers, whatever
  * order they arrived in; the others are extra frames, counted and left out.
@@ -40,6 +41,7 @@ public final class ScanFile {
     private long events;
     private long extraFrames;
     private final LongHashSet stored = new LongHashSet();
+    private Path committed;
 
     private record Pending(long frameNumber, boolean complete, int[] events) {
     }
@@ -162,9 +164,14 @@ public final class ScanFile {
         writer.metadata("electron_counting", all);
         writer.dataset("frame_status", "incomplete", incompleteSlots);
         writer.dataset("frame_status", "missing", missing);
-        Path file = writer.commit();
-        images.writePngs(Path.of(file.toString().replaceFirst("\\.h5$", "")));
-        return new Written(file, written.cardinality(), incompleteSlots.length, missing.length, events, extraFrames);
+        committed = writer.commit();
+        return new Written(committed, written.cardinality(), incompleteSlots.length, missing.length, events,
+                extraFrames);
+    }
+
+    /** Writes the two pictures beside the committed file: {@code <name>_scan.png} and {@code <name>_diffraction.png}. */
+    public synchronized void writePictures() throws IOException {
+        images.writePngs(Path.of(committed.toString().replaceFirst("\\.h5$", "")));
     }
 
     /** Drops the file; nothing is left behind. */

@@ -91,6 +91,15 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
         }
     }
 
+    private void writePictures() {
+        try {
+            file.writePictures();
+        } catch (IOException | RuntimeException e) {
+            getContext().getLog().warn("scan {}: its file is complete, but its pictures could not be written: {}",
+                    scanNumber, e.toString());
+        }
+    }
+
     private void commit(WriterProtocol.CommitFile commit) {
         if (file == null) {
             commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, "", 0, 0, 0, 0, 0,
@@ -99,8 +108,9 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
         }
         try {
             ScanFile.Written w = file.commit(commit.attributes());
-            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, w.file().toString(), w.frames(), w.incomplete(),
-                    w.missing(), w.events(), w.extraFrames(), ""));
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, w.file().toString(), w.frames(),
+                    w.incomplete(), w.missing(), w.events(), w.extraFrames(), ""));
+            writePictures(); // after the answer: the counted data is what the scan waits for
         } catch (IOException | RuntimeException e) {
             file.abandon();
             commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, "", 0, 0, 0, 0, 0,

@@ -1,6 +1,7 @@
 package org.stemstream.node.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +39,10 @@ class StreamingScanTest {
             assertEquals(48, status.framesCounted());
             assertEquals(0, status.framesIncomplete());
             assertEquals(0, status.framesMissing());
+            // the pictures follow the file
+            assertTrue(TestNodes.eventually(Duration.ofSeconds(10), () -> java.nio.file.Files.exists(
+                    dir.resolve("streamed_scan.png")) && java.nio.file.Files.exists(
+                    dir.resolve("streamed_diffraction.png"))), "the scan's two pictures");
         }
         assertEquals(offline, Fixtures.countedEvents(dir.resolve("streamed.h5")));
     }
