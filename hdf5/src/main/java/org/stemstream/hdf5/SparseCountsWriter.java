@@ -19,9 +19,9 @@ import java.util.Map;
  * Writes counted electron events in stempy's sparse HDF5 layout (version 3), in pure Java.
  *
  * <p>Frames may be added in any order as they are counted; their events go straight to disk in global heap
- * collections, so memory holds only 16 bytes of index per frame. {@link #commit} writes the datasets, groups and
- * attributes, then renames the temporary file to its final name: a reader never sees a half-written file, and
- * {@link #close} without a commit deletes it.
+ * collections, so memory holds only about 20 bytes of index per frame. {@link #commit} writes the datasets, groups
+ * and attributes, then links the temporary file to its final name: a reader never sees a half-written file, an
+ * existing file is never replaced, and {@link #close} without a commit deletes it.
  *
  * <pre>
  * /                                version = 3
@@ -59,7 +59,7 @@ public final class SparseCountsWriter implements AutoCloseable {
     private Path committedTo;
 
     private SparseCountsWriter(Path target, ScanShape shape) throws IOException {
-        this.target = target.toAbsolutePath();
+        this.target = target.toAbsolutePath().normalize();
         this.shape = shape;
         if (Files.exists(this.target)) {
             throw new FileAlreadyExistsException(this.target.toString(), null,
@@ -68,9 +68,14 @@ public final class SparseCountsWriter implements AutoCloseable {
         Path dir = this.target.getParent();
         Files.createDirectories(dir);
         this.temporary = Files.createTempFile(dir, "." + this.target.getFileName(), ".partial");
-        readableByAll(temporary);
-        this.channel = FileChannel.open(temporary, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        try {
+            readableByAll(temporary);
+            this.channel = FileChannel.open(temporary, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
         this.frameCollection = new long[shape.frames()];
         this.frameObject = new int[shape.frames()];
         this.frameOffset = new int[shape.frames()];
@@ -263,6 +268,7 @@ public final class SparseCountsWriter implements AutoCloseable {
             } catch (FileAlreadyExistsException taken) {
                 // the next name
             } catch (UnsupportedOperationException | FileSystemException noHardLinks) {
+                // a file system without hard links: a name that appears between this check and the move is replaced
                 if (!Files.exists(to)) {
                     Files.move(temporary, to, StandardCopyOption.ATOMIC_MOVE);
                     return to;

@@ -146,7 +146,7 @@ public final class StemstreamNode implements AutoCloseable {
         join(seeds);
         ActorRef<NodeProtocol.Command> nodeHost = host.join();
         if (settings.management()) {
-            startManagement(config);
+            startManagement(config, receivers);
         }
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(Adapter.toClassic(system));
         shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "stemstream-hand-over", () ->
@@ -173,7 +173,7 @@ public final class StemstreamNode implements AutoCloseable {
     private static void warmUpKernel() {
         Thread warmUp = new Thread(() -> {
             long start = System.nanoTime();
-            if (KernelWarmUp.run(6_000) > 0) {
+            if (KernelWarmUp.run(6_000)) {
                 LOG.info("counting kernel compiled in {} ms", (System.nanoTime() - start) / 1_000_000);
             }
         }, "kernel-warm-up");
@@ -194,12 +194,16 @@ public final class StemstreamNode implements AutoCloseable {
      * The node serves its HTTP endpoints or does not start: a node whose management port is taken would run on
      * without the endpoints its operators and health checks look at.
      */
-    private void startManagement(Config config) {
+    private void startManagement(Config config, List<SectorReceiver> receivers) {
         try {
             PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
+            closeSockets(receivers);
             throw startFailure(e, "the management port " + config.getString("pekko.management.http.hostname") + ":"
                     + config.getInt("pekko.management.http.port"), "--management-port");
         }
@@ -300,6 +304,18 @@ public final class StemstreamNode implements AutoCloseable {
     public boolean awaitRouting(int nodes, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (routing.current() == null || routing.current().endpoints().size() != nodes) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
+    /** Waits until the routing table gives this node partitions: it counts. */
+    public boolean awaitCounting(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (routing.current() == null || routing.current().partitionsOf(address()) == 0) {
             if (System.nanoTime() > deadline) {
                 return false;
             }

@@ -309,10 +309,13 @@ final class BenchCommand implements Runnable {
                         "--large must have more positions than --small");
             }
             Path dir = Files.createTempDirectory("stemstream-node-cpu");
-            org.stemstream.tools.bench.NodeCpu.Result r = new org.stemstream.tools.bench.NodeCpu(distinctFrames,
-                    countingThreads, dir).run(new int[] {small.width(), small.height()},
-                    new int[] {large.width(), large.height()});
-            deleteTree(dir);
+            org.stemstream.tools.bench.NodeCpu.Result r;
+            try {
+                r = new org.stemstream.tools.bench.NodeCpu(distinctFrames, countingThreads, dir).run(
+                        new int[] {small.width(), small.height()}, new int[] {large.width(), large.height()});
+            } finally {
+                deleteTree(dir);
+            }
             System.out.printf(Locale.ROOT, "node_cold_cpu_us_per_frame=%.0f (its first two scans)%n",
                     r.coldNodeMicros());
             System.out.printf(Locale.ROOT, "node_cpu_us_per_frame=%.0f kernel_us_per_frame=%.0f"

@@ -111,7 +111,7 @@ final class NodeCommand implements Callable<Integer> {
         try {
             ScanRequest request = scan.toRequest();
             // the coordinator takes a scan once a node counts: this one, within moments of starting
-            if (!node.awaitRouting(1, java.time.Duration.ofSeconds(60))) {
+            if (!node.awaitCounting(java.time.Duration.ofSeconds(60))) {
                 throw new IllegalStateException("the node did not start counting within 60 s");
             }
             GatewayProtocol.ScanReply reply = node.startScan(request, null).toCompletableFuture().join();

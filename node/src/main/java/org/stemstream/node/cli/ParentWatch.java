@@ -18,7 +18,8 @@ final class ParentWatch {
      * exit runs on a thread of its own, as it waits for the graceful stop and the JDK's watching thread should not.
      */
     static void start() {
-        ProcessHandle.current().parent().ifPresentOrElse(
+        // a parent that died already leaves this process to init (pid 1): stop at once then too
+        ProcessHandle.current().parent().filter(parent -> parent.pid() != 1).ifPresentOrElse(
                 parent -> parent.onExit().thenRun(() -> new Thread(() -> stop(parent.pid()), "parent-watch").start()),
                 () -> stop(-1));
     }

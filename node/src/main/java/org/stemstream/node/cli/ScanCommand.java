@@ -44,7 +44,6 @@ final class ScanCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             ScanRequest request = scan.toRequest();
-            scan.counting.checkReferences(); // every node reads them: a bad file fails here, not in the scan
             try (ClusterClient client = contact.connect()) {
                 GatewayProtocol.ScanReply reply = client.start(request);
                 if (reply instanceof GatewayProtocol.ScanRefused refused) {

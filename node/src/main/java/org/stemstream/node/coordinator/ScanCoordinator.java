@@ -166,14 +166,15 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
         if (hosts.isEmpty()) {
             return "no node is up to count (the cluster has no counting members yet)";
         }
+        Path output;
         try {
-            outputOf(r);
+            output = outputOf(r);
         } catch (RuntimeException e) {
             return "the output " + r.output() + " is not a path: " + e.getMessage();
         }
         for (Map.Entry<Long, Path> other : outputs.entrySet()) {
             ScanView view = views.get(other.getKey());
-            if (other.getValue().equals(outputOf(r)) && (view == null || !view.state().isFinal())) {
+            if (other.getValue().equals(output) && (view == null || !view.state().isFinal())) {
                 return "scan " + other.getKey() + " is writing " + other.getValue()
                         + "; two scans never share an output file";
             }

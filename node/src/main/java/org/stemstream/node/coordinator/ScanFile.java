@@ -129,6 +129,7 @@ public final class ScanFile {
         }
         writer.replaceFrame(slot, frame.events(), frame.events().length);
         fill(slot, frame);
+        listener.counted(slot, frame.frameNumber(), frame.events(), frame.events().length);
         return true;
     }
 

@@ -41,6 +41,10 @@ final class ScanLifecycle {
     private record Tick() implements CoordinatorProtocol.Command {
     }
 
+    /** The scan's writer stopped: after its commit, or (a failure) before. */
+    private record WriterStopped() implements CoordinatorProtocol.Command {
+    }
+
     private final ActorContext<CoordinatorProtocol.Command> context;
     private final ScanRecord scan;
     private final ActorRef<CoordinatorProtocol.Command> coordinator;
@@ -67,6 +71,7 @@ final class ScanLifecycle {
             ActorRef<WriterProtocol.Command> writer = context.spawn(
                     ScanWriter.create(request.scanNumber(), listeners), "writer", DispatcherSelector.blocking());
             writer.tell(new WriterProtocol.OpenFile(request, context.getSelf()));
+            context.watchWith(writer, new WriterStopped());
             return new ScanLifecycle(context, new ScanRecord(request, writer), starter, hosts, coordinator, roster)
                     .opening();
         }));
@@ -170,6 +175,10 @@ final class ScanLifecycle {
                     return finished(closed.failure().isEmpty() ? ScanView.State.DONE : ScanView.State.FAILED);
                 })
                 .onMessage(GatewayProtocol.CancelScan.class, this::replyWithView)
+                .onMessage(WriterStopped.class, stopped -> {
+                    scan.failure = "the scan's writer stopped before it committed the file";
+                    return finished(ScanView.State.FAILED);
+                })
                 .onMessage(CoordinatorProtocol.Command.class, other -> Behaviors.same())
                 .build();
     }
@@ -215,6 +224,15 @@ final class ScanLifecycle {
     /** What the nodes and workers report while the scan runs on them. */
     private BehaviorBuilder<CoordinatorProtocol.Command> reports(BehaviorBuilder<CoordinatorProtocol.Command> b) {
         return b.onMessage(CoordinatorProtocol.NodeProgress.class, this::onProgress)
+                .onMessage(WriterStopped.class, stopped -> {
+                    if (scan.failure == null) {
+                        scan.failure = "the scan's writer stopped before it committed the file";
+                        if (scan.state != ScanView.State.FINALIZING) {
+                            return endInputs(scan.failure, false);
+                        }
+                    }
+                    return Behaviors.same();
+                })
                 .onMessage(CoordinatorProtocol.PartitionProgress.class, p -> {
                     scan.record(p);
                     return Behaviors.same();

@@ -1,7 +1,9 @@
 package org.stemstream.node.coordinator;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import org.stemstream.node.counting.References;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -21,6 +23,8 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
     private final long scanNumber;
     private final LocalListeners listeners;
     private ScanFile file;
+    /** Why storing failed (a full disk, say): the frames are acknowledged all the same, and the commit refused. */
+    private String failure;
 
     public static Behavior<WriterProtocol.Command> create(long scanNumber, LocalListeners listeners) {
         return Behaviors.setup(context -> new ScanWriter(context, scanNumber, listeners));
@@ -52,7 +56,15 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
         if (command instanceof WriterProtocol.OpenFile open) {
             open.replyTo().tell(new CoordinatorProtocol.FileOpened(scanNumber, open(open.request())));
         } else if (command instanceof WriterProtocol.Frames frames) {
-            store(frames);
+            if (failure == null) {
+                try {
+                    store(frames);
+                } catch (IOException | RuntimeException e) {
+                    failure = "writing the output failed: " + e.getMessage();
+                    getContext().getLog().error("scan {}: {}", scanNumber, failure);
+                }
+            }
+            // acknowledged even when not stored, so that no worker waits for ever: the commit says why
             frames.storedTo().tell(new WorkerProtocol.FramesStored(scanNumber, frames.batch()));
         } else if (command instanceof WriterProtocol.CommitFile commit) {
             commit(commit);
@@ -67,6 +79,15 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
     private String open(ScanRequest request) {
         if (file != null) {
             return "";
+        }
+        try { // every node reads the references: one that cannot be read refuses the scan before it starts
+            References.dark(request.dark() == null ? null : Path.of(request.dark()),
+                    request.darkScan().stream().map(Path::of).toList());
+            References.gain(request.gain() == null ? null : Path.of(request.gain()));
+        } catch (NoSuchFileException e) {
+            return "cannot read the references: " + e.getFile() + ": no such file or directory";
+        } catch (IOException | RuntimeException e) {
+            return "cannot read the references: " + e.getMessage();
         }
         try {
             file = new ScanFile(Path.of(request.output()), request.scanWidth(), request.scanHeight(),
@@ -101,6 +122,11 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
     }
 
     private void commit(WriterProtocol.CommitFile commit) {
+        if (failure != null && file != null) {
+            file.abandon();
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, "", 0, 0, 0, 0, 0, failure));
+            return;
+        }
         if (file == null) {
             commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, "", 0, 0, 0, 0, 0,
                     "scan " + scanNumber + " has no open file"));

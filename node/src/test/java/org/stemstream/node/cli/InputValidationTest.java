@@ -84,18 +84,6 @@ class InputValidationTest {
         Path absent = dir.resolve("data_scan0000000001_module0_000.data");
         assertRefused(CliRun.of("count", "-o", dir.resolve("c.h5").toString(), absent.toString()),
                 absent + ": no such file or directory");
-        assertRefused(CliRun.of("scan", "start", "--scan-number", "3", "--scan", "4x4", "-o", "s.h5",
-                "--dark", dir.resolve("dark.f32").toString(), "--contact", "127.0.0.1:1"),
-                dir.resolve("dark.f32") + ": no such file or directory");
-    }
-
-    @Test
-    void aDarkReferenceOfTheWrongSizeIsRefusedWhenTheScanIsAskedFor() throws Exception {
-        Path dark = dir.resolve("dark.f32");
-        Files.write(dark, new byte[1000]);
-        assertRefused(CliRun.of("scan", "start", "--scan-number", "3", "--scan", "4x4", "-o", "s.h5",
-                "--dark", dark.toString(), "--contact", "127.0.0.1:1"),
-                "dark reference " + dark + ": 1000 bytes, expected 1327104");
     }
 
     @ParameterizedTest

@@ -56,6 +56,14 @@ class CliErrorsTest {
                     "a scan needs --scan-number, --scan WxH and --output");
             assertError(CliRun.of("scan", "start", "--scan-number", "5", "--scan", "4x4", "-o", "y.h5",
                     "--background-threshold", "30", "--contact", contact), "give both --background-threshold");
+            // references the nodes cannot read refuse the scan when it is asked for, not when it runs
+            java.nio.file.Path dark = java.nio.file.Files.write(dir.resolve("dark.f32"), new byte[1000]);
+            assertError(CliRun.of("scan", "start", "--scan-number", "7", "--scan", "4x4", "-o",
+                    dir.resolve("seven.h5").toString(), "--dark", dark.toString(), "--contact", contact),
+                    "cannot read the references: dark reference " + dark + ": 1000 bytes, expected 1327104");
+            assertError(CliRun.of("scan", "start", "--scan-number", "7", "--scan", "4x4", "-o",
+                    dir.resolve("seven.h5").toString(), "--dark", dir.resolve("none.f32").toString(),
+                    "--contact", contact), dir.resolve("none.f32") + ": no such file or directory");
             assertEquals(0, CliRun.of("scan", "cancel", "3", "--contact", contact).exitCode());
         }
     }

@@ -52,10 +52,11 @@ class OutputFailuresTest {
     @Test
     void aFullDiskFailsTheScanWithItsReasonAndLeavesNoPartialFile() throws Exception {
         Path small = mount("size=64k");
-        // 40 frames of ~2000 events each: about 320 kB of events for a 64 kB file system
-        SyntheticScan scan = new SyntheticScan(1, 8, 5, 1, new SyntheticDetector(3, 2000, 0), 4);
+        // 256 frames of ~2000 events each: about 2 MB of events for a 64 kB file system, so the disk fills while
+        // frames are stored (the writer holds up to 1 MB before it writes), not only at the commit
+        SyntheticScan scan = new SyntheticScan(1, 16, 16, 1, new SyntheticDetector(3, 2000, 0), 4);
         try (StemstreamNode node = TestNodes.node(Map.of())) {
-            TestNodes.start(node, Scans.given(1, 8, 5, 29, 4000, small.resolve("full.h5"), 30));
+            TestNodes.start(node, Scans.given(1, 16, 16, 29, 4000, small.resolve("full.h5"), 30));
             DetectorEmulator.run(new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH),
                     DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort()), FaultInjection.NONE);
             ScanView status = TestNodes.awaitFinished(node, 1, Duration.ofSeconds(60));

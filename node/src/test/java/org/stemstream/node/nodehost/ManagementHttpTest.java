@@ -39,9 +39,10 @@ class ManagementHttpTest {
             assertEquals(200, status(port, members));
             assertEquals(400, status(port, "GET /cluster/members HTTP/1.1\r\na header with no colon\r\n\r\n"));
             assertEquals(501, status(port, "\u0001\u0002GARBAGE that is no request\r\n\r\n"));
-            assertEquals(414, status(port, "GET /" + "a".repeat(100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+            // just above Pekko HTTP's limits (2 kB of URI, 8 kB of a header value), so the request is all sent
+            assertEquals(414, status(port, "GET /" + "a".repeat(3_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"));
             assertEquals(431, status(port, "GET /cluster/members HTTP/1.1\r\nHost: x\r\nX-Big: "
-                    + "b".repeat(100_000) + "\r\n\r\n"));
+                    + "b".repeat(10_000) + "\r\n\r\n"));
             assertEquals(405, status(port, "POST /cluster/shards/counting-worker HTTP/1.1\r\nHost: x\r\n"
                     + "Content-Length: 0\r\nConnection: close\r\n\r\n"));
             assertEquals(200, status(port, members));

@@ -113,6 +113,8 @@ public final class BareSink implements AutoCloseable {
      * once the four ends of scan came prints the process's CPU time ({@code cpu_ns=N}) and exits.
      */
     public static void main(String[] args) throws InterruptedException {
+        // a benchmark that is stopped takes its sink with it
+        ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(1)));
         try (BareSink sink = new BareSink("127.0.0.1", Integer.parseInt(args[0]), 16)) {
             System.out.println("bound");
             sink.awaitEnds();
