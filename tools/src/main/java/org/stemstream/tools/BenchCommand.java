@@ -231,7 +231,7 @@ final class BenchCommand implements Runnable {
                             "-Dstemstream.stream.counting-parallelism=2"),
                     List.of("--port", String.valueOf(port), "--scan-number", "1", "--scan", scan.toString(),
                             "--output", output.toString(), "--background-threshold", "29", "--xray-threshold", "400",
-                            "--exit-after-scan", "--exit-with-parent"));
+                            "--exit-after-scan", "--exit-with", String.valueOf(ProcessHandle.current().pid())));
             Process node = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             StreamBenchmark bench = new StreamBenchmark(scan.width(), scan.height(), 256);
             Thread.sleep(3000); // the node's start-up

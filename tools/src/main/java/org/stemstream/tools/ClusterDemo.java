@@ -27,7 +27,7 @@ import org.stemstream.simulator.SyntheticScan;
  * {@code stemstream demo --nodes N}: a cluster of N node processes on this machine (the first a seed), a scan started
  * through the actor CLI's client, the emulated detector streaming to whichever node owns each frame, membership and
  * progress shown as they go. The nodes stop (gracefully) at the end, or when the demo is stopped by a signal; killed,
- * it leaves them to notice on their own ({@code --exit-with-parent}).
+ * it leaves them to notice on their own ({@code --exit-with}, this process's id).
  */
 final class ClusterDemo {
     private final ScanSize scan;
@@ -134,7 +134,8 @@ final class ClusterDemo {
         int port = FreePorts.nodeBase();
         int cluster = FreePorts.any();
         List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port),
-                "--cluster-port", String.valueOf(cluster), "--exit-with-parent"));
+                "--cluster-port", String.valueOf(cluster), "--exit-with",
+                String.valueOf(ProcessHandle.current().pid())));
         args.addAll(i == 0 ? List.of("--seed") : List.of("--join", "127.0.0.1:" + clusterPorts.get(0)));
         List<String> command = NodeProcess.command(List.of("-Xmx1g", "-Dstemstream.management.enabled=false"), args);
         nodes.add(children.start(new ProcessBuilder(command).redirectErrorStream(true)

@@ -61,15 +61,17 @@ class NoOrphansTest {
         parent.waitFor();
 
         await(() -> children.stream().noneMatch(ProcessHandle::isAlive), "the node process gone");
-        assertTrue(contains(log, "parent process " + parent.pid() + " has ended"), Files.readString(log));
+        assertTrue(contains(log, "the process that started this node (" + parent.pid() + ") has ended"),
+                Files.readString(log));
     }
 
-    /** A parent that starts a node with --exit-with-parent, its output to the file given, and waits for it. */
+    /** A parent that starts a node with --exit-with (its own id), its output to the file given, and waits for it. */
     static final class NodeParent {
         public static void main(String[] args) throws Exception {
             List<String> command = NodeProcess.command(List.of("-Xmx256m", "-Dstemstream.management.enabled=false"),
                     List.of("--port", String.valueOf(FreePorts.nodeBase()), "--cluster-port",
-                            String.valueOf(FreePorts.any()), "--exit-with-parent"));
+                            String.valueOf(FreePorts.any()), "--exit-with",
+                            String.valueOf(ProcessHandle.current().pid())));
             new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(Path.of(args[0]).toFile()).start()
                     .waitFor();
         }

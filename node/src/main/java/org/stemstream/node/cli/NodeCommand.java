@@ -56,14 +56,15 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--exit-after-scan", description = "Stop the node once the scan given here has ended.")
     boolean exitAfterScan;
 
-    @Option(names = "--exit-with-parent",
-            description = "Stop the node (as on SIGTERM) when the process that started it ends, even by SIGKILL.")
-    boolean exitWithParent;
+    @Option(names = "--exit-with", paramLabel = "PID",
+            description = "Stop the node (as on SIGTERM) when process PID ends, even by SIGKILL: a demo or"
+                    + " benchmark passes its own, so that its nodes never outlive it.")
+    Long exitWith;
 
     @Override
     public Integer call() throws Exception {
-        if (exitWithParent) {
-            ParentWatch.start(); // first: the sooner it watches, the less a parent killed meanwhile goes unseen
+        if (exitWith != null) {
+            ParentWatch.start(exitWith); // first: the sooner it watches, the less a parent killed meanwhile goes unseen
         }
         if (seed && !join.isEmpty()) {
             throw new IllegalArgumentException("--seed starts a new cluster; it cannot go with --join");

@@ -5,7 +5,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Ends this JVM when the process that started it ends, however that one ended (one killed by SIGKILL cleans up
- * nothing): for a node started as a child of a demo or a benchmark, which must not outlive it.
+ * nothing): for a node started as a child of a demo or a benchmark, which must not outlive it. The starter passes
+ * its own process id: once a parent is gone, this process's parent is some other process (init, a subreaper).
  */
 final class ParentWatch {
     private static final Logger LOG = LoggerFactory.getLogger(ParentWatch.class);
@@ -14,19 +15,18 @@ final class ParentWatch {
     }
 
     /**
-     * Starts watching the parent this process has now; without one (it is gone already) the node stops at once. The
-     * exit runs on a thread of its own, as it waits for the graceful stop and the JDK's watching thread should not.
+     * Starts watching process {@code pid}; when it is gone already, the node stops at once. The exit runs on a thread
+     * of its own, as it waits for the graceful stop and the JDK's watching thread should not.
      */
-    static void start() {
-        // a parent that died already leaves this process to init (pid 1): stop at once then too
-        ProcessHandle.current().parent().filter(parent -> parent.pid() != 1).ifPresentOrElse(
-                parent -> parent.onExit().thenRun(() -> new Thread(() -> stop(parent.pid()), "parent-watch").start()),
-                () -> stop(-1));
+    static void start(long pid) {
+        ProcessHandle.of(pid).filter(ProcessHandle::isAlive).ifPresentOrElse(
+                starter -> starter.onExit().thenRun(() -> new Thread(() -> stop(pid), "parent-watch").start()),
+                () -> stop(pid));
     }
 
     /** Exits as SIGTERM does: the JVM's shutdown hooks run the node's graceful stop. */
-    private static void stop(long parent) {
-        LOG.warn("the parent process{} has ended: stopping this node", parent < 0 ? "" : " " + parent);
+    private static void stop(long pid) {
+        LOG.warn("the process that started this node ({}) has ended: stopping this node", pid);
         System.exit(0);
     }
 }

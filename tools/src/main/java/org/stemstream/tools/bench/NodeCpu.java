@@ -82,7 +82,7 @@ public final class NodeCpu {
         List<String> command = NodeProcess.command(List.of("-Xmx2g", "-Dstemstream.management.enabled=false",
                         "-Dstemstream.stream.counting-parallelism=" + countingThreads),
                 List.of("--port", String.valueOf(port), "--cluster-port", String.valueOf(clusterPort),
-                        "--exit-with-parent"));
+                        "--exit-with", String.valueOf(ProcessHandle.current().pid())));
         Process node = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             // up, and done compiling its kernel in the background: that CPU is no scan's
