@@ -127,13 +127,14 @@ public final class StemstreamNode implements AutoCloseable {
                 }
                 RoutingTable.Endpoint endpoint = new RoutingTable.Endpoint(self, settings.ingressHost(),
                         settings.ingressPort());
-                Executor counting = sys.dispatchers().lookup(DispatcherSelector.fromConfig("stemstream.counting-dispatcher"));
+                Executor counting = sys.dispatchers().lookup(
+                        DispatcherSelector.fromConfig("stemstream.counting-dispatcher"));
                 List<Source<SectorMessage, ?>> sources = receivers.stream().<Source<SectorMessage, ?>>map(
                         SectorIngress::source).toList();
                 int threads = settings.stream().countingParallelism();
-                host.complete(context.spawn(NodeHost.create(coordinator, endpoint, threads, reports -> IngestPipeline.run(sys,
-                        sources, buffers, stats, settings.stream(), counting, p -> CountingWorker.of(sys, p), reports)),
-                        "node-host"));
+                host.complete(context.spawn(NodeHost.create(coordinator, endpoint, threads,
+                        reports -> IngestPipeline.run(sys, sources, buffers, stats, settings.stream(), counting,
+                                p -> CountingWorker.of(sys, p), reports)), "node-host"));
                 gateway.complete(context.spawn(Gateway.create(coordinator), Gateway.NAME));
                 context.spawn(routing.subscriber(self), "routing");
                 return Behaviors.empty();

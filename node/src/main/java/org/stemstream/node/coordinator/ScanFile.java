@@ -170,7 +170,7 @@ public final class ScanFile {
                 extraFrames);
     }
 
-    /** Writes the two pictures beside the committed file: {@code <name>_scan.png} and {@code <name>_diffraction.png}. */
+    /** Writes the two pictures beside the committed file: {@code <name>_scan.png}, {@code <name>_diffraction.png}. */
     public synchronized void writePictures() throws IOException {
         images.writePngs(Path.of(committed.toString().replaceFirst("\\.h5$", "")));
     }

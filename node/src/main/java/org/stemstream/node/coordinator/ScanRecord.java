@@ -177,8 +177,8 @@ final class ScanRecord {
         double rate = seconds > 0 ? counted / seconds : 0;
         double eta = rate > 0 ? (request.frames() - counted) / rate : -1;
         return new ScanView(request.scanNumber(), state, request.frames(), counted, incomplete,
-                missing, events, rate, eta, sectors, duplicates, late, rejected, lastRejection, extra, background, xray, perNode,
-                written != null ? written.file() : request.output(), message);
+                missing, events, rate, eta, sectors, duplicates, late, rejected, lastRejection, extra, background, xray,
+                perNode, written != null ? written.file() : request.output(), message);
     }
 
     /** The metadata the coordinator knows (the writer adds the frame accounting). */

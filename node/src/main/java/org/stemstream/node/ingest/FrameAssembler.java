@@ -34,8 +34,9 @@ import org.stemstream.protocol.BlockHeader;
  * until a frame leaves, so a slow downstream stops the sockets from being read. A sector stream that lags never
  * deadlocks this: its next block belongs to a frame that is already open.
  *
- * <p>Blocks of scans not open here, with positions or frame numbers outside the scan, duplicates (a sector a frame already has) and
- * late blocks (for a frame already handed on, or after the input ended) are counted on the sector and dropped.
+ * <p>Blocks of scans not open here, with positions or frame numbers outside the scan, duplicates (a sector a frame
+ * already has) and late blocks (for a frame already handed on, or after the input ended) are counted on the sector
+ * and dropped; while a scan is open, the others among them also count in its account.
  */
 public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInput, Assembled>> {
     /** The inlet that carries scan control; inlets 0..3 carry sectors 0..3. */

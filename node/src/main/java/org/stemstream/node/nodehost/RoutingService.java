@@ -19,7 +19,8 @@ import org.zeromq.ZMsg;
 /**
  * Serves the cluster's routing table to the detector's producers, which are outside the cluster: every node keeps the
  * latest table from Distributed Data and answers any request on its routing socket ({@code tcp://host:port+4}, a
- * ZeroMQ ROUTER socket, asked by REQ sockets) with the table's text form, or {@code stemstream-routing none} before there is one.
+ * ZeroMQ ROUTER socket, asked by REQ sockets) with the table's text form, or {@code stemstream-routing none} before
+ * there is one.
  */
 public final class RoutingService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RoutingService.class);
