@@ -209,7 +209,7 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
             getContext().getLog().warn("node {} {}: its partitions move now", address, why);
         }
         reroute(0);
-        coordinator.tell(new ScanCoordinator.NodeGone(address, why));
+        coordinator.tell(new ScanCoordinator.NodeGone(address, why, why.equals("left")));
     }
 
     /**

@@ -42,8 +42,8 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
     record NodeJoined(String address, ActorRef<NodeProtocol.Command> host) implements CoordinatorProtocol.Command {
     }
 
-    /** From the roster: a node stopped for good, and why. */
-    record NodeGone(String address, String why) implements CoordinatorProtocol.Command {
+    /** From the roster: a node stopped for good, and why; {@code left}: gracefully, its frames handed over. */
+    record NodeGone(String address, String why, boolean left) implements CoordinatorProtocol.Command {
     }
 
     /** From a scan: how it looks now (for listing every scan). */

@@ -291,6 +291,9 @@ final class ScanLifecycle {
 
     private Behavior<CoordinatorProtocol.Command> onNodeGone(ScanCoordinator.NodeGone gone) {
         hosts.remove(gone.address());
+        if (gone.left()) {
+            scan.left.add(gone.address());
+        }
         if (scan.participants.remove(gone.address()) && !scan.ended.contains(gone.address())) {
             CoordinatorProtocol.NodeProgress last = scan.progress.get(gone.address());
             scan.message = "node " + gone.address() + " " + gone.why() + " during the scan"

@@ -36,6 +36,8 @@ final class ScanRecord {
     final Set<String> opened = new HashSet<>();
     final Set<String> participants = new HashSet<>();
     final Set<String> ended = new HashSet<>();
+    /** Nodes that left the cluster gracefully during the scan. */
+    final Set<String> left = new HashSet<>();
     final Map<String, CoordinatorProtocol.NodeProgress> progress = new TreeMap<>();
     /** Each counting worker's account, by partition and the node its incarnation ran on. */
     final Map<String, CoordinatorProtocol.PartitionProgress> partitions = new TreeMap<>();
@@ -106,20 +108,31 @@ final class ScanRecord {
         return rejected == 0 ? "" : "; meanwhile " + rejected + " blocks were rejected, the last as " + lastRejection;
     }
 
-    /** Which sectors some node had no end of scan from, as "sector 1 at node A, ..."; empty when every one ended. */
+    /**
+     * Which sectors a node had no end of scan from, as "sector 1 at A; sectors 0, 2 at B"; empty when every one came.
+     * A node that left during the scan counts as ended: it handed its frames over before the producers' ends.
+     */
     String endsMissingFrom() {
         if (progress.isEmpty()) {
             return "any sector (no node reported)";
         }
         List<String> missing = new ArrayList<>();
         progress.forEach((node, p) -> {
+            if (left.contains(node)) {
+                return;
+            }
+            List<String> sectors = new ArrayList<>();
             for (int s = 0; s < SECTORS; s++) {
                 if (p.sent()[s] < 0) {
-                    missing.add("sector " + s + " at " + node);
+                    sectors.add(String.valueOf(s));
                 }
             }
+            if (!sectors.isEmpty()) {
+                missing.add((sectors.size() == 1 ? "sector " : "sectors ") + String.join(", ", sectors) + " at "
+                        + node);
+            }
         });
-        return String.join(", ", missing);
+        return String.join("; ", missing);
     }
 
     /** The samples of the K lowest frame numbers any node reported (stempy's first complete frames). */

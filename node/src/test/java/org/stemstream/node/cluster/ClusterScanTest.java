@@ -175,6 +175,7 @@ class ClusterScanTest {
             assertEquals(ScanView.State.DONE, view.state(), view.describe());
             assertEquals(W * H, view.framesCounted(), view.describe());
             assertEquals(0, view.framesIncomplete(), view.describe());
+            assertEquals("every producer sent its end of scan", view.message(), "the node that left handed over");
             assertEquals(offline, Fixtures.countedEvents(dir.resolve("leave.h5")));
             long deadline = System.nanoTime() + 15_000_000_000L;
             while (seed.members().toCompletableFuture().join().members().size() != 2) {

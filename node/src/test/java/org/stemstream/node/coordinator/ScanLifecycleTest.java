@@ -147,7 +147,7 @@ class ScanLifecycleTest {
         ActorRef<CoordinatorProtocol.Command> scan = start(request, true);
         scan.tell(ended(34, "n1", ""));
         assertEquals(ScanView.State.STREAMING, view(scan, 34).state(), "n2 has not ended yet");
-        scan.tell(new ScanCoordinator.NodeGone("n2", "removed from the cluster"));
+        scan.tell(new ScanCoordinator.NodeGone("n2", "removed from the cluster", false));
         ScanView done = finished(scan, 34);
         assertEquals(ScanView.State.DONE, done.state(), done.describe());
         assertTrue(done.message().contains("n2 removed from the cluster"), done.message());
