@@ -226,12 +226,12 @@ final class BenchCommand implements Runnable {
             int port = FreePorts.nodeBase();
             Path dir = Files.createTempDirectory("stemstream-memory");
             Path output = dir.resolve("scan.h5");
-            List<String> command = org.stemstream.node.NodeProcess.command(List.of("-Xmx" + heap,
+            List<String> command = org.stemstream.node.NodeProcess.child(List.of("-Xmx" + heap,
                             "-Dstemstream.testing.counting-delay=" + (2000 / nodeFps) + "ms",
                             "-Dstemstream.stream.counting-parallelism=2"),
                     List.of("--port", String.valueOf(port), "--scan-number", "1", "--scan", scan.toString(),
                             "--output", output.toString(), "--background-threshold", "29", "--xray-threshold", "400",
-                            "--exit-after-scan", "--exit-with", String.valueOf(ProcessHandle.current().pid())));
+                            "--exit-after-scan"));
             Process node = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             StreamBenchmark bench = new StreamBenchmark(scan.width(), scan.height(), 256);
             Thread.sleep(3000); // the node's start-up

@@ -134,10 +134,9 @@ final class ClusterDemo {
         int port = FreePorts.nodeBase();
         int cluster = FreePorts.any();
         List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port),
-                "--cluster-port", String.valueOf(cluster), "--exit-with",
-                String.valueOf(ProcessHandle.current().pid())));
+                "--cluster-port", String.valueOf(cluster)));
         args.addAll(i == 0 ? List.of("--seed") : List.of("--join", "127.0.0.1:" + clusterPorts.get(0)));
-        List<String> command = NodeProcess.command(List.of("-Xmx1g", "-Dstemstream.management.enabled=false"), args);
+        List<String> command = NodeProcess.child(List.of("-Xmx1g", "-Dstemstream.management.enabled=false"), args);
         nodes.add(children.start(new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("node-" + i + ".log").toFile())));
         ingress.add(port);

@@ -68,10 +68,9 @@ class NoOrphansTest {
     /** A parent that starts a node with --exit-with (its own id), its output to the file given, and waits for it. */
     static final class NodeParent {
         public static void main(String[] args) throws Exception {
-            List<String> command = NodeProcess.command(List.of("-Xmx256m", "-Dstemstream.management.enabled=false"),
+            List<String> command = NodeProcess.child(List.of("-Xmx256m", "-Dstemstream.management.enabled=false"),
                     List.of("--port", String.valueOf(FreePorts.nodeBase()), "--cluster-port",
-                            String.valueOf(FreePorts.any()), "--exit-with",
-                            String.valueOf(ProcessHandle.current().pid())));
+                            String.valueOf(FreePorts.any())));
             new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(Path.of(args[0]).toFile()).start()
                     .waitFor();
         }

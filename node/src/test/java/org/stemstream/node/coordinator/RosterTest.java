@@ -39,6 +39,9 @@ class RosterTest {
             """).withFallback(ConfigFactory.load()));
     private static final Duration WAIT = Duration.ofSeconds(15);
     private static final String OTHER = "pekko://stemstream@127.0.0.1:1";
+    private static final ScanCoordinator.Settings SETTINGS =
+            new ScanCoordinator.Settings(8, Duration.ofMillis(1500), 100, 64);
+    private static final TestProbe<NodeProtocol.Command> HOST = KIT.createTestProbe();
 
     @BeforeAll
     static void joinItself() {
@@ -88,18 +91,14 @@ class RosterTest {
     @Test
     void theTableAndTheWorkersFollowTheCountingNodes() {
         TestProbe<CoordinatorProtocol.Command> coordinator = KIT.createTestProbe();
-        TestProbe<NodeProtocol.Command> host = KIT.createTestProbe();
-        ActorRef<CoordinatorProtocol.Command> roster = KIT.spawn(Roster.create(
-                new ScanCoordinator.Settings(8, Duration.ofMillis(1500), 100, 64), coordinator.getRef()));
-        String self = Cluster.get(KIT.system()).selfMember().address().toString();
+        ActorRef<CoordinatorProtocol.Command> roster = roster(coordinator);
+        String self = self();
 
-        roster.tell(new CoordinatorProtocol.NodeUp(new RoutingTable.Endpoint(self, "127.0.0.1", 6200),
-                host.getRef(), 2, 0));
+        roster.tell(up(self, 6200));
         assertEquals(self, coordinator.expectMessageClass(ScanCoordinator.NodeJoined.class, WAIT).address());
         awaitTableAndPlacement(1);
 
-        roster.tell(new CoordinatorProtocol.NodeUp(new RoutingTable.Endpoint(OTHER, "127.0.0.1", 6210),
-                host.getRef(), 2, 0));
+        roster.tell(up(OTHER, 6210));
         assertEquals(OTHER, coordinator.expectMessageClass(ScanCoordinator.NodeJoined.class, WAIT).address());
         RoutingTable two = awaitTableAndPlacement(2);
         assertEquals(4, two.partitionsOf(OTHER));
@@ -116,6 +115,19 @@ class RosterTest {
         awaitTableAndPlacement(1);
     }
 
+    private static String self() {
+        return Cluster.get(KIT.system()).selfMember().address().toString();
+    }
+
+    /** A node's heartbeat: it counts, with its detector sockets at {@code port}. */
+    private static CoordinatorProtocol.NodeUp up(String node, int port) {
+        return new CoordinatorProtocol.NodeUp(new RoutingTable.Endpoint(node, "127.0.0.1", port), HOST.getRef(), 2, 0);
+    }
+
+    private static ActorRef<CoordinatorProtocol.Command> roster(TestProbe<CoordinatorProtocol.Command> coordinator) {
+        return KIT.spawn(Roster.create(SETTINGS, coordinator.getRef()));
+    }
+
     /** Waits until the published table applies from {@code frame} over {@code nodes} nodes. */
     private static void awaitTableFrom(long frame, int nodes) {
         KIT.createTestProbe().awaitAssert(WAIT, () -> {
@@ -128,19 +140,13 @@ class RosterTest {
 
     @Test
     void aNodeJoiningBeforeTheScansPaceIsKnownTakesFramesFromTheNextScanAndALeaveSwitchesAheadOfTheDetector() {
-        TestProbe<CoordinatorProtocol.Command> coordinator = KIT.createTestProbe();
-        TestProbe<NodeProtocol.Command> host = KIT.createTestProbe();
-        ActorRef<CoordinatorProtocol.Command> roster = KIT.spawn(Roster.create(
-                new ScanCoordinator.Settings(8, Duration.ofMillis(1500), 100, 64), coordinator.getRef()));
-        String self = Cluster.get(KIT.system()).selfMember().address().toString();
-        roster.tell(new CoordinatorProtocol.NodeUp(new RoutingTable.Endpoint(self, "127.0.0.1", 6200),
-                host.getRef(), 2, 0));
+        ActorRef<CoordinatorProtocol.Command> roster = roster(KIT.createTestProbe());
+        roster.tell(up(self(), 6200));
         awaitTableFrom(0, 1);
 
         // frames seen, no rate yet: the producers may be anywhere, so the scan's frames stay where they go
         roster.tell(new Roster.Pace(1, 400, 0, 1000, true));
-        roster.tell(new CoordinatorProtocol.NodeUp(new RoutingTable.Endpoint(OTHER, "127.0.0.1", 6210),
-                host.getRef(), 2, 0));
+        roster.tell(up(OTHER, 6210));
         awaitTableFrom(1001, 2);
 
         // a measured rate: 1.5 s of frames beyond those seen (more than the 100-frame minimum)
@@ -156,22 +162,14 @@ class RosterTest {
     /** As when the coordinator moves to another node: producers take only tables with a higher epoch. */
     @Test
     void aRosterStartedWhereAnotherPublishedGoesOnFromItsEpoch() {
-        ScanCoordinator.Settings settings = new ScanCoordinator.Settings(8, Duration.ofMillis(1500), 100, 64);
-        TestProbe<NodeProtocol.Command> host = KIT.createTestProbe();
-        String self = Cluster.get(KIT.system()).selfMember().address().toString();
-        CoordinatorProtocol.NodeUp up = new CoordinatorProtocol.NodeUp(
-                new RoutingTable.Endpoint(self, "127.0.0.1", 6200), host.getRef(), 2, 0);
-        ActorRef<CoordinatorProtocol.Command> first = KIT.spawn(Roster.create(settings,
-                KIT.<CoordinatorProtocol.Command>createTestProbe().getRef()));
-        first.tell(up);
-        first.tell(new CoordinatorProtocol.NodeUp(new RoutingTable.Endpoint(OTHER, "127.0.0.1", 6210),
-                host.getRef(), 2, 0));
+        ActorRef<CoordinatorProtocol.Command> first = roster(KIT.createTestProbe());
+        first.tell(up(self(), 6200));
+        first.tell(up(OTHER, 6210));
         RoutingTable last = awaitTableAndPlacement(2);
         KIT.stop(first);
 
-        ActorRef<CoordinatorProtocol.Command> next = KIT.spawn(Roster.create(settings,
-                KIT.<CoordinatorProtocol.Command>createTestProbe().getRef()));
-        next.tell(up);
+        ActorRef<CoordinatorProtocol.Command> next = roster(KIT.createTestProbe());
+        next.tell(up(self(), 6200));
         awaitTableFrom(0, 1);
         assertEquals(last.epoch() + 1, publishedTable().epoch());
         KIT.stop(next);

@@ -79,10 +79,9 @@ public final class NodeCpu {
     private long[] nodeCpuNanos(List<SyntheticScan> scans) throws Exception {
         int port = FreePorts.nodeBase();
         int clusterPort = FreePorts.any();
-        List<String> command = NodeProcess.command(List.of("-Xmx2g", "-Dstemstream.management.enabled=false",
+        List<String> command = NodeProcess.child(List.of("-Xmx2g", "-Dstemstream.management.enabled=false",
                         "-Dstemstream.stream.counting-parallelism=" + countingThreads),
-                List.of("--port", String.valueOf(port), "--cluster-port", String.valueOf(clusterPort),
-                        "--exit-with", String.valueOf(ProcessHandle.current().pid())));
+                List.of("--port", String.valueOf(port), "--cluster-port", String.valueOf(clusterPort)));
         Process node = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             // up, and done compiling its kernel in the background: that CPU is no scan's
