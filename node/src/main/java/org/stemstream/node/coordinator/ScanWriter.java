@@ -134,9 +134,9 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
         }
         try {
             ScanFile.Written w = file.commit(commit.attributes());
+            writePictures(); // before the answer: whoever waits for the scan finds its pictures beside its file
             commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, w.file().toString(), w.frames(),
                     w.incomplete(), w.missing(), w.events(), w.extraFrames(), ""));
-            writePictures(); // after the answer: the counted data is what the scan waits for
         } catch (IOException | RuntimeException e) {
             file.abandon();
             commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, "", 0, 0, 0, 0, 0,

@@ -112,6 +112,7 @@ class ScanLifecycleTest {
         assertEquals(ScanView.State.DONE, done.state(), done.describe());
         assertEquals(4, done.framesMissing(), "no frame was counted: every slot is missing");
         assertTrue(Files.exists(dir.resolve("calibrated.h5")));
+        assertTrue(Files.exists(dir.resolve("calibrated_scan.png")), "its pictures are there once it is done");
     }
 
     @Test
