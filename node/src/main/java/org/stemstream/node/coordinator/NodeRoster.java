@@ -101,7 +101,7 @@ final class NodeRoster {
         if (endpoints.isEmpty()) {
             return null;
         }
-        table = RoutingTable.roundRobin(++epoch, effectiveFrom, partitions, endpoints);
+        table = RoutingTable.rebalanced(table, ++epoch, effectiveFrom, partitions, endpoints);
         return table;
     }
 

@@ -40,6 +40,8 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
 
     private static final Duration TICK = Duration.ofMillis(200);
     private static final long NODE_SILENT_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final String SILENT = "stopped sending heartbeats";
+    private static final Duration PLACE_AFTER_REMOVAL = Duration.ofSeconds(3);
 
     /**
      * A scan's pace, for the switch point: the highest frame seen, the frame rate (0 before it is measured) and the
@@ -70,6 +72,8 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     private final NodeRoster nodes;
     private final PartitionTotals partitionTotals = new PartitionTotals();
     private final Map<Long, Pace> running = new HashMap<>();
+    /** When the workers are placed again after a node was removed (0: not due). */
+    private long placeWorkersAtNanos;
     private final ActorRef<Replicator.UpdateResponse<LWWRegister<RoutingTable>>> published;
 
     /** @param coordinator hears {@link ScanCoordinator.NodeJoined} and {@link ScanCoordinator.NodeGone} */
@@ -175,8 +179,13 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
         String address = event.member().address().toString();
         if (event instanceof ClusterEvent.MemberUp) {
             nodes.memberUp(address);
-        } else if (event instanceof ClusterEvent.MemberRemoved || event instanceof ClusterEvent.MemberExited) {
-            nodeGone(address, event instanceof ClusterEvent.MemberRemoved ? "removed from the cluster" : "left");
+        } else if (event instanceof ClusterEvent.MemberRemoved) {
+            nodeGone(address, "removed from the cluster");
+            // its workers' shards are free once sharding has seen its region go (a moment after the removal):
+            // until then they start where their partitions' frames arrive, then move to where the table says
+            placeWorkersAtNanos = System.nanoTime() + PLACE_AFTER_REMOVAL.toNanos();
+        } else if (event instanceof ClusterEvent.MemberExited) {
+            nodeGone(address, "left");
         }
         return this;
     }
@@ -194,7 +203,11 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     }
 
     private Behavior<CoordinatorProtocol.Command> onTick(Tick tick) {
-        nodes.silentFor(NODE_SILENT_NANOS).forEach(address -> nodeGone(address, "stopped sending heartbeats"));
+        if (placeWorkersAtNanos != 0 && System.nanoTime() - placeWorkersAtNanos >= 0) {
+            placeWorkersAtNanos = 0;
+            placeWorkers(nodes.table());
+        }
+        nodes.silentFor(NODE_SILENT_NANOS).forEach(address -> nodeGone(address, SILENT));
         return this;
     }
 
@@ -208,7 +221,9 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
         } else {
             getContext().getLog().warn("node {} {}: its partitions move now", address, why);
         }
-        reroute(0);
+        // A silent node may still be a member: its shards cannot be handed off until it is removed (sharding would
+        // wait for its region), so its workers are placed then; the producers stop sending to it now.
+        reroute(0, !why.equals(SILENT));
         coordinator.tell(new ScanCoordinator.NodeGone(address, why, why.equals("left")));
     }
 
@@ -245,6 +260,10 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
      * partition's counting worker on the node the table sends its frames to.
      */
     private void reroute(long effectiveFrom) {
+        reroute(effectiveFrom, true);
+    }
+
+    private void reroute(long effectiveFrom, boolean placeWorkers) {
         RoutingTable next = nodes.nextTable(effectiveFrom, settings.partitions());
         if (next == null) {
             return;
@@ -255,15 +274,25 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
         data.replicator().tell(new Replicator.Update<>(ROUTING, LWWRegister.create(data.selfUniqueAddress(), next),
                 new Replicator.WriteAll(Duration.ofSeconds(3)), published,
                 register -> register.withValue(data.selfUniqueAddress(), next)));
+        if (placeWorkers) {
+            placeWorkers(next);
+        }
+    }
+
+    /** Places every partition's counting worker on the node the table sends its frames to. */
+    private void placeWorkers(RoutingTable table) {
+        if (table == null) {
+            return;
+        }
         Map<Integer, Address> locations = new HashMap<>();
-        for (int p = 0; p < next.partitions(); p++) {
-            locations.put(p, AddressFromURIString.parse(next.endpoints().get(next.owners()[p]).node()));
+        for (int p = 0; p < table.partitions(); p++) {
+            locations.put(p, AddressFromURIString.parse(table.endpoints().get(table.owners()[p]).node()));
         }
         org.apache.pekko.actor.typed.ActorSystem<?> system = getContext().getSystem();
         CountingWorker.place(system, locations).whenComplete((done, error) -> {
             if (error != null) {
                 system.log().warn("counting workers of routing epoch {} not placed: {}",
-                        next.epoch(), error.toString());
+                        table.epoch(), error.toString());
             }
         });
     }

@@ -50,6 +50,69 @@ public record RoutingTable(long epoch, long effectiveFrom, int partitions, List<
         return new RoutingTable(epoch, effectiveFrom, partitions, endpoints, owners);
     }
 
+    /**
+     * The next table over new endpoints, moving as few partitions as it can: a partition stays with its owner while
+     * that owner remains; the partitions of owners that went go to the least loaded, and then partitions move from
+     * the most loaded to the least loaded until the loads differ by one at most (a node that joined takes its share).
+     * Without a previous table (or with another partition count), partitions are dealt round-robin.
+     */
+    public static RoutingTable rebalanced(RoutingTable previous, long epoch, long effectiveFrom, int partitions,
+                                          List<Endpoint> endpoints) {
+        if (previous == null || previous.partitions != partitions) {
+            return roundRobin(epoch, effectiveFrom, partitions, endpoints);
+        }
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("a routing table needs at least one node");
+        }
+        int[] owners = new int[partitions];
+        int[] load = new int[endpoints.size()];
+        for (int p = 0; p < partitions; p++) {
+            owners[p] = endpoints.indexOf(previous.endpoints.get(previous.owners[p]));
+            if (owners[p] >= 0) {
+                load[owners[p]]++;
+            }
+        }
+        for (int p = 0; p < partitions; p++) {
+            if (owners[p] < 0) {
+                owners[p] = least(load);
+                load[owners[p]]++;
+            }
+        }
+        while (load[most(load)] - load[least(load)] > 1) {
+            int from = most(load);
+            int to = least(load);
+            for (int p = partitions - 1; p >= 0; p--) {
+                if (owners[p] == from) {
+                    owners[p] = to;
+                    break;
+                }
+            }
+            load[from]--;
+            load[to]++;
+        }
+        return new RoutingTable(epoch, effectiveFrom, partitions, endpoints, owners);
+    }
+
+    private static int least(int[] load) {
+        int best = 0;
+        for (int i = 1; i < load.length; i++) {
+            if (load[i] < load[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static int most(int[] load) {
+        int best = 0;
+        for (int i = 1; i < load.length; i++) {
+            if (load[i] > load[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
     public Endpoint ownerOf(long frameNumber) {
         return endpoints.get(owners[(int) Math.floorMod(frameNumber, (long) partitions)]);
     }
