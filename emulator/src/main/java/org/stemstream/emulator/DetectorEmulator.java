@@ -10,11 +10,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.stemstream.producer.NodesUnreachable;
+import org.stemstream.producer.SectorSender;
+import org.stemstream.producer.SenderSettings;
 import org.zeromq.ZContext;
 
 /**
- * The detector's four receiver servers, emulated: one producer thread per sector, sending each frame to the node
- * that owns it in the cluster's routing table ({@code tcp://host:port+s} of that node). See docs/wire-protocol.md.
+ * The detector's four receiver servers, emulated: one producer thread per sector, each running the producer
+ * library's {@link SectorSender} for its sector. See docs/wire-protocol.md.
  */
 public final class DetectorEmulator {
     /**
@@ -25,37 +28,56 @@ public final class DetectorEmulator {
      *                          included (and so the first routing table, and the ends of scan); past it the run
      *                          gives up with {@link NodesUnreachable}. -1: for ever (a block no node takes after
      *                          some tries counts as undeliverable; the first routing table may take 15 s)
+     * @param retentionBytes    per sector, the most block bytes kept until their frames are stored (0: none)
      */
     public record Settings(String host, int port, boolean direct, double framesPerSecond, int sendHighWaterMark,
-                           int sendTimeoutMillis, int lingerMillis) {
+                           int sendTimeoutMillis, int lingerMillis, long retentionBytes) {
+        /** How long, after its last block, a sector waits for the cluster to store what it keeps. */
+        static final int ACK_TIMEOUT_MILLIS = 60_000;
+
         /** Frames routed as the cluster's table says, fetched from this node; the facility's producer settings. */
         public static Settings to(String host, int port) {
-            return new Settings(host, port, false, 0, 1000, -1, 60_000);
+            return new Settings(host, port, false, 0, 1000, -1, 60_000, SenderSettings.DEFAULT_RETENTION_BYTES);
         }
 
         /** Every frame to one receiver with no routing table (a bare socket benchmark). */
         public static Settings directTo(String host, int port) {
-            return new Settings(host, port, true, 0, 1000, -1, 60_000);
+            return new Settings(host, port, true, 0, 1000, -1, 60_000, 0);
         }
 
         public Settings atRate(double fps) {
-            return new Settings(host, port, direct, fps, sendHighWaterMark, sendTimeoutMillis, lingerMillis);
+            return new Settings(host, port, direct, fps, sendHighWaterMark, sendTimeoutMillis, lingerMillis,
+                    retentionBytes);
         }
 
         public Settings withSendHighWaterMark(int messages) {
-            return new Settings(host, port, direct, framesPerSecond, messages, sendTimeoutMillis, lingerMillis);
+            return new Settings(host, port, direct, framesPerSecond, messages, sendTimeoutMillis, lingerMillis,
+                    retentionBytes);
         }
 
         public Settings withSendTimeout(int millis) {
-            return new Settings(host, port, direct, framesPerSecond, sendHighWaterMark, millis, lingerMillis);
+            return new Settings(host, port, direct, framesPerSecond, sendHighWaterMark, millis, lingerMillis,
+                    retentionBytes);
+        }
+
+        public Settings withRetention(long bytes) {
+            return new Settings(host, port, direct, framesPerSecond, sendHighWaterMark, sendTimeoutMillis,
+                    lingerMillis, bytes);
+        }
+
+        SenderSettings sender() {
+            return new SenderSettings(host, port, direct, sendHighWaterMark, sendTimeoutMillis, lingerMillis,
+                    retentionBytes, ACK_TIMEOUT_MILLIS);
         }
     }
 
     /**
-     * What was sent: blocks per sector, blocks no node would take (their owner died), and when the first and last
-     * messages went.
+     * What was sent: blocks per sector, blocks no node would take (their owner died), blocks sent again to a lost
+     * node's successor, the waits for a full retention, blocks whose frames no node said were stored by the end, the
+     * most bytes one sector kept, and when the first and last messages went.
      */
-    public record Result(long[] blocksSent, long undeliverable, long startNanos, long lastSentNanos) {
+    public record Result(long[] blocksSent, long undeliverable, long replayed, long retentionWaits,
+                         long unacknowledged, long peakRetainedBytes, long startNanos, long lastSentNanos) {
         public double seconds() {
             return (lastSentNanos - startNanos) / 1e9;
         }
@@ -105,7 +127,12 @@ public final class DetectorEmulator {
             }
             long started = start.nanos() > 0 ? start.nanos() : begun;
             long last = sectors.stream().mapToLong(SectorProducer::lastSentNanos).max().orElse(started);
-            return new Result(blocks, sectors.stream().mapToLong(SectorProducer::undeliverable).sum(), started, last);
+            List<SectorSender.Stats> stats = sectors.stream().map(SectorProducer::stats).toList();
+            return new Result(blocks, stats.stream().mapToLong(SectorSender.Stats::undeliverable).sum(),
+                    stats.stream().mapToLong(SectorSender.Stats::replayed).sum(),
+                    stats.stream().mapToLong(SectorSender.Stats::retentionWaits).sum(),
+                    stats.stream().mapToLong(SectorSender.Stats::unacknowledged).sum(),
+                    stats.stream().mapToLong(SectorSender.Stats::peakRetainedBytes).max().orElse(0), started, last);
         } finally {
             producers.shutdownNow();
         }

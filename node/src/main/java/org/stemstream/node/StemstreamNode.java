@@ -52,6 +52,7 @@ import org.stemstream.node.ingest.SectorIngress;
 import org.stemstream.node.ingest.SectorMessage;
 import org.stemstream.node.ingest.SectorReceiver;
 import org.stemstream.node.ingest.SectorStats;
+import org.stemstream.node.nodehost.Acknowledgements;
 import org.stemstream.node.nodehost.CountingWorker;
 import org.stemstream.node.nodehost.Gateway;
 import org.stemstream.node.nodehost.NodeHost;
@@ -94,6 +95,7 @@ public final class StemstreamNode implements AutoCloseable {
     private final LocalListeners listeners = new LocalListeners();
     private final CompletableFuture<ActorRef<GatewayProtocol.Command>> gateway = new CompletableFuture<>();
     private final CompletableFuture<ActorRef<NodeProtocol.Command>> host = new CompletableFuture<>();
+    private final Acknowledgements acknowledgements = new Acknowledgements();
 
     private StemstreamNode(Config config, List<String> seeds) {
         this.settings = NodeSettings.from(config);
@@ -108,7 +110,7 @@ public final class StemstreamNode implements AutoCloseable {
                 receivers.add(new SectorReceiver(zmq, s, settings.sectorEndpoint(s), settings.receiveHighWaterMark(),
                         buffers, stats[s]));
             }
-            this.routing = new RoutingService(zmq, settings.routingEndpoint());
+            this.routing = new RoutingService(zmq, settings.routingEndpoint(), acknowledgements);
         } catch (RuntimeException e) {
             closeSockets(receivers);
             throw startFailure(e, "the detector sockets " + settings.sectorEndpoint(0) + " .. +4", "--port");
@@ -120,7 +122,7 @@ public final class StemstreamNode implements AutoCloseable {
                 ActorRef<CoordinatorProtocol.Command> coordinator = ClusterSingleton.get(sys).init(SingletonActor.of(
                         ScanCoordinator.create(settings.coordinator(), listeners), "scan-coordinator"));
                 SectorEntity.initSharding(sys);
-                CountingWorker.initSharding(sys, coordinator);
+                CountingWorker.initSharding(sys, coordinator, acknowledgements);
                 for (SectorReceiver receiver : receivers) {
                     ingress.add(context.spawn(SectorIngress.create(receiver, stats[receiver.sector()], self,
                             SectorEntity.of(sys, receiver.sector())), "ingress-sector-" + receiver.sector()));
@@ -132,7 +134,7 @@ public final class StemstreamNode implements AutoCloseable {
                 List<Source<SectorMessage, ?>> sources = receivers.stream().<Source<SectorMessage, ?>>map(
                         SectorIngress::source).toList();
                 int threads = settings.stream().countingParallelism();
-                host.complete(context.spawn(NodeHost.create(coordinator, endpoint, threads,
+                host.complete(context.spawn(NodeHost.create(coordinator, endpoint, threads, acknowledgements,
                         reports -> IngestPipeline.run(sys, sources, buffers, stats, settings.stream(), counting,
                                 p -> CountingWorker.of(sys, p), reports)), "node-host"));
                 gateway.complete(context.spawn(Gateway.create(coordinator), Gateway.NAME));

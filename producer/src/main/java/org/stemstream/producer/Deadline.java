@@ -1,4 +1,4 @@
-package org.stemstream.emulator;
+package org.stemstream.producer;
 
 /**
  * How long a producer may still wait for one thing (a block taken by a node, the routing table), in all: every try

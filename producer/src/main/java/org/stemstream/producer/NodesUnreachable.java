@@ -1,4 +1,4 @@
-package org.stemstream.emulator;
+package org.stemstream.producer;
 
 /**
  * A producer gave up: no node took its blocks (or gave it a routing table) within the send timeout. The message is

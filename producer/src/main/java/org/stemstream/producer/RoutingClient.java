@@ -1,4 +1,4 @@
-package org.stemstream.emulator;
+package org.stemstream.producer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

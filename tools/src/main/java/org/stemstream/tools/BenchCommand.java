@@ -119,7 +119,8 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "stream", mixinStandardHelpOptions = true,
-            description = "Emulator -> node throughput and latency, side by side with bare JeroMQ on the same sockets.")
+            description = "Emulator -> node throughput and latency, side by side with bare JeroMQ on the same sockets"
+                    + " and with producers that keep nothing for replay.")
     static final class Stream implements Callable<Integer> {
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -144,22 +145,28 @@ final class BenchCommand implements Runnable {
             Path output = Files.createTempDirectory("stemstream-bench").resolve("streamed.h5");
             double[] bare = new double[rounds];
             double[] node = new double[rounds];
+            double[] keepingNothing = new double[rounds];
             double[] latency = new double[rounds];
             for (int i = 0; i < rounds; i++) {
                 StreamBenchmark.Run b = bench.bare(FreePorts.nodeBase(), 16);
                 System.out.println(StreamBenchmark.describe("bare JeroMQ", b));
                 StreamBenchmark.Run n = bench.node(FreePorts.nodeBase(), output, null);
                 System.out.println(StreamBenchmark.describe("node", n));
+                StreamBenchmark.Run k = bench.node(FreePorts.nodeBase(), output, null, 0);
+                System.out.println(StreamBenchmark.describe("node, producers keeping nothing", k));
                 bare[i] = b.framesPerSecond();
                 node[i] = n.framesPerSecond();
+                keepingNothing[i] = k.framesPerSecond();
                 latency[i] = n.latencySeconds();
             }
             java.util.Arrays.sort(bare);
             java.util.Arrays.sort(node);
+            java.util.Arrays.sort(keepingNothing);
             java.util.Arrays.sort(latency);
             double ratio = node[rounds / 2] / bare[rounds / 2];
             System.out.printf(Locale.ROOT, "stream_bare_frames_per_s=%.0f stream_node_frames_per_s=%.0f ratio=%.2f"
-                    + " latency_ms=%.0f%n", bare[rounds / 2], node[rounds / 2], ratio, latency[rounds / 2] * 1000);
+                    + " latency_ms=%.0f retention_ratio=%.2f%n", bare[rounds / 2], node[rounds / 2], ratio,
+                    latency[rounds / 2] * 1000, node[rounds / 2] / keepingNothing[rounds / 2]);
             Files.deleteIfExists(output);
             return 0;
         }

@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.stemstream.emulator.DetectorEmulator;
 import org.stemstream.emulator.FaultInjection;
-import org.stemstream.emulator.NodesUnreachable;
+import org.stemstream.producer.NodesUnreachable;
 import org.stemstream.emulator.ReplayFeed;
 import org.stemstream.emulator.SyntheticFeed;
 import org.stemstream.simulator.SyntheticDetector;
@@ -53,6 +53,12 @@ final class DetectorCommand implements Callable<Integer> {
                     + " retries and routing table fetches included; it bounds the wait for the first routing table"
                     + " too (default: wait for the nodes, and 15 s for the first routing table).")
     Integer sendTimeout;
+
+    @Option(names = "--retention-mb", paramLabel = "MB", defaultValue = "256",
+            description = "Per sector, the most MB of sent blocks kept until the cluster has stored their frames, to"
+                    + " send again if their node is lost; full, sending waits. 0 keeps nothing: a lost node then"
+                    + " loses its frames (default: ${DEFAULT-VALUE}).")
+    long retentionMegabytes;
 
     @Option(names = "--replay", paramLabel = "FILE", arity = "1..*", description = "Replay these raw files.")
     List<Path> replay;
@@ -124,7 +130,7 @@ final class DetectorCommand implements Callable<Integer> {
         checkRanges();
         FaultInjection injected = faults.toFaults();
         DetectorEmulator.Settings settings = DetectorEmulator.Settings.to(host, port).atRate(rate)
-                .withSendTimeout(sendTimeout == null ? -1 : sendTimeout);
+                .withSendTimeout(sendTimeout == null ? -1 : sendTimeout).withRetention(retentionMegabytes << 20);
         DetectorEmulator.Result result;
         try {
             result = send(settings, injected);
@@ -135,6 +141,11 @@ final class DetectorCommand implements Callable<Integer> {
         long blocks = java.util.Arrays.stream(result.blocksSent()).sum();
         System.out.printf(Locale.ROOT, "sent %d blocks (per sector %s) in %.2f s, %.0f frames/s%n", blocks,
                 java.util.Arrays.toString(result.blocksSent()), result.seconds(), blocks / 4.0 / result.seconds());
+        if (result.replayed() > 0 || result.retentionWaits() > 0 || result.unacknowledged() > 0) {
+            System.out.printf(Locale.ROOT, "%d blocks sent again (their node was lost), %d waits for a full"
+                    + " retention (peak %.0f MB a sector), %d blocks never said stored%n", result.replayed(),
+                    result.retentionWaits(), result.peakRetainedBytes() / 1e6, result.unacknowledged());
+        }
         return 0;
     }
 
@@ -144,6 +155,7 @@ final class DetectorCommand implements Callable<Integer> {
         if (sendTimeout != null) {
             OptionRange.atLeast(spec, "--send-timeout", sendTimeout, 1);
         }
+        OptionRange.between(spec, "--retention-mb", retentionMegabytes, 0, 1L << 20);
         OptionRange.between(spec, "--scan-number", scanNumber, 0, 0xFFFF_FFFFL); // 32 bits in the block header
         OptionRange.atLeast(spec, "--frames-per-position", framesPerPosition, 1);
         OptionRange.atLeast(spec, "--electrons", electrons, 0);

@@ -40,6 +40,7 @@ public final class ScanFile {
     private final Int2ObjectHashMap<List<Pending>> pending = new Int2ObjectHashMap<>();
     private long events;
     private long extraFrames;
+    private long duplicates;
     private final LongHashSet stored = new LongHashSet();
     private Path committed;
 
@@ -47,7 +48,8 @@ public final class ScanFile {
     }
 
     /** What the file holds once committed, and where it is. */
-    public record Written(Path file, long frames, long incomplete, long missing, long events, long extraFrames) {
+    public record Written(Path file, long frames, long incomplete, long missing, long events, long extraFrames,
+                          long duplicates) {
     }
 
     /** @throws java.nio.file.FileAlreadyExistsException when the output exists: counted data is never overwritten */
@@ -71,6 +73,7 @@ public final class ScanFile {
     public synchronized boolean record(long frameNumber, int position, boolean complete, int[] frameEvents, int offset,
                                        int n) throws IOException {
         if (!stored.add(frameNumber)) {
+            duplicates++; // sent again after a node was lost: the same frame, counted alike
             return false;
         }
         if (position < 0 || position * framesPerPosition >= frames) {
@@ -162,12 +165,13 @@ public final class ScanFile {
         all.put("frames_missing", (long) missing.length);
         all.put("events", events);
         all.put("frames_extra", extraFrames);
+        all.put("frames_duplicate", duplicates);
         writer.metadata("electron_counting", all);
         writer.dataset("frame_status", "incomplete", incompleteSlots);
         writer.dataset("frame_status", "missing", missing);
         committed = writer.commit();
         return new Written(committed, written.cardinality(), incompleteSlots.length, missing.length, events,
-                extraFrames);
+                extraFrames, duplicates);
     }
 
     /** Writes the two pictures beside the committed file: {@code <name>_scan.png}, {@code <name>_diffraction.png}. */

@@ -167,6 +167,10 @@ final class ScanLifecycle {
                                 + " than the " + scan.request.framesPerPosition() + " frame(s) the scan declared, and"
                                 + " kept the lowest-numbered";
                     }
+                    if (closed.duplicateFrames() > 0) {
+                        scan.message += "; " + closed.duplicateFrames() + " frames arrived twice (sent again after a"
+                                + " node was lost) and were stored once";
+                    }
                     if (closed.failure().isEmpty() && !Path.of(closed.file()).equals(
                             Path.of(scan.request.output()).toAbsolutePath().normalize())) {
                         scan.message += "; " + scan.request.output() + " appeared during the scan, so the counted"
@@ -298,7 +302,7 @@ final class ScanLifecycle {
             CoordinatorProtocol.NodeProgress last = scan.progress.get(gone.address());
             scan.message = "node " + gone.address() + " " + gone.why() + " during the scan"
                     + (last == null ? "" : " after assembling " + last.framesAssembled() + " frames there")
-                    + "; its frames not yet stored are missing";
+                    + "; the producers send its frames not yet stored to the nodes that took its partitions";
             replyToStarterOnceOpen();
             return checkEnd();
         }

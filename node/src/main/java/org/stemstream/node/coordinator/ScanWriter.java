@@ -124,11 +124,11 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
     private void commit(WriterProtocol.CommitFile commit) {
         if (failure != null && file != null) {
             file.abandon();
-            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, "", 0, 0, 0, 0, 0, failure));
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, "", 0, 0, 0, 0, 0, 0, failure));
             return;
         }
         if (file == null) {
-            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, "", 0, 0, 0, 0, 0,
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, "", 0, 0, 0, 0, 0, 0,
                     "scan " + scanNumber + " has no open file"));
             return;
         }
@@ -136,10 +136,10 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
             ScanFile.Written w = file.commit(commit.attributes());
             writePictures(); // before the answer: whoever waits for the scan finds its pictures beside its file
             commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, w.file().toString(), w.frames(),
-                    w.incomplete(), w.missing(), w.events(), w.extraFrames(), ""));
+                    w.incomplete(), w.missing(), w.events(), w.extraFrames(), w.duplicates(), ""));
         } catch (IOException | RuntimeException e) {
             file.abandon();
-            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, "", 0, 0, 0, 0, 0,
+            commit.replyTo().tell(new CoordinatorProtocol.FileClosed(scanNumber, "", 0, 0, 0, 0, 0, 0,
                     "writing the output failed: " + e.getMessage()));
         }
     }

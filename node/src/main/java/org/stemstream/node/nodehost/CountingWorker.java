@@ -39,7 +39,13 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
             EntityTypeKey.create(WorkerProtocol.Command.class, "counting-worker");
 
     static final int MAX_UNSTORED_BATCHES = 8;
-    private static final Duration TICK = Duration.ofMillis(200);
+    /**
+     * How often a partial batch goes to the writer: the producers free a frame's blocks (and send their ends of scan)
+     * once it is stored, so this bounds how long the last frames of a scan wait.
+     */
+    private static final Duration TICK = Duration.ofMillis(50);
+    /** Progress goes to the coordinator every fourth tick. */
+    private static final int TICKS_PER_REPORT = 4;
 
     private record Tick() implements WorkerProtocol.Command {
     }
@@ -51,16 +57,20 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
     private final int partition;
     private final String node;
     private final ActorRef<CoordinatorProtocol.Command> coordinator;
+    /** Where the producers learn which frames are stored, so that they free the blocks they keep for them. */
+    private final Acknowledgements acknowledgements;
     private final Map<Long, PartitionScan> scans = new HashMap<>();
     private boolean handingOff;
+    private long ticks;
 
     /**
      * Registers the entity type on this node. Shards go where {@link #place} says; a shard with no location yet
      * starts on the node that first sends it a message.
      */
-    public static void initSharding(ActorSystem<?> system, ActorRef<CoordinatorProtocol.Command> coordinator) {
+    public static void initSharding(ActorSystem<?> system, ActorRef<CoordinatorProtocol.Command> coordinator,
+                                    Acknowledgements acknowledgements) {
         ClusterSharding.get(system).init(Entity.of(TYPE_KEY,
-                        entity -> create(Integer.parseInt(entity.getEntityId()), coordinator))
+                        entity -> create(Integer.parseInt(entity.getEntityId()), coordinator, acknowledgements))
                 .withMessageExtractor(new PartitionExtractor())
                 .withAllocationStrategy(ExternalShardAllocationStrategy.create(system, TYPE_KEY.name(),
                         Duration.ofSeconds(5)))
@@ -97,18 +107,20 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
         }
     }
 
-    static Behavior<WorkerProtocol.Command> create(int partition, ActorRef<CoordinatorProtocol.Command> coordinator) {
+    static Behavior<WorkerProtocol.Command> create(int partition, ActorRef<CoordinatorProtocol.Command> coordinator,
+                                                   Acknowledgements acknowledgements) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(new Tick(), TICK);
-            return new CountingWorker(context, partition, coordinator);
+            return new CountingWorker(context, partition, coordinator, acknowledgements);
         }));
     }
 
     private CountingWorker(ActorContext<WorkerProtocol.Command> context, int partition,
-                           ActorRef<CoordinatorProtocol.Command> coordinator) {
+                           ActorRef<CoordinatorProtocol.Command> coordinator, Acknowledgements acknowledgements) {
         super(context);
         this.partition = partition;
         this.coordinator = coordinator;
+        this.acknowledgements = acknowledgements;
         this.node = Cluster.get(context.getSystem()).selfMember().address().toString();
     }
 
@@ -145,7 +157,7 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
     private Behavior<WorkerProtocol.Command> onStored(WorkerProtocol.FramesStored stored) {
         PartitionScan scan = scans.get(stored.scanNumber());
         if (scan != null) {
-            scan.stored(stored.batch());
+            acknowledgements.stored(stored.scanNumber(), scan.stored(stored.batch()));
             scan.sendFullBatches(MAX_UNSTORED_BATCHES);
             if (scan.hasRoom(MAX_UNSTORED_BATCHES)) {
                 scan.releaseReplies();
@@ -169,10 +181,11 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
     }
 
     private Behavior<WorkerProtocol.Command> onTick(Tick tick) {
+        boolean reporting = ++ticks % TICKS_PER_REPORT == 0;
         for (PartitionScan scan : List.copyOf(scans.values())) {
             scan.sendPending(handingOff ? Integer.MAX_VALUE : MAX_UNSTORED_BATCHES);
             settleFlushes(scan);
-            if (scan.changedSinceReport()) {
+            if (reporting && scan.changedSinceReport()) {
                 report(scan);
             }
         }

@@ -85,6 +85,8 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
     private long lastHeartbeatNanos = System.nanoTime();
     private ActorRef<Done> leaving;
     private long endInputsAtNanos;
+    /** Tells the producers whether this node still takes a scan's frames. */
+    private final Acknowledgements acknowledgements;
     private boolean inputsEnded;
 
     /**
@@ -92,19 +94,22 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
      */
     public static Behavior<NodeProtocol.Command> create(ActorRef<CoordinatorProtocol.Command> coordinator,
                                                         RoutingTable.Endpoint endpoint, int countingThreads,
+                                                        Acknowledgements acknowledgements,
                                                         Function<ActorRef<IngestReport>, ActorRef<ScanControl>> stream) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             context.setLoggerName(NodeHost.class); // found from the stack it would be Pekko's, logged at WARN only
             timers.startTimerWithFixedDelay(new Tick(), TICK);
             coordinator.tell(new CoordinatorProtocol.NodeUp(endpoint, context.getSelf(), countingThreads, 0));
             ActorRef<ScanControl> control = stream.apply(context.messageAdapter(IngestReport.class, FromStream::new));
-            return new NodeHost(context, coordinator, endpoint, countingThreads, control);
+            return new NodeHost(context, coordinator, endpoint, countingThreads, acknowledgements, control);
         }));
     }
 
     private NodeHost(ActorContext<NodeProtocol.Command> context, ActorRef<CoordinatorProtocol.Command> coordinator,
-                     RoutingTable.Endpoint endpoint, int countingThreads, ActorRef<ScanControl> stream) {
+                     RoutingTable.Endpoint endpoint, int countingThreads, Acknowledgements acknowledgements,
+                     ActorRef<ScanControl> stream) {
         super(context);
+        this.acknowledgements = acknowledgements;
         this.countingThreads = countingThreads;
         this.coordinator = coordinator;
         this.endpoint = endpoint;
@@ -149,6 +154,7 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
         }
         HostedScan scan = new HostedScan(request, loaded.correction());
         scans.put(request.scanNumber(), scan);
+        acknowledgements.opened(request.scanNumber());
         getContext().getLog().info("scan {} open here: {}x{} positions, {} frame(s) each, thresholds {}",
                 request.scanNumber(), request.scanWidth(), request.scanHeight(), request.framesPerPosition(),
                 request.thresholdsGiven() ? request.backgroundThreshold() + " / " + request.xrayThreshold()
@@ -211,6 +217,7 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
                     + " {} late, {} other rejected", report.scanNumber(), last.framesAssembled(),
                     java.util.Arrays.toString(last.blocks()), last.duplicates(), last.late(), last.rejected());
             coordinator.tell(last);
+            acknowledgements.closed(report.scanNumber());
             scans.remove(report.scanNumber());
             decided.remove(report.scanNumber());
             handOver();

@@ -3,7 +3,7 @@ package org.stemstream.node.nodehost;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongHashSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
@@ -32,8 +32,8 @@ final class PartitionScan {
     private int eventCount;
 
     private long nextBatch;
-    /** Batch number -> its frames and events (frames << 32 | events), for batches not yet stored. */
-    private final Long2LongHashMap unstored = new Long2LongHashMap(-1);
+    /** Batches sent and not yet stored, by number. */
+    private final Long2ObjectHashMap<WriterProtocol.Frames> unstored = new Long2ObjectHashMap<>();
     /** Full batches waiting for credit, oldest first. */
     private final List<WriterProtocol.Frames> full = new ArrayList<>();
     private final List<WorkerProtocol.Count> heldReplies = new ArrayList<>();
@@ -124,12 +124,15 @@ final class PartitionScan {
         heldReplies.clear();
     }
 
-    void stored(long batch) {
-        long sizes = unstored.remove(batch);
-        if (sizes >= 0) {
-            framesStored += sizes >>> 32;
-            eventsStored += sizes & 0xFFFF_FFFFL;
+    /** The writer stored a batch: returns its frame numbers (none when it was not this scan's). */
+    long[] stored(long batch) {
+        WriterProtocol.Frames frames = unstored.remove(batch);
+        if (frames == null) {
+            return new long[0];
         }
+        framesStored += frames.frameNumbers().length;
+        eventsStored += frames.events().length;
+        return frames.frameNumbers();
     }
 
     /** True when nothing is held or unacknowledged. */
@@ -169,7 +172,7 @@ final class PartitionScan {
 
     private void send(WriterProtocol.Frames batch) {
         writer.tell(batch);
-        unstored.put(batch.batch(), (long) batch.frameNumbers().length << 32 | batch.events().length);
+        unstored.put(batch.batch(), batch);
         eventsSent += batch.events().length;
     }
 }

@@ -1,5 +1,6 @@
 package org.stemstream.node.nodehost;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -9,6 +10,7 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.stemstream.node.coordinator.ScanCoordinator;
+import org.stemstream.protocol.StoredFrames;
 import org.stemstream.protocol.cluster.RoutingTable;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
@@ -17,23 +19,28 @@ import org.zeromq.ZFrame;
 import org.zeromq.ZMsg;
 
 /**
- * Serves the cluster's routing table to the detector's producers, which are outside the cluster: every node keeps the
- * latest table from Distributed Data and answers any request on its routing socket ({@code tcp://host:port+4}, a
- * ZeroMQ ROUTER socket, asked by REQ sockets) with the table's text form, or {@code stemstream-routing none} before
- * there is one.
+ * Serves the detector's producers, which are outside the cluster, on the node's routing socket
+ * ({@code tcp://host:port+4}, a ZeroMQ ROUTER socket, asked by REQ or DEALER sockets): a stored-frames request is
+ * answered from the node's {@link Acknowledgements}, any other request with the routing table's text form (every
+ * node keeps the latest table from Distributed Data), or {@code stemstream-routing none} before there is one.
  */
 public final class RoutingService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RoutingService.class);
-    private static final byte[] NONE = "stemstream-routing none\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private static final byte[] NONE = "stemstream-routing none\n".getBytes(StandardCharsets.UTF_8);
 
     private final AtomicReference<RoutingTable> current = new AtomicReference<>();
+    private final Acknowledgements acknowledgements;
     private final ZContext context;
     private final ZMQ.Socket socket;
     private final Thread thread;
     private volatile boolean running = true;
 
-    public RoutingService(ZContext context, String endpoint) {
+    private long rejected;
+    private long lastRejectionLogNanos;
+
+    public RoutingService(ZContext context, String endpoint, Acknowledgements acknowledgements) {
         this.context = context;
+        this.acknowledgements = acknowledgements;
         // ROUTER, not REP: each request is answered on its own, so a peer that sends garbage or vanishes mid-request
         // never holds up the next producer's question
         this.socket = context.createSocket(SocketType.ROUTER);
@@ -83,11 +90,10 @@ public final class RoutingService implements AutoCloseable {
                 ZFrame identity = request.pop();
                 ZFrame delimiter = request.pop();
                 if (delimiter != null && delimiter.size() == 0 && !request.isEmpty()) {
-                    RoutingTable table = current.get();
                     ZMsg reply = new ZMsg();
                     reply.add(identity);
                     reply.add(delimiter);
-                    reply.add(table == null ? NONE : table.encode());
+                    answer(request.pop().getData(), reply);
                     reply.send(socket, true);
                 }
                 request.destroy();
@@ -98,6 +104,31 @@ public final class RoutingService implements AutoCloseable {
             }
         } finally {
             context.destroySocket(socket);
+        }
+    }
+
+    private void answer(byte[] question, ZMsg reply) {
+        if (StoredFrames.Request.isOne(question)) {
+            try {
+                for (byte[] part : acknowledgements.answer(StoredFrames.Request.decode(question)).encode()) {
+                    reply.add(part);
+                }
+            } catch (IllegalArgumentException e) {
+                reject(e.getMessage());
+                reply.add(("stemstream-error " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+            }
+            return;
+        }
+        RoutingTable table = current.get();
+        reply.add(table == null ? NONE : table.encode());
+    }
+
+    /** A request that makes no sense: counted, answered with why, logged at most once per 5 s. */
+    private void reject(String why) {
+        rejected++;
+        if (System.nanoTime() - lastRejectionLogNanos > 5_000_000_000L) {
+            lastRejectionLogNanos = System.nanoTime();
+            LOG.warn("routing socket: rejected a request ({} so far): {}", rejected, why);
         }
     }
 

@@ -35,7 +35,7 @@ class CountingWorkerTest {
     private final TestProbe<CoordinatorProtocol.Command> coordinator = KIT.createTestProbe();
     private final TestProbe<WorkerProtocol.Accepted> stream = KIT.createTestProbe();
     private final ActorRef<WorkerProtocol.Command> worker =
-            KIT.spawn(CountingWorker.create(3, coordinator.getRef()));
+            KIT.spawn(CountingWorker.create(3, coordinator.getRef(), new Acknowledgements()));
 
     private void count(long frame) {
         worker.tell(new WorkerProtocol.Count(9, writer.getRef(), frame, (int) frame, true, new int[] {(int) frame},

@@ -72,7 +72,7 @@ public interface CoordinatorProtocol {
      * @param file where the file is: the output asked for, or a numbered name beside it when that appeared meanwhile
      */
     record FileClosed(long scanNumber, String file, long framesWritten, long framesIncomplete, long framesMissing,
-                      long events, long extraFrames, String failure) implements Command {
+                      long events, long extraFrames, long duplicateFrames, String failure) implements Command {
     }
 
 }

@@ -73,7 +73,7 @@ class KryoSerializerTest {
                 new CoordinatorProtocol.ScanOpened(7, "a"),
                 new CoordinatorProtocol.ThresholdSamples(7, "a", List.of(sample)),
                 new CoordinatorProtocol.FileOpened(7, ""),
-                new CoordinatorProtocol.FileClosed(7, "/out/scan7.1.h5", 16, 1, 0, 640, 2, ""),
+                new CoordinatorProtocol.FileClosed(7, "/out/scan7.1.h5", 16, 1, 0, 640, 2, 3, ""),
                 new NodeProtocol.OpenScan(request, Adapter.toTyped(Adapter.toClassic(ref))), new NodeProtocol.UseThresholds(7, 28, 1000),
                 new NodeProtocol.EndScanInput(7, true), 
                 new WorkerProtocol.Count(7, Adapter.toTyped(Adapter.toClassic(ref)), 44, 43, true, new int[] {1, 9},

@@ -12,6 +12,7 @@ import org.stemstream.node.counting.FrameListener;
 import org.stemstream.emulator.DetectorEmulator;
 import org.stemstream.emulator.FaultInjection;
 import org.stemstream.emulator.SyntheticFeed;
+import org.stemstream.producer.SenderSettings;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.ScanView;
@@ -49,6 +50,11 @@ public final class StreamBenchmark {
     }
 
     public Run node(int port, Path output, FrameListener listener) throws Exception {
+        return node(port, output, listener, SenderSettings.DEFAULT_RETENTION_BYTES);
+    }
+
+    /** @param retentionBytes what each producer keeps until its frames are stored (0: nothing) */
+    public Run node(int port, Path output, FrameListener listener, long retentionBytes) throws Exception {
         Files.deleteIfExists(output);
         Map<String, Object> settings = Map.of("stemstream.ingress.port", port,
                 "pekko.remote.artery.canonical.port", 0, "stemstream.management.enabled", false);
@@ -61,8 +67,8 @@ public final class StreamBenchmark {
                     instanceof GatewayProtocol.ScanRefused r) {
                 throw new IllegalStateException(r.reason());
             }
-            DetectorEmulator.Result sent = DetectorEmulator.run(feed, DetectorEmulator.Settings.to("127.0.0.1", port),
-                    FaultInjection.NONE);
+            DetectorEmulator.Result sent = DetectorEmulator.run(feed, DetectorEmulator.Settings.to("127.0.0.1", port)
+                    .withRetention(retentionBytes), FaultInjection.NONE);
             GatewayProtocol.ScanReply reply = node.whenFinished(1, Duration.ofMinutes(30)).toCompletableFuture()
                     .join();
             long end = System.nanoTime();

@@ -1,0 +1,112 @@
+package org.stemstream.producer;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.stemstream.protocol.StoredFrames;
+import org.stemstream.protocol.cluster.RoutingTable;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * Asks nodes which frames are stored, without ever waiting on one: a DEALER socket per node's routing socket, a
+ * request sent when the last was answered (or is long overdue), answers taken as they come. A node that is gone
+ * simply never answers.
+ */
+final class AckClient implements AutoCloseable {
+    private static final long OVERDUE_NANOS = 1_000_000_000L;
+
+    private final ZContext context;
+    private final Map<RoutingTable.Endpoint, Asked> nodes = new HashMap<>();
+
+    private static final class Asked {
+        final ZMQ.Socket socket;
+        long askedNanos;
+        boolean waiting;
+        /** The node's last word on the scan: whether it still takes its frames. */
+        boolean open = true;
+        boolean answered;
+
+        Asked(ZMQ.Socket socket) {
+            this.socket = socket;
+        }
+    }
+
+    AckClient(ZContext context) {
+        this.context = context;
+    }
+
+    /** Sends the request to a node, unless its answer to the last one is still due. */
+    void ask(RoutingTable.Endpoint node, StoredFrames.Request request) {
+        Asked asked = nodes.computeIfAbsent(node, this::connect);
+        long now = System.nanoTime();
+        if (asked.waiting && now - asked.askedNanos < OVERDUE_NANOS) {
+            return;
+        }
+        if (asked.socket.send(new byte[0], ZMQ.SNDMORE | ZMQ.DONTWAIT)
+                && asked.socket.send(request.encode(), ZMQ.DONTWAIT)) {
+            asked.waiting = true;
+            asked.askedNanos = now;
+        }
+    }
+
+    /** Hands every answer that has arrived to {@code answers}; returns how many. */
+    int collect(long scanNumber, Consumer<StoredFrames> answers) {
+        int n = 0;
+        for (Asked asked : nodes.values()) {
+            byte[] delimiter;
+            while ((delimiter = asked.socket.recv(ZMQ.DONTWAIT)) != null) {
+                byte[] header = asked.socket.hasReceiveMore() ? asked.socket.recv(0) : delimiter;
+                byte[] bitmap = asked.socket.hasReceiveMore() ? asked.socket.recv(0) : null;
+                while (asked.socket.hasReceiveMore()) {
+                    asked.socket.recv(0);
+                }
+                asked.waiting = false;
+                if (bitmap == null || !StoredFrames.isOne(header)) {
+                    continue; // an error answer: the request was refused, the next one asks again
+                }
+                StoredFrames stored;
+                try {
+                    stored = StoredFrames.decode(header, bitmap);
+                } catch (IllegalArgumentException e) {
+                    continue; // not an answer to trust: the frames stay kept
+                }
+                if (stored.scanNumber() == scanNumber) {
+                    asked.open = stored.open();
+                    asked.answered = true;
+                    answers.accept(stored);
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Whether every one of these nodes has answered, and each said it takes no more of the scan's frames. */
+    boolean allClosed(Iterable<RoutingTable.Endpoint> among) {
+        for (RoutingTable.Endpoint node : among) {
+            Asked asked = nodes.get(node);
+            if (asked == null || !asked.answered || asked.open) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Asked connect(RoutingTable.Endpoint node) {
+        ZMQ.Socket socket = context.createSocket(SocketType.DEALER);
+        socket.setLinger(0);
+        socket.setSndHWM(4);
+        socket.setSendTimeOut(0);
+        socket.setImmediate(true); // nothing queues for a node that is not connected
+        socket.connect("tcp://" + node.host() + ":" + (node.port() + 4));
+        return new Asked(socket);
+    }
+
+    @Override
+    public void close() {
+        nodes.values().forEach(asked -> asked.socket.close());
+        nodes.clear();
+    }
+}

@@ -1,0 +1,157 @@
+package org.stemstream.producer;
+
+import static org.stemstream.protocol.FrameGeometry.SECTOR_BYTES;
+
+import org.stemstream.protocol.BlockHeader;
+import org.stemstream.protocol.StoredFrames;
+import org.stemstream.protocol.cluster.RoutingTable;
+
+/**
+ * The blocks a producer has sent and keeps until the cluster has stored their frames: a ring of slots in send order,
+ * each a copy of the block (its buffers allocated on first use and reused after), its frame number and the node it
+ * went to. A slot is freed when its frame is acknowledged; the ring's head moves past freed slots, so a frame never
+ * acknowledged holds the slots after it (and sending then waits: nothing is dropped).
+ */
+final class Retention {
+    private static final int HEADER_BYTES = BlockHeader.BYTES;
+
+    private final int capacity;
+    private final byte[][] headers;
+    private final byte[][] payloads;
+    private final long[] frames;
+    private final RoutingTable.Endpoint[] sentTo;
+    private final boolean[] held;
+    private int head;
+    private int used;
+    private int heldCount;
+    private int peakHeld;
+
+    Retention(long bytes) {
+        this.capacity = (int) Math.min(Integer.MAX_VALUE - 8, bytes / (SECTOR_BYTES + HEADER_BYTES));
+        if (capacity < 1) {
+            throw new IllegalArgumentException("a retention of " + bytes + " bytes holds no block of "
+                    + (SECTOR_BYTES + HEADER_BYTES) + " bytes");
+        }
+        this.headers = new byte[capacity][];
+        this.payloads = new byte[capacity][];
+        this.frames = new long[capacity];
+        this.sentTo = new RoutingTable.Endpoint[capacity];
+        this.held = new boolean[capacity];
+    }
+
+    boolean full() {
+        return used == capacity;
+    }
+
+    int held() {
+        return heldCount;
+    }
+
+    /** The most blocks held at once, and their bytes. */
+    long peakBytes() {
+        return (long) peakHeld * (SECTOR_BYTES + HEADER_BYTES);
+    }
+
+    /** Copies a block into the next slot (the ring must not be full); returns the slot. */
+    int keep(BlockHeader header, byte[] payload) {
+        int slot = (head + used) % capacity;
+        if (payloads[slot] == null) {
+            headers[slot] = new byte[HEADER_BYTES];
+            payloads[slot] = new byte[SECTOR_BYTES];
+        }
+        header.write(java.nio.ByteBuffer.wrap(headers[slot]).order(java.nio.ByteOrder.LITTLE_ENDIAN));
+        System.arraycopy(payload, 0, payloads[slot], 0, SECTOR_BYTES);
+        frames[slot] = header.frameNumber();
+        sentTo[slot] = null;
+        held[slot] = true;
+        used++;
+        heldCount++;
+        peakHeld = Math.max(peakHeld, heldCount);
+        return slot;
+    }
+
+    byte[] header(int slot) {
+        return headers[slot];
+    }
+
+    byte[] payload(int slot) {
+        return payloads[slot];
+    }
+
+    long frame(int slot) {
+        return frames[slot];
+    }
+
+    RoutingTable.Endpoint sentTo(int slot) {
+        return sentTo[slot];
+    }
+
+    void sentTo(int slot, RoutingTable.Endpoint endpoint) {
+        sentTo[slot] = endpoint;
+    }
+
+    /** Lets a slot go without an acknowledgement (its block could not be sent). */
+    void release(int slot) {
+        if (held[slot]) {
+            held[slot] = false;
+            heldCount--;
+            advance();
+        }
+    }
+
+    /** The lowest frame held, or -1 when nothing is. */
+    long lowestFrame() {
+        long lowest = Long.MAX_VALUE;
+        for (int i = 0; i < used; i++) {
+            int slot = (head + i) % capacity;
+            if (held[slot]) {
+                lowest = Math.min(lowest, frames[slot]);
+            }
+        }
+        return heldCount == 0 ? -1 : lowest;
+    }
+
+    /** The highest frame held, or -1 when nothing is. */
+    long highestFrame() {
+        long highest = -1;
+        for (int i = 0; i < used; i++) {
+            int slot = (head + i) % capacity;
+            if (held[slot]) {
+                highest = Math.max(highest, frames[slot]);
+            }
+        }
+        return highest;
+    }
+
+    /** Frees the slots whose frames a node says are stored; returns how many. */
+    int acknowledge(StoredFrames stored) {
+        int freed = 0;
+        for (int i = 0; i < used; i++) {
+            int slot = (head + i) % capacity;
+            if (held[slot] && stored.isStored(frames[slot])) {
+                held[slot] = false;
+                heldCount--;
+                freed++;
+            }
+        }
+        advance();
+        return freed;
+    }
+
+    /** Each held slot, oldest first. */
+    void forEachHeld(java.util.function.IntConsumer action) {
+        for (int i = 0; i < used; i++) {
+            int slot = (head + i) % capacity;
+            if (held[slot]) {
+                action.accept(slot);
+            }
+        }
+    }
+
+    private void advance() {
+        while (used > 0 && !held[head]) {
+            head = (head + 1) % capacity;
+            used--;
+        }
+    }
+}

@@ -1,0 +1,395 @@
+package org.stemstream.producer;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+import org.stemstream.protocol.BlockHeader;
+import org.stemstream.protocol.EndOfScan;
+import org.stemstream.protocol.StoredFrames;
+import org.stemstream.protocol.cluster.RoutingTable;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * What one of the detector's receiver servers runs for its sector of a scan: sends each block (the 16-byte header,
+ * then the 165,888-byte payload) to the node that owns its frame in the cluster's routing table, one PUSH socket per
+ * node, and ends with an end of scan to every node (saying how many blocks that node got). See
+ * docs/wire-protocol.md.
+ *
+ * <p>It keeps a copy of every block it sent until a node says the frame's counted events are stored, and asks the
+ * nodes for that every {@value #ACK_MILLIS} ms. When a node leaves the routing table for good (it died, or left),
+ * every kept block that went to it is sent again to its frame's new owner, so a lost node loses no frame (a frame may
+ * then be counted twice; the scan's writer keeps one). A full retention makes sending wait, as a slow node does. The
+ * ends of scan go out once every kept frame is stored (or no node takes the scan's frames any more, or the
+ * acknowledgement timeout passed), so that nothing sent again comes after them.
+ *
+ * <p>It fetches the table every {@value #REFRESH_MILLIS} ms and follows a new one from its switch frame on. With a
+ * send timeout, each block (and the first routing table, and the ends of scan) may wait that long in all, every try
+ * and routing fetch included; past it the sender gives up with {@link NodesUnreachable}. One thread uses a sender.
+ */
+public final class SectorSender implements AutoCloseable {
+    private static final long REFRESH_MILLIS = 200;
+    private static final long ACK_MILLIS = 100;
+    /** How often nodes are asked while the sender waits for them (a full retention, or the end of the scan). */
+    private static final long ACK_WAITING_MILLIS = 20;
+    /** How often a waiting sender looks for answers. */
+    private static final long WAIT_STEP_NANOS = 2_000_000;
+    /** Without a send timeout: the tries a block gets before it counts as undeliverable. */
+    private static final int RETRIES = 60;
+    /** The longest one try waits before the sender looks at the routing table again. */
+    private static final int TRY_MILLIS = 500;
+    /** Without a send timeout: how long the first routing table may take. */
+    private static final int FIRST_TABLE_MILLIS = 15_000;
+
+    /** What a sender did: blocks sent (replays not included), and what retention cost. */
+    public record Stats(long sent, long undeliverable, long replayed, long retentionWaits, long retentionWaitNanos,
+                        long unacknowledged, long peakRetainedBytes) {
+    }
+
+    private final ZContext context;
+    private final int sector;
+    private final long scanNumber;
+    private final long expectedBlocks;
+    private final SenderSettings settings;
+    private final Map<RoutingTable.Endpoint, ZMQ.Socket> sockets = new HashMap<>();
+    private final Map<RoutingTable.Endpoint, Long> blocksTo = new LinkedHashMap<>();
+    private final Retention retention;
+    private final AckClient acks;
+    private RoutingClient routing;
+    private RoutingTable table;
+    private RoutingTable previous;
+    private long lastRefreshNanos;
+    private long lastAskNanos;
+    /** The frame being sent: a previous table is in use while its successor starts above it. */
+    private long position;
+    private boolean replayDue;
+    private boolean finished;
+    private long undeliverable;
+    private long sent;
+    private long replayed;
+    private long retentionWaits;
+    private long retentionWaitNanos;
+    private long unacknowledged;
+
+    /** @param expectedBlocks the sector's blocks in this scan (for messages) */
+    public SectorSender(ZContext context, int sector, long scanNumber, long expectedBlocks, SenderSettings settings) {
+        this.context = context;
+        this.sector = sector;
+        this.scanNumber = scanNumber;
+        this.expectedBlocks = expectedBlocks;
+        this.settings = settings;
+        this.retention = settings.retains() ? new Retention(settings.retentionBytes()) : null;
+        this.acks = settings.retains() ? new AckClient(context) : null;
+    }
+
+    /** Gets the first routing table (without one, blocks cannot go anywhere). */
+    public void connect() throws NodesUnreachable, InterruptedException {
+        if (settings.direct()) {
+            table = RoutingTable.roundRobin(0, 0, 1, List.of(new RoutingTable.Endpoint("direct", settings.host(),
+                    settings.port())));
+            return;
+        }
+        routing = new RoutingClient(context, settings.host(), settings.port());
+        table = fetchTable(Deadline.after(settings.sendTimeoutMillis() >= 0 ? settings.sendTimeoutMillis()
+                : FIRST_TABLE_MILLIS), " (is a node running there?)");
+        lastRefreshNanos = System.nanoTime();
+    }
+
+    /**
+     * Sends a block to its frame's owner, following the table while the owner does not take it, and keeps it until
+     * the frame is stored. False when, without a send timeout, no node took it in {@value #RETRIES} tries.
+     */
+    public boolean send(BlockHeader header, byte[] payload) throws NodesUnreachable, InterruptedException {
+        position = header.frameNumber();
+        Deadline deadline = Deadline.after(settings.sendTimeoutMillis());
+        maintain(deadline, ACK_MILLIS);
+        if (retention == null) {
+            return deliver(header.frameNumber(), header.toBytes(), payload, deadline) != null && counted();
+        }
+        if (retention.full()) {
+            awaitRoom(deadline);
+        }
+        int slot = retention.keep(header, payload);
+        RoutingTable.Endpoint to = deliver(header.frameNumber(), retention.header(slot), retention.payload(slot),
+                deadline);
+        if (to == null) {
+            retention.release(slot);
+            return false;
+        }
+        retention.sentTo(slot, to);
+        return counted();
+    }
+
+    private boolean counted() {
+        sent++;
+        return true;
+    }
+
+    /**
+     * Message parts sent as they are to a frame's owner, neither checked nor kept: what a faulty detector sends, for
+     * tests of what the nodes reject.
+     */
+    public void sendAsIs(long frameNumber, byte[]... parts) {
+        ZMQ.Socket socket = socketFor(ownerOf(frameNumber));
+        for (int i = 0; i < parts.length; i++) {
+            socket.send(parts[i], i < parts.length - 1 ? ZMQ.SNDMORE : 0);
+        }
+    }
+
+    /**
+     * Waits until the cluster has stored every kept frame (sending kept blocks again where their node is lost), then
+     * sends an end of scan to every node of the table and to any node of the tables used that got blocks.
+     */
+    public void finish() throws NodesUnreachable, InterruptedException {
+        position = Long.MAX_VALUE;
+        if (retention != null) {
+            awaitStored();
+        }
+        sendEnds();
+        finished = true;
+    }
+
+    /**
+     * A detector fault, for tests: the blocks sent go out (closing waits for them as after {@link #finish}), and no
+     * end of scan does; nothing waits for acknowledgements.
+     */
+    public void finishWithoutEnds() {
+        finished = true;
+    }
+
+    public Stats stats() {
+        return new Stats(sent, undeliverable, replayed, retentionWaits, retentionWaitNanos,
+                retention == null ? 0 : Math.max(unacknowledged, retention.held()),
+                retention == null ? 0 : retention.peakBytes());
+    }
+
+    /** Closes the sockets: a finished sender lets what is queued go out first (at most the send timeout). */
+    @Override
+    public void close() {
+        int linger = !finished ? 0 : settings.sendTimeoutMillis() < 0 ? settings.lingerMillis()
+                : Math.min(settings.lingerMillis(), settings.sendTimeoutMillis());
+        sockets.values().forEach(socket -> {
+            socket.setLinger(linger);
+            socket.close();
+        });
+        if (routing != null) {
+            routing.close();
+        }
+        if (acks != null) {
+            acks.close();
+        }
+    }
+
+    // ---- routing ------------------------------------------------------------------------------------------------
+
+    /** Follows a new table, sends again what a lost node held, and takes the nodes' acknowledgements. */
+    private void maintain(Deadline deadline, long askEveryMillis) throws NodesUnreachable, InterruptedException {
+        refresh(false, deadline);
+        if (retention == null) {
+            return;
+        }
+        if (replayDue) {
+            replay();
+        }
+        if (System.nanoTime() - lastAskNanos >= askEveryMillis * 1_000_000 && retention.held() > 0) {
+            lastAskNanos = System.nanoTime();
+            long from = retention.lowestFrame();
+            long to = Math.min(retention.highestFrame() + 1, from + StoredFrames.MAX_WINDOW);
+            StoredFrames.Request request = new StoredFrames.Request(scanNumber, from, to);
+            for (RoutingTable.Endpoint node : tablesInUse()) {
+                acks.ask(node, request);
+            }
+        }
+        acks.collect(scanNumber, retention::acknowledge);
+    }
+
+    /**
+     * Takes a newer table if there is one; frames below its switch frame keep the table before it. With a send
+     * timeout a table must come before the deadline; without one, the table in hand stays when no node answers.
+     */
+    private void refresh(boolean now, Deadline deadline) throws NodesUnreachable, InterruptedException {
+        if (routing == null || !now && System.nanoTime() - lastRefreshNanos < REFRESH_MILLIS * 1_000_000) {
+            return;
+        }
+        lastRefreshNanos = System.nanoTime();
+        RoutingTable fetched = fetchTable(deadline, " (did the nodes stop?)");
+        if (fetched != null && fetched.epoch() > table.epoch()) {
+            previous = table;
+            table = fetched;
+            replayDue = retention != null;
+        }
+    }
+
+    private RoutingTable.Endpoint ownerOf(long frameNumber) {
+        RoutingTable t = previous != null && frameNumber < table.effectiveFrom() ? previous : table;
+        return t.ownerOf(frameNumber);
+    }
+
+    /** The nodes frames may still go to: the table's, and the previous table's while it applies to what comes. */
+    private Set<RoutingTable.Endpoint> tablesInUse() {
+        Set<RoutingTable.Endpoint> nodes = new LinkedHashSet<>(table.endpoints());
+        if (previous != null && table.effectiveFrom() > position) {
+            nodes.addAll(previous.endpoints());
+        }
+        return nodes;
+    }
+
+    /**
+     * Sends every kept block whose node is no longer in the tables in use to its frame's owner in the newest table
+     * (all four sectors of a frame do the same, so the frame arrives whole). What cannot go now is tried again.
+     */
+    private void replay() {
+        replayDue = false;
+        Set<RoutingTable.Endpoint> alive = tablesInUse();
+        retention.forEachHeld(slot -> {
+            RoutingTable.Endpoint was = retention.sentTo(slot);
+            if (was == null || alive.contains(was)) {
+                return;
+            }
+            RoutingTable.Endpoint owner = table.ownerOf(retention.frame(slot));
+            ZMQ.Socket socket = socketFor(owner);
+            socket.setSendTimeOut(TRY_MILLIS);
+            if (socket.sendMore(retention.header(slot)) && socket.send(retention.payload(slot), 0)) {
+                retention.sentTo(slot, owner);
+                blocksTo.merge(owner, 1L, Long::sum);
+                replayed++;
+            } else {
+                replayDue = true;
+            }
+        });
+    }
+
+    /**
+     * Sends a block to its frame's owner, following the table while the owner does not take it; returns the node
+     * that took it, or null when, without a send timeout, none did in {@value #RETRIES} tries.
+     */
+    private RoutingTable.Endpoint deliver(long frameNumber, byte[] header, byte[] payload, Deadline deadline)
+            throws NodesUnreachable, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            RoutingTable.Endpoint owner = ownerOf(frameNumber);
+            ZMQ.Socket socket = socketFor(owner);
+            // direct: there is no table to follow, so the one try may take all the time there is
+            socket.setSendTimeOut(settings.direct() ? deadline.remainingMillis() : deadline.slice(TRY_MILLIS));
+            if (socket.sendMore(header) && socket.send(payload, 0)) {
+                blocksTo.merge(owner, 1L, Long::sum);
+                return owner;
+            }
+            if (deadline.passed()) {
+                throw unreachable(owner.host() + ":" + owner.port() + " took no block of frame " + frameNumber,
+                        deadline, "");
+            }
+            if (attempt == RETRIES && !deadline.bounded()) {
+                undeliverable++;
+                return null;
+            }
+            refresh(true, deadline); // the owner may be gone: follow the table
+            if (replayDue) {
+                replay();
+            }
+        }
+    }
+
+    /**
+     * The newest table the contacts give. With a bounded deadline they are asked again until one answers or it
+     * passes: ZeroMQ queues blocks for a node that is gone, so the silence of its routing socket is what shows it.
+     * Unbounded: one round of asking, null when none answers.
+     */
+    private RoutingTable fetchTable(Deadline deadline, String hint) throws NodesUnreachable, InterruptedException {
+        while (true) {
+            RoutingTable fetched = routing.fetch(deadline);
+            if (fetched != null || !deadline.bounded()) {
+                return fetched;
+            }
+            if (deadline.passed()) {
+                throw unreachable("no routing table from " + String.join(", ", routing.contacts()), deadline, hint);
+            }
+            Thread.sleep(Math.min(200, deadline.remainingMillis()));
+        }
+    }
+
+    // ---- retention ----------------------------------------------------------------------------------------------
+
+    /** Retention is full: waits (asking the nodes often) until a frame is stored. The wait is counted. */
+    private void awaitRoom(Deadline deadline) throws NodesUnreachable, InterruptedException {
+        retentionWaits++;
+        long start = System.nanoTime();
+        try {
+            while (retention.full()) {
+                if (deadline.passed()) {
+                    throw unreachable("no node said any of " + retention.held() + " kept blocks from frame "
+                            + retention.lowestFrame() + " on is stored", deadline, "");
+                }
+                maintain(deadline, ACK_WAITING_MILLIS);
+                LockSupport.parkNanos(WAIT_STEP_NANOS);
+            }
+        } finally {
+            retentionWaitNanos += System.nanoTime() - start;
+        }
+    }
+
+    /**
+     * Waits until every kept frame is stored, at most the acknowledgement timeout, or until every node says it takes
+     * no more of the scan's frames (the scan ended another way: nothing kept could be stored).
+     */
+    private void awaitStored() throws NodesUnreachable, InterruptedException {
+        Deadline wait = Deadline.after(settings.ackTimeoutMillis());
+        Deadline tables = Deadline.after(-1);
+        while (retention.held() > 0 && !wait.passed() && !acks.allClosed(table.endpoints())) {
+            maintain(tables, ACK_WAITING_MILLIS);
+            LockSupport.parkNanos(WAIT_STEP_NANOS);
+        }
+        unacknowledged = retention.held();
+    }
+
+    // ---- ends and sockets ---------------------------------------------------------------------------------------
+
+    /** An end of scan to every node of the table, and to any node of the tables used that got blocks. */
+    private void sendEnds() throws NodesUnreachable, InterruptedException {
+        Deadline deadline = Deadline.after(settings.sendTimeoutMillis());
+        refresh(true, deadline);
+        Set<RoutingTable.Endpoint> known = new HashSet<>(table.endpoints());
+        if (previous != null) {
+            known.addAll(previous.endpoints());
+        }
+        Set<RoutingTable.Endpoint> to = new LinkedHashSet<>(table.endpoints());
+        blocksTo.forEach((endpoint, blocks) -> {
+            if (blocks > 0 && known.contains(endpoint)) {
+                to.add(endpoint);
+            }
+        });
+        for (RoutingTable.Endpoint endpoint : to) {
+            long blocks = blocksTo.getOrDefault(endpoint, 0L);
+            ZMQ.Socket socket = socketFor(endpoint);
+            // without a send timeout an end is offered for one try, as a node that died needs none
+            socket.setSendTimeOut(deadline.bounded() ? deadline.remainingMillis() : 2_000);
+            if (!socket.send(new EndOfScan(scanNumber, sector, blocks).toBytes(), 0) && deadline.bounded()) {
+                throw unreachable(endpoint.host() + ":" + endpoint.port() + " took no end of scan", deadline, "");
+            }
+        }
+    }
+
+    private ZMQ.Socket socketFor(RoutingTable.Endpoint endpoint) {
+        return sockets.computeIfAbsent(endpoint, k -> {
+            ZMQ.Socket socket = context.createSocket(SocketType.PUSH);
+            socket.setSndHWM(settings.sendHighWaterMark());
+            socket.setSendTimeOut(settings.direct() ? settings.sendTimeoutMillis() : TRY_MILLIS);
+            socket.setLinger(settings.lingerMillis());
+            socket.setImmediate(!settings.direct());
+            socket.connect(endpoint.sector(sector));
+            return socket;
+        });
+    }
+
+    /** Giving up: what could not be reached, within what time, and how far this sector got. */
+    private NodesUnreachable unreachable(String what, Deadline deadline, String hint) {
+        return new NodesUnreachable(String.format(Locale.ROOT, "sector %d: %s within %d ms%s; sent %d of %d blocks,"
+                + " %d unsent", sector, what, deadline.millis(), hint, sent, expectedBlocks, expectedBlocks - sent));
+    }
+}
