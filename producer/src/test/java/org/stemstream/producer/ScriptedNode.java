@@ -1,0 +1,112 @@
+package org.stemstream.producer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.stemstream.protocol.BlockHeader;
+import org.stemstream.protocol.EndOfScan;
+import org.stemstream.protocol.StoredFrames;
+import org.stemstream.protocol.cluster.RoutingTable;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMsg;
+
+/**
+ * A node's sockets as a producer sees them, on real ZeroMQ sockets, played by a script: sector 0's PULL socket, and
+ * the routing socket answering with a table the test sets and, while acknowledging, with every frame received as
+ * stored.
+ */
+final class ScriptedNode implements AutoCloseable {
+    final RoutingTable.Endpoint endpoint;
+    final Set<Long> received = ConcurrentHashMap.newKeySet();
+    final List<EndOfScan> ends = java.util.Collections.synchronizedList(new ArrayList<>());
+    volatile boolean acknowledging = true;
+    private final AtomicReference<RoutingTable> table;
+    private final ZContext context = new ZContext(1);
+    private final ZMQ.Socket sector;
+    private final ZMQ.Socket routing;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    ScriptedNode(String name, AtomicReference<RoutingTable> table) {
+        this.table = table;
+        int port = 0;
+        ZMQ.Socket pull = null;
+        for (int tries = 0; pull == null; tries++) {
+            port = 20_000 + (int) (Math.random() * 40_000);
+            pull = context.createSocket(SocketType.PULL);
+            try {
+                pull.bind("tcp://127.0.0.1:" + port);
+            } catch (RuntimeException taken) {
+                pull.close();
+                pull = null;
+                if (tries > 50) {
+                    throw taken;
+                }
+            }
+        }
+        this.sector = pull;
+        this.routing = context.createSocket(SocketType.ROUTER);
+        routing.bind("tcp://127.0.0.1:" + (port + 4));
+        this.endpoint = new RoutingTable.Endpoint(name, "127.0.0.1", port);
+        this.thread = new Thread(this::serve, "scripted-" + name);
+        thread.start();
+    }
+
+    private void serve() {
+        ZMQ.Poller poller = context.createPoller(2);
+        poller.register(sector, ZMQ.Poller.POLLIN);
+        poller.register(routing, ZMQ.Poller.POLLIN);
+        while (running) {
+            if (poller.poll(50) <= 0) {
+                continue;
+            }
+            if (poller.pollin(0)) {
+                ZMsg message = ZMsg.recvMsg(sector);
+                if (message.size() == 2) {
+                    received.add(BlockHeader.read(ByteBuffer.wrap(message.getFirst().getData())
+                            .order(ByteOrder.LITTLE_ENDIAN)).frameNumber());
+                } else {
+                    byte[] end = message.getFirst().getData();
+                    ends.add(EndOfScan.parse(end, end.length));
+                }
+            }
+            if (poller.pollin(1)) {
+                ZMsg request = ZMsg.recvMsg(routing);
+                ZMsg reply = new ZMsg();
+                reply.add(request.pop());
+                reply.add(request.pop());
+                byte[] question = request.pop().getData();
+                if (StoredFrames.Request.isOne(question)) {
+                    StoredFrames.Request r = StoredFrames.Request.decode(question);
+                    BitSet stored = new BitSet();
+                    if (acknowledging) {
+                        for (long f = r.from(); f < r.to(); f++) {
+                            stored.set((int) (f - r.from()), received.contains(f));
+                        }
+                    }
+                    for (byte[] part : new StoredFrames(r.scanNumber(), true, r.from(), stored).encode()) {
+                        reply.add(part);
+                    }
+                } else {
+                    reply.add(table.get().encode());
+                }
+                reply.send(routing);
+            }
+        }
+        poller.close();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.join(2_000);
+        context.close();
+    }
+}
