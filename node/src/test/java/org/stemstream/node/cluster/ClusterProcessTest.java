@@ -290,6 +290,28 @@ class ClusterProcessTest {
                 sent.retentionWaits(), done[1].lines().filter(l -> l.contains("node")).findFirst().orElse(""));
     }
 
+    @Test
+    void aJoiningNodeThatLeavesMidScanLosesNoFrame() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            startNode(i);
+        }
+        awaitMembers(3);
+        Path output = dir.resolve("left.h5");
+        assertEquals("0", startScan(output)[0]);
+        CountedFeed feed = new CountedFeed();
+        CompletableFuture<DetectorEmulator.Result> sending = send(1, 100, feed);
+        assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> feed.taken.get() >= 300),
+                "the detector did not get to frame 300");
+        nodes.get(2).destroy(); // SIGTERM: a graceful leave
+        DetectorEmulator.Result sent = sending.join();
+        String[] done = cli("scan", "status", "1", "--follow", "--contact", contact(0));
+        assertTrue(done[1].contains("scan 1 done: 1200/1200 frames counted (0 incomplete, 0 missing)"),
+                done[1] + nodeLogs());
+        assertEquals(offline, Fixtures.countedEvents(output));
+        assertEquals(0, sent.unacknowledged(), "every frame kept by the producers was stored");
+        System.out.printf("SIGTERM: %d blocks sent again%n", sent.replayed());
+    }
+
     /** A feed that counts the blocks sector 0's producer has taken from it: how far the detector is. */
     private static final class CountedFeed implements FrameFeed {
         final FrameFeed feed = new SyntheticFeed(scan(), SyntheticDetector.NO_TRUTH);
