@@ -74,7 +74,8 @@ public final class DetectorEmulator {
     /**
      * What was sent: blocks per sector, blocks no node would take (their owner died), blocks sent again to a lost
      * node's successor, the waits for a full retention, blocks whose frames no node said were stored by the end, the
-     * most bytes one sector kept, and when the first and last messages went.
+     * most bytes one sector kept, and when the first and the last block went (the ends of scan follow once the
+     * blocks kept are stored).
      */
     public record Result(long[] blocksSent, long undeliverable, long replayed, long retentionWaits,
                          long unacknowledged, long peakRetainedBytes, long startNanos, long lastSentNanos) {

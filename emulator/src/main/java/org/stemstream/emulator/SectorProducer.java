@@ -66,7 +66,7 @@ final class SectorProducer implements Callable<Long> {
                     BlockHeader header = reader.header(i);
                     byte[] payload = reader.payload(i);
                     if (payload != null && !faults.drops(sector, header.frameNumber())) {
-                        sender.send(header, payload);
+                        sender.sendShared(header, payload); // the feed's payloads are read-only
                         if (faults.duplicates(sector, header.frameNumber())) {
                             sender.sendAsIs(header.frameNumber(), header.toBytes(), payload);
                         }
@@ -75,6 +75,7 @@ final class SectorProducer implements Callable<Long> {
                         Thread.sleep(faults.pause().toMillis());
                     }
                 }
+                lastSentNanos = System.nanoTime();
                 if (!abandoned.get()) {
                     if (faults.noEnd().contains(sector)) {
                         sender.finishWithoutEnds();
@@ -82,7 +83,6 @@ final class SectorProducer implements Callable<Long> {
                         sender.finish();
                     }
                 }
-                lastSentNanos = System.nanoTime();
                 return sender.stats().sent();
             } finally {
                 stats = sender.stats();

@@ -55,6 +55,9 @@ final class AckClient implements AutoCloseable {
     int collect(long scanNumber, Consumer<StoredFrames> answers) {
         int n = 0;
         for (Asked asked : nodes.values()) {
+            if (!asked.waiting) {
+                continue; // nothing is due from it: no need to look
+            }
             byte[] delimiter;
             while ((delimiter = asked.socket.recv(ZMQ.DONTWAIT)) != null) {
                 byte[] header = asked.socket.hasReceiveMore() ? asked.socket.recv(0) : delimiter;

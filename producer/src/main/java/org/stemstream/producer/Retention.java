@@ -17,6 +17,9 @@ final class Retention {
 
     private final int capacity;
     private final byte[][] headers;
+    /** The slots' own buffers, for copies of payloads the caller reuses. */
+    private final byte[][] copies;
+    /** What each slot sends: its own copy, or a payload the caller never changes. */
     private final byte[][] payloads;
     private final long[] frames;
     private final RoutingTable.Endpoint[] sentTo;
@@ -33,6 +36,7 @@ final class Retention {
                     + (SECTOR_BYTES + HEADER_BYTES) + " bytes");
         }
         this.headers = new byte[capacity][];
+        this.copies = new byte[capacity][];
         this.payloads = new byte[capacity][];
         this.frames = new long[capacity];
         this.sentTo = new RoutingTable.Endpoint[capacity];
@@ -52,15 +56,25 @@ final class Retention {
         return (long) peakHeld * (SECTOR_BYTES + HEADER_BYTES);
     }
 
-    /** Copies a block into the next slot (the ring must not be full); returns the slot. */
-    int keep(BlockHeader header, byte[] payload) {
+    /**
+     * Keeps a block in the next slot (the ring must not be full); returns the slot. The payload is copied unless the
+     * caller never changes it ({@code shared}), then it is kept as it is.
+     */
+    int keep(BlockHeader header, byte[] payload, boolean shared) {
         int slot = (head + used) % capacity;
-        if (payloads[slot] == null) {
+        if (headers[slot] == null) {
             headers[slot] = new byte[HEADER_BYTES];
-            payloads[slot] = new byte[SECTOR_BYTES];
         }
         header.write(java.nio.ByteBuffer.wrap(headers[slot]).order(java.nio.ByteOrder.LITTLE_ENDIAN));
-        System.arraycopy(payload, 0, payloads[slot], 0, SECTOR_BYTES);
+        if (shared) {
+            payloads[slot] = payload;
+        } else {
+            if (copies[slot] == null) {
+                copies[slot] = new byte[SECTOR_BYTES];
+            }
+            System.arraycopy(payload, 0, copies[slot], 0, SECTOR_BYTES);
+            payloads[slot] = copies[slot];
+        }
         frames[slot] = header.frameNumber();
         sentTo[slot] = null;
         held[slot] = true;

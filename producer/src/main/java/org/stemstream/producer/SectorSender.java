@@ -107,6 +107,19 @@ public final class SectorSender implements AutoCloseable {
      * the frame is stored. False when, without a send timeout, no node took it in {@value #RETRIES} tries.
      */
     public boolean send(BlockHeader header, byte[] payload) throws NodesUnreachable, InterruptedException {
+        return send(header, payload, false);
+    }
+
+    /**
+     * As {@link #send(BlockHeader, byte[])}, for a payload the caller never changes again (read-only, possibly
+     * shared): it is kept as it is, without a copy.
+     */
+    public boolean sendShared(BlockHeader header, byte[] payload) throws NodesUnreachable, InterruptedException {
+        return send(header, payload, true);
+    }
+
+    private boolean send(BlockHeader header, byte[] payload, boolean shared)
+            throws NodesUnreachable, InterruptedException {
         position = header.frameNumber();
         Deadline deadline = Deadline.after(settings.sendTimeoutMillis());
         maintain(deadline, ACK_MILLIS);
@@ -116,7 +129,7 @@ public final class SectorSender implements AutoCloseable {
         if (retention.full()) {
             awaitRoom(deadline);
         }
-        int slot = retention.keep(header, payload);
+        int slot = retention.keep(header, payload, shared);
         RoutingTable.Endpoint to = deliver(header.frameNumber(), retention.header(slot), retention.payload(slot),
                 deadline);
         if (to == null) {
