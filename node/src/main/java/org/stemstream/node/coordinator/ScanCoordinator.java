@@ -3,8 +3,11 @@ package org.stemstream.node.coordinator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -23,7 +26,8 @@ import org.stemstream.protocol.cluster.ScanView;
 /**
  * The cluster's scan coordinator, a singleton. It only wires: the {@link Roster} (nodes, routing table, worker
  * placement) and one {@link ScanLifecycle} per scan are its children; it checks scan requests, starts scans, and
- * passes every message to the child it concerns (by scan number, or to the roster).
+ * passes every message to the child it concerns (by scan number, or to the roster). Each scan's latest view goes to
+ * the {@link ScanLedger}, so that a coordinator that takes over knows every scan that was started.
  */
 public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.Command> {
     /** The routing table in Distributed Data. */
@@ -61,18 +65,46 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
     private final Map<Long, ScanView> views = new LinkedHashMap<>();
     /** Each scan's output file, to refuse a second scan writing the same one. */
     private final Map<Long, Path> outputs = new HashMap<>();
+    private final ScanLedger ledger;
+    /** Scans whose coordinator went while they ran: nodes that still have them open are told to end them. */
+    private final Set<Long> orphaned = new HashSet<>();
 
-    /** @param listeners observers of counted frames in the JVM the coordinator runs in (the demo's) */
+    /**
+     * Starts once it has read the scan ledger (a coordinator that takes over learns the scans its predecessor ran).
+     *
+     * @param listeners observers of counted frames in the JVM the coordinator runs in (the demo's)
+     */
     public static Behavior<CoordinatorProtocol.Command> create(Settings settings, LocalListeners listeners) {
-        return Behaviors.setup(context -> new ScanCoordinator(context, settings, listeners));
+        return Behaviors.setup(context -> Behaviors.withStash(10_000, stash -> {
+            ScanLedger.read(context);
+            return Behaviors.receive(CoordinatorProtocol.Command.class)
+                    .onMessage(ScanLedger.Read.class, read -> stash.unstashAll(
+                            new ScanCoordinator(context, settings, listeners, read.views())))
+                    .onMessage(CoordinatorProtocol.Command.class, early -> {
+                        stash.stash(early);
+                        return Behaviors.same();
+                    })
+                    .build();
+        }));
     }
 
     private ScanCoordinator(ActorContext<CoordinatorProtocol.Command> context, Settings settings,
-                            LocalListeners listeners) {
+                            LocalListeners listeners, List<ScanView> ledger) {
         super(context);
         this.settings = settings;
         this.listeners = listeners;
+        this.ledger = new ScanLedger(context);
         this.roster = context.spawn(Roster.create(settings, context.getSelf()), "roster");
+        ledger.stream().sorted(java.util.Comparator.comparingLong(ScanView::scanNumber)).forEach(view -> {
+            ScanView known = view;
+            if (!view.state().isFinal()) {
+                known = ScanLedger.orphaned(view);
+                orphaned.add(view.scanNumber());
+                this.ledger.record(known);
+                context.getLog().warn(known.line() + "; " + known.message());
+            }
+            views.put(known.scanNumber(), known);
+        });
     }
 
     @Override
@@ -101,6 +133,7 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
                 .onMessage(CoordinatorProtocol.ScanOpened.class, o -> toScan(o.scanNumber(), o))
                 .onMessage(NodeJoined.class, joined -> {
                     hosts.put(joined.address(), joined.host());
+                    orphaned.forEach(n -> joined.host().tell(new NodeProtocol.EndScanInput(n, true)));
                     return toEveryScan(joined);
                 })
                 .onMessage(NodeGone.class, gone -> {
@@ -109,12 +142,21 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
                 })
                 .onMessage(ScanUpdated.class, updated -> {
                     views.put(updated.view().scanNumber(), updated.view());
+                    ledger.record(updated.view());
                     return this;
                 })
                 .onMessage(ScanStopped.class, stopped -> {
                     scans.remove(stopped.scanNumber());
-                    views.remove(stopped.scanNumber());
+                    if (views.remove(stopped.scanNumber()) != null) {
+                        ledger.forget(stopped.scanNumber());
+                    }
                     outputs.remove(stopped.scanNumber());
+                    return this;
+                })
+                .onMessage(CoordinatorProtocol.Command.class, other -> {
+                    if (!ScanLedger.isWriteAnswer(other)) {
+                        getContext().getLog().debug("scan coordinator: unexpected {}", other);
+                    }
                     return this;
                 })
                 .build();
@@ -137,7 +179,7 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
 
     private String problem(ScanRequest r) {
         ScanView existing = views.get(r.scanNumber());
-        if (scans.containsKey(r.scanNumber())) {
+        if (scans.containsKey(r.scanNumber()) || existing != null) {
             return "scan " + r.scanNumber() + " is already " + (existing != null && existing.state().isFinal()
                     ? "finished (" + existing.state().name().toLowerCase() + ")" : "running")
                     + "; scan numbers are used once";
@@ -203,7 +245,9 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
     private Behavior<CoordinatorProtocol.Command> toScan(long scanNumber, CoordinatorProtocol.Command command,
                                                          ActorRef<GatewayProtocol.ScanReply> replyTo) {
         if (!scans.containsKey(scanNumber)) {
-            replyTo.tell(new GatewayProtocol.ScanRefused("no scan " + scanNumber + " is known to the cluster"));
+            ScanView ended = views.get(scanNumber); // a scan a coordinator before this one ran
+            replyTo.tell(ended != null ? new GatewayProtocol.ScanFound(ended)
+                    : new GatewayProtocol.ScanRefused("no scan " + scanNumber + " is known to the cluster"));
             return this;
         }
         return toScan(scanNumber, command);

@@ -67,12 +67,10 @@ class ClusterProcessTest {
     @AfterEach
     void stopNodes() throws InterruptedException {
         for (Process p : nodes) {
-            p.destroy();
+            p.destroyForcibly(); // what each test asks of the nodes is done: no need to wait for graceful leaves
         }
         for (Process p : nodes) {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
+            p.waitFor(60, TimeUnit.SECONDS);
         }
         nodes.clear();
         ingress.clear();
@@ -310,6 +308,38 @@ class ClusterProcessTest {
         assertEquals(offline, Fixtures.countedEvents(output));
         assertEquals(0, sent.unacknowledged(), "every frame kept by the producers was stored");
         System.out.printf("SIGTERM: %d blocks sent again%n", sent.replayed());
+    }
+
+    @Test
+    void killingTheCoordinatorsNodeMidScanLeavesAScanThatSaysWhatHappened() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            startNode(i);
+        }
+        awaitMembers(3);
+        Path output = dir.resolve("orphaned.h5");
+        assertEquals("0", startScan(output)[0]);
+        CountedFeed feed = new CountedFeed();
+        CompletableFuture<DetectorEmulator.Result> sending = send(1, 150, feed);
+        assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> feed.taken.get() >= 300),
+                "the detector did not get to frame 300");
+        nodes.get(0).destroyForcibly(); // kill -9 of the seed, where the coordinator and the scan's writer run
+        // the coordinator that takes over knows the scan, and says it failed and why
+        String[] status = new String[] {"", ""};
+        assertTrue(TestNodes.eventually(Duration.ofSeconds(60), () -> {
+            status[0] = String.join("\n", cli("scan", "status", "1", "--contact", contact(1)));
+            return status[0].contains("scan 1 failed");
+        }), status[0] + nodeLogs());
+        assertTrue(status[0].contains("0/1200 frames counted (0 incomplete, 1200 missing)"), status[0]);
+        assertTrue(status[0].contains("the scan's coordinator went"), status[0]);
+        sending.join(); // the detector ends: the nodes end the scan's input and say so to the producers
+        assertFalse(java.nio.file.Files.exists(output), "no file was committed as if complete");
+        try (var left = java.nio.file.Files.list(dir)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().endsWith(".partial")).toList(),
+                    "no temporary file is left beside the output");
+        }
+        CliRun again = CliRun.of("scan", "start", "--scan-number", "1", "--scan", W + "x" + H, "-o",
+                dir.resolve("again.h5").toString(), "--contact", contact(2));
+        assertTrue(again.err().contains("scan 1 is already finished (failed)"), again.err());
     }
 
     /** A feed that counts the blocks sector 0's producer has taken from it: how far the detector is. */

@@ -46,6 +46,13 @@ public record ScanView(long scanNumber, State state, int framesExpected, long fr
     public record NodeAccount(String node, long framesCounted, boolean inputEnded) implements ClusterMessage {
     }
 
+    /** This scan failed with no file written: every frame missing, and why. */
+    public ScanView failedWithoutFile(String why) {
+        return new ScanView(scanNumber, State.FAILED, framesExpected, 0, 0, framesExpected, 0, 0, -1, sectors,
+                duplicateBlocks, lateBlocks, rejectedBlocks, lastRejection, extraFrames, backgroundThreshold,
+                xrayThreshold, nodes, output, why);
+    }
+
     /** One line: state, counts, rate and ETA. */
     public String line() {
         return String.format(Locale.ROOT, "scan %d %s: %d/%d frames counted (%d incomplete, %d missing), %.0f frames/s%s",
