@@ -124,7 +124,11 @@ public final class SectorSender implements AutoCloseable {
         Deadline deadline = Deadline.after(settings.sendTimeoutMillis());
         maintain(deadline, ACK_MILLIS);
         if (retention == null) {
-            return deliver(header.frameNumber(), header.toBytes(), payload, deadline) != null && counted();
+            if (deliver(header.frameNumber(), header.toBytes(), payload, deadline) == null) {
+                return false;
+            }
+            sent++;
+            return true;
         }
         if (retention.full()) {
             awaitRoom(deadline);
@@ -137,10 +141,6 @@ public final class SectorSender implements AutoCloseable {
             return false;
         }
         retention.sentTo(slot, to);
-        return counted();
-    }
-
-    private boolean counted() {
         sent++;
         return true;
     }
