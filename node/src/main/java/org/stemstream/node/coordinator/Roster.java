@@ -41,7 +41,12 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     private static final Duration TICK = Duration.ofMillis(200);
     private static final long NODE_SILENT_NANOS = Duration.ofSeconds(10).toNanos();
     private static final String SILENT = "stopped sending heartbeats";
-    private static final Duration PLACE_AFTER_REMOVAL = Duration.ofSeconds(3);
+    /**
+     * How long after a node's removal its workers are placed where the table says: by then sharding has let go of
+     * its shards (a move begun before would wait the whole hand-off timeout on the dead node); until then they start
+     * where their partitions' frames arrive.
+     */
+    private static final Duration PLACE_AFTER_REMOVAL = Duration.ofSeconds(10);
 
     /**
      * A scan's pace, for the switch point: the highest frame seen, the frame rate (0 before it is measured) and the
@@ -181,8 +186,6 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
             nodes.memberUp(address);
         } else if (event instanceof ClusterEvent.MemberRemoved) {
             nodeGone(address, "removed from the cluster");
-            // its workers' shards are free once sharding has seen its region go (a moment after the removal):
-            // until then they start where their partitions' frames arrive, then move to where the table says
             placeWorkersAtNanos = System.nanoTime() + PLACE_AFTER_REMOVAL.toNanos();
         } else if (event instanceof ClusterEvent.MemberExited) {
             nodeGone(address, "left");

@@ -281,9 +281,39 @@ class ClusterProcessTest {
         assertEquals(offline, Fixtures.countedEvents(output));
         assertTrue(sent.replayed() > 0, "the producers sent the dead node's frames again");
         assertEquals(0, sent.unacknowledged(), "every frame kept by the producers was stored");
-        System.out.printf("kill -9: partitions moved after %.1f s; %d blocks sent again, %s duplicate frames,"
-                + " %d retention waits; %s%n", moved, sent.replayed(), summary.split(" ")[3].trim(),
-                sent.retentionWaits(), done[1].lines().filter(l -> l.contains("node")).findFirst().orElse(""));
+        System.out.printf("kill -9: partitions moved after %.1f s; the detector sent for %.1f s (%.1f s at its"
+                + " rate); %d blocks sent again, %s duplicate frames, %d retention waits; %s%n", moved,
+                sent.seconds(), W * H / 150.0, sent.replayed(), summary.split(" ")[3].trim(), sent.retentionWaits(),
+                done[1].lines().filter(l -> l.contains("node")).findFirst().orElse(""));
+    }
+
+    @Test
+    void aNodeStoppedLongerThanFailureDetectionLosesNoFrameAndStoresNoneTwice() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            startNode(i);
+        }
+        awaitMembers(3);
+        Path output = dir.resolve("stopped.h5");
+        assertEquals("0", startScan(output)[0]);
+        CountedFeed feed = new CountedFeed();
+        CompletableFuture<DetectorEmulator.Result> sending = send(1, 150, feed);
+        assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> feed.taken.get() >= 300),
+                "the detector did not get to frame 300");
+        signal("STOP", nodes.get(2));
+        awaitMembersWithPartitions(2); // the cluster routed around the stalled node
+        signal("CONT", nodes.get(2));
+        DetectorEmulator.Result sent = sending.join();
+        String[] done = cli("scan", "status", "1", "--follow", "--contact", contact(0));
+        assertTrue(done[1].contains("scan 1 done: 1200/1200 frames counted (0 incomplete, 0 missing)"),
+                done[1] + nodeLogs());
+        assertEquals(offline, Fixtures.countedEvents(output)); // each frame's slot holds it once
+        assertEquals(0, sent.unacknowledged(), "every frame kept by the producers was stored");
+        System.out.printf("SIGSTOP: %d blocks sent again%n", sent.replayed());
+    }
+
+    private static void signal(String name, Process node) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(node.pid())).inheritIO().start()
+                .waitFor(), "kill -" + name);
     }
 
     @Test
