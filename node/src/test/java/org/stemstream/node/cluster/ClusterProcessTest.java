@@ -253,16 +253,8 @@ class ClusterProcessTest {
 
     @Test
     void killingAJoiningNodeMidScanLosesNoFrame() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            startNode(i);
-        }
-        awaitMembers(3);
         Path output = dir.resolve("killed.h5");
-        assertEquals("0", startScan(output)[0]);
-        CountedFeed feed = new CountedFeed();
-        CompletableFuture<DetectorEmulator.Result> sending = send(1, 150, feed);
-        assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> feed.taken.get() >= 300),
-                "the detector did not get to frame 300"); // the scan streams through all three nodes
+        CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, 150);
         nodes.get(2).destroyForcibly(); // kill -9
         long killed = System.nanoTime();
         awaitMembersWithPartitions(2);
@@ -289,25 +281,13 @@ class ClusterProcessTest {
 
     @Test
     void aNodeStoppedLongerThanFailureDetectionLosesNoFrameAndStoresNoneTwice() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            startNode(i);
-        }
-        awaitMembers(3);
         Path output = dir.resolve("stopped.h5");
-        assertEquals("0", startScan(output)[0]);
-        CountedFeed feed = new CountedFeed();
-        CompletableFuture<DetectorEmulator.Result> sending = send(1, 150, feed);
-        assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> feed.taken.get() >= 300),
-                "the detector did not get to frame 300");
+        CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, 150);
         signal("STOP", nodes.get(2));
         awaitMembersWithPartitions(2); // the cluster routed around the stalled node
         signal("CONT", nodes.get(2));
         DetectorEmulator.Result sent = sending.join();
-        String[] done = cli("scan", "status", "1", "--follow", "--contact", contact(0));
-        assertTrue(done[1].contains("scan 1 done: 1200/1200 frames counted (0 incomplete, 0 missing)"),
-                done[1] + nodeLogs());
-        assertEquals(offline, Fixtures.countedEvents(output)); // each frame's slot holds it once
-        assertEquals(0, sent.unacknowledged(), "every frame kept by the producers was stored");
+        assertEveryFrameCountedOnce(output, sent); // each frame's slot holds it once
         System.out.printf("SIGSTOP: %d blocks sent again%n", sent.replayed());
     }
 
@@ -318,38 +298,18 @@ class ClusterProcessTest {
 
     @Test
     void aJoiningNodeThatLeavesMidScanLosesNoFrame() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            startNode(i);
-        }
-        awaitMembers(3);
         Path output = dir.resolve("left.h5");
-        assertEquals("0", startScan(output)[0]);
-        CountedFeed feed = new CountedFeed();
-        CompletableFuture<DetectorEmulator.Result> sending = send(1, 100, feed);
-        assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> feed.taken.get() >= 300),
-                "the detector did not get to frame 300");
+        CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, 100);
         nodes.get(2).destroy(); // SIGTERM: a graceful leave
         DetectorEmulator.Result sent = sending.join();
-        String[] done = cli("scan", "status", "1", "--follow", "--contact", contact(0));
-        assertTrue(done[1].contains("scan 1 done: 1200/1200 frames counted (0 incomplete, 0 missing)"),
-                done[1] + nodeLogs());
-        assertEquals(offline, Fixtures.countedEvents(output));
-        assertEquals(0, sent.unacknowledged(), "every frame kept by the producers was stored");
+        assertEveryFrameCountedOnce(output, sent);
         System.out.printf("SIGTERM: %d blocks sent again%n", sent.replayed());
     }
 
     @Test
     void killingTheCoordinatorsNodeMidScanLeavesAScanThatSaysWhatHappened() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            startNode(i);
-        }
-        awaitMembers(3);
         Path output = dir.resolve("orphaned.h5");
-        assertEquals("0", startScan(output)[0]);
-        CountedFeed feed = new CountedFeed();
-        CompletableFuture<DetectorEmulator.Result> sending = send(1, 150, feed);
-        assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> feed.taken.get() >= 300),
-                "the detector did not get to frame 300");
+        CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, 150);
         nodes.get(0).destroyForcibly(); // kill -9 of the seed, where the coordinator and the scan's writer run
         // the coordinator that takes over knows the scan, and says it failed and why
         String[] status = new String[] {"", ""};
@@ -368,6 +328,33 @@ class ClusterProcessTest {
         CliRun again = CliRun.of("scan", "start", "--scan-number", "1", "--scan", W + "x" + H, "-o",
                 dir.resolve("again.h5").toString(), "--contact", contact(2));
         assertTrue(again.err().contains("scan 1 is already finished (failed)"), again.err());
+    }
+
+    /**
+     * Three nodes, a scan started, and the detector sending at {@code rate} frames/s through node 1: returns once 300
+     * frames have been sent (the scan streams through all three nodes), with what the detector will have sent.
+     */
+    private CompletableFuture<DetectorEmulator.Result> streamingThroughThreeNodes(Path output, double rate)
+            throws Exception {
+        for (int i = 0; i < 3; i++) {
+            startNode(i);
+        }
+        awaitMembers(3);
+        assertEquals("0", startScan(output)[0]);
+        CountedFeed feed = new CountedFeed();
+        CompletableFuture<DetectorEmulator.Result> sending = send(1, rate, feed);
+        assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> feed.taken.get() >= 300),
+                "the detector did not get to frame 300");
+        return sending;
+    }
+
+    /** The scan is done with every frame, each counted as offline counting counts it, and nothing kept unstored. */
+    private void assertEveryFrameCountedOnce(Path output, DetectorEmulator.Result sent) throws Exception {
+        String[] done = cli("scan", "status", "1", "--follow", "--contact", contact(0));
+        assertTrue(done[1].contains("scan 1 done: 1200/1200 frames counted (0 incomplete, 0 missing)"),
+                done[1] + nodeLogs());
+        assertEquals(offline, Fixtures.countedEvents(output));
+        assertEquals(0, sent.unacknowledged(), "every frame kept by the producers was stored");
     }
 
     /** A feed that counts the blocks sector 0's producer has taken from it: how far the detector is. */
