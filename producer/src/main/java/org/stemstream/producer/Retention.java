@@ -2,6 +2,7 @@ package org.stemstream.producer;
 
 import static org.stemstream.protocol.FrameGeometry.SECTOR_BYTES;
 
+import java.nio.ByteBuffer;
 import org.stemstream.protocol.BlockHeader;
 import org.stemstream.protocol.StoredFrames;
 import org.stemstream.protocol.cluster.RoutingTable;
@@ -16,7 +17,8 @@ final class Retention {
     private static final int HEADER_BYTES = BlockHeader.BYTES;
 
     private final int capacity;
-    private final byte[][] headers;
+    /** Each slot's header bytes, wrapped once so that keeping a block allocates nothing after the slot's first use. */
+    private final ByteBuffer[] headers;
     /** The slots' own buffers, for copies of payloads the caller reuses. */
     private final byte[][] copies;
     /** What each slot sends: its own copy, or a payload the caller never changes. */
@@ -35,7 +37,7 @@ final class Retention {
             throw new IllegalArgumentException("a retention of " + bytes + " bytes holds no block of "
                     + (SECTOR_BYTES + HEADER_BYTES) + " bytes");
         }
-        this.headers = new byte[capacity][];
+        this.headers = new ByteBuffer[capacity];
         this.copies = new byte[capacity][];
         this.payloads = new byte[capacity][];
         this.frames = new long[capacity];
@@ -63,9 +65,9 @@ final class Retention {
     int keep(BlockHeader header, byte[] payload, boolean shared) {
         int slot = (head + used) % capacity;
         if (headers[slot] == null) {
-            headers[slot] = new byte[HEADER_BYTES];
+            headers[slot] = ByteBuffer.allocate(HEADER_BYTES);
         }
-        header.write(java.nio.ByteBuffer.wrap(headers[slot]).order(java.nio.ByteOrder.LITTLE_ENDIAN));
+        header.write(headers[slot].clear());
         if (shared) {
             payloads[slot] = payload;
         } else {
@@ -85,7 +87,7 @@ final class Retention {
     }
 
     byte[] header(int slot) {
-        return headers[slot];
+        return headers[slot].array();
     }
 
     byte[] payload(int slot) {
