@@ -39,19 +39,20 @@ import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
 import org.apache.pekko.cluster.typed.SingletonActor;
-import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.stream.javadsl.Source;
 import org.stemstream.kernel.KernelWarmUp;
 import org.stemstream.node.coordinator.LocalListeners;
 import org.stemstream.node.coordinator.ScanCoordinator;
 import org.stemstream.node.coordinator.SectorEntity;
 import org.stemstream.node.counting.FrameListener;
+import org.stemstream.node.http.NodeHttp;
 import org.stemstream.node.ingest.IngestPipeline;
 import org.stemstream.node.ingest.SectorBuffers;
 import org.stemstream.node.ingest.SectorIngress;
 import org.stemstream.node.ingest.SectorMessage;
 import org.stemstream.node.ingest.SectorReceiver;
 import org.stemstream.node.ingest.SectorStats;
+import org.stemstream.node.metrics.NodeMetrics;
 import org.stemstream.node.nodehost.Acknowledgements;
 import org.stemstream.node.nodehost.CountingWorker;
 import org.stemstream.node.nodehost.Gateway;
@@ -199,7 +200,9 @@ public final class StemstreamNode implements AutoCloseable {
      */
     private void startManagement(Config config, List<SectorReceiver> receivers) {
         try {
-            PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            NodeMetrics.get(system).watch(List.of(stats), buffers);
+            NodeHttp.bind(system, config.getString("pekko.management.http.hostname"),
+                    config.getInt("pekko.management.http.port")).toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

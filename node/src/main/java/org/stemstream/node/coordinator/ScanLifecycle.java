@@ -13,6 +13,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.stemstream.kernel.ThresholdCalculator;
+import org.stemstream.node.metrics.NodeMetrics;
 import org.stemstream.protocol.SampleStatistics;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
@@ -195,6 +196,7 @@ final class ScanLifecycle {
             scan.message = scan.failure + scan.rejections(); // a failure often has its cause among them
         }
         ScanView view = scan.view();
+        NodeMetrics.get(context.getSystem()).scanFinished(view);
         context.getLog().info(view.line() + (scan.message.isEmpty() ? "" : "; " + scan.message));
         waiting.forEach(w -> w.tell(new GatewayProtocol.ScanFound(view)));
         waiting.clear();

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.stemstream.kernel.CountingPlan;
 import org.stemstream.kernel.ElectronCounter;
+import org.stemstream.node.metrics.NodeMetrics;
 
 /**
  * The counting step: counts a frame in place from its sector buffers with the plan the gate gave it, and gives the
@@ -13,6 +14,7 @@ import org.stemstream.kernel.ElectronCounter;
 public final class FrameCounting {
     private final SectorBuffers buffers;
     private final ActorRef<IngestReport> reports;
+    private final NodeMetrics metrics;
     private final long delayMillis;
     private final ThreadLocal<Worker> workers = ThreadLocal.withInitial(Worker::new);
 
@@ -29,9 +31,11 @@ public final class FrameCounting {
     }
 
     /** @param delay a test hook: extra time spent on each frame */
-    public FrameCounting(SectorBuffers buffers, ActorRef<IngestReport> reports, java.time.Duration delay) {
+    public FrameCounting(SectorBuffers buffers, ActorRef<IngestReport> reports, NodeMetrics metrics,
+                         java.time.Duration delay) {
         this.buffers = buffers;
         this.reports = reports;
+        this.metrics = metrics;
         this.delayMillis = delay.toMillis();
     }
 
@@ -46,8 +50,12 @@ public final class FrameCounting {
                     Thread.sleep(delayMillis); // the testing.counting-delay hook
                 }
                 Worker worker = workers.get();
+                long start = System.nanoTime();
                 int n = worker.counterFor(frame.plan()).count(frame.sectors(), worker.events);
+                metrics.frameCounted(frame.complete(), n, System.nanoTime() - start);
                 events = Arrays.copyOf(worker.events, n);
+            } else {
+                metrics.frameNotCounted();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -20,6 +20,7 @@ import org.apache.pekko.stream.javadsl.RunnableGraph;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSource;
+import org.stemstream.node.metrics.NodeMetrics;
 import org.stemstream.protocol.cluster.WorkerProtocol;
 
 /**
@@ -61,7 +62,7 @@ public final class IngestPipeline {
                                             Executor counting,
                                             IntFunction<EntityRef<WorkerProtocol.Command>> workers,
                                             ActorRef<IngestReport> reports) {
-        FrameCounting counter = new FrameCounting(buffers, reports, settings.countingDelay());
+        FrameCounting counter = new FrameCounting(buffers, reports, NodeMetrics.get(system), settings.countingDelay());
         Source<ScanControl, ActorRef<ScanControl>> control = ActorSource.actorRef(c -> false,
                 c -> java.util.Optional.empty(), CONTROL_BUFFER, OverflowStrategy.fail());
         RunnableGraph<ActorRef<ScanControl>> graph = RunnableGraph.fromGraph(GraphDSL.create(control, (b, commands) -> {

@@ -17,12 +17,14 @@ import zmq.msg.MsgAllocator;
  * frames, frames in counting); the pool only removes the garbage.
  */
 public final class SectorBuffers implements MsgAllocator {
+    private final int capacity;
     private final ManyToManyConcurrentArrayQueue<byte[]> free;
     private final AtomicLong misses = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger peakInUse = new java.util.concurrent.atomic.AtomicInteger();
 
     public SectorBuffers(int capacity) {
+        this.capacity = capacity;
         free = new ManyToManyConcurrentArrayQueue<>(capacity);
         for (int i = 0; i < capacity; i++) {
             free.offer(new byte[SECTOR_BYTES]);
@@ -59,6 +61,16 @@ public final class SectorBuffers implements MsgAllocator {
     /** Buffers made because the pool was empty. */
     public long misses() {
         return misses.get();
+    }
+
+    /** Buffers the pool was made with. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Sector buffers held now. */
+    public int inUse() {
+        return inUse.get();
     }
 
     /** The most sector buffers ever held at once: by ZeroMQ's queues, the assembler and the counting step. */

@@ -23,6 +23,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.stemstream.node.metrics.NodeMetrics;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.WorkerProtocol;
 
@@ -59,6 +60,7 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
     private final ActorRef<CoordinatorProtocol.Command> coordinator;
     /** Where the producers learn which frames are stored, so that they free the blocks they keep for them. */
     private final Acknowledgements acknowledgements;
+    private final NodeMetrics metrics;
     private final Map<Long, PartitionScan> scans = new HashMap<>();
     private boolean handingOff;
     private long ticks;
@@ -122,6 +124,7 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
         this.coordinator = coordinator;
         this.acknowledgements = acknowledgements;
         this.node = Cluster.get(context.getSystem()).selfMember().address().toString();
+        this.metrics = NodeMetrics.get(context.getSystem());
     }
 
     @Override
@@ -139,7 +142,7 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
     private Behavior<WorkerProtocol.Command> onCount(WorkerProtocol.Count count) {
         PartitionScan scan = scans.get(count.scanNumber());
         if (scan == null) {
-            scan = new PartitionScan(count.scanNumber(), count.writer(), getContext().getSelf());
+            scan = new PartitionScan(count.scanNumber(), count.writer(), getContext().getSelf(), metrics);
             scans.put(count.scanNumber(), scan);
             getContext().watchWith(count.writer(), new WriterGone(count.scanNumber()));
         }

@@ -3,9 +3,11 @@ package org.stemstream.node.nodehost;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongHashSet;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.stemstream.node.metrics.NodeMetrics;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.WorkerProtocol;
 import org.stemstream.protocol.cluster.WriterProtocol;
@@ -34,6 +36,9 @@ final class PartitionScan {
     private long nextBatch;
     /** Batches sent and not yet stored, by number. */
     private final Long2ObjectHashMap<WriterProtocol.Frames> unstored = new Long2ObjectHashMap<>();
+    /** When each unstored batch was sent (System.nanoTime), by number. */
+    private final Long2LongHashMap sentNanos = new Long2LongHashMap(0);
+    private final NodeMetrics metrics;
     /** Full batches waiting for credit, oldest first. */
     private final List<WriterProtocol.Frames> full = new ArrayList<>();
     private final List<WorkerProtocol.Count> heldReplies = new ArrayList<>();
@@ -50,8 +55,10 @@ final class PartitionScan {
     private long reportedCounted = -1;
     private long reportedStored = -1;
 
-    PartitionScan(long scanNumber, ActorRef<WriterProtocol.Command> writer, ActorRef<WorkerProtocol.Command> storedTo) {
+    PartitionScan(long scanNumber, ActorRef<WriterProtocol.Command> writer, ActorRef<WorkerProtocol.Command> storedTo,
+                  NodeMetrics metrics) {
         this.scanNumber = scanNumber;
+        this.metrics = metrics;
         this.writer = writer;
         this.storedTo = storedTo;
     }
@@ -132,6 +139,8 @@ final class PartitionScan {
         }
         framesStored += frames.frameNumbers().length;
         eventsStored += frames.events().length;
+        metrics.batchStored(frames.frameNumbers().length, frames.events().length,
+                System.nanoTime() - sentNanos.remove(batch));
         return frames.frameNumbers();
     }
 
@@ -173,6 +182,7 @@ final class PartitionScan {
     private void send(WriterProtocol.Frames batch) {
         writer.tell(batch);
         unstored.put(batch.batch(), batch);
+        sentNanos.put(batch.batch(), System.nanoTime());
         eventsSent += batch.events().length;
     }
 }

@@ -12,7 +12,7 @@ import org.stemstream.node.FreePorts;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.TestNodes;
 
-/** Garbage on a node's HTTP port gets an HTTP error, and the endpoints go on answering. */
+/** Garbage on a node's HTTP port gets an HTTP error, and the endpoints (Management's and /metrics) go on answering. */
 class ManagementHttpTest {
     /** The status code of the answer to {@code request}, sent as raw bytes. */
     private static int status(int port, String request) throws Exception {
@@ -45,6 +45,10 @@ class ManagementHttpTest {
                     + "b".repeat(10_000) + "\r\n\r\n"));
             assertEquals(405, status(port, "POST /cluster/shards/counting-worker HTTP/1.1\r\nHost: x\r\n"
                     + "Content-Length: 0\r\nConnection: close\r\n\r\n"));
+            assertEquals(200, status(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+            assertEquals(405, status(port, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                    + "Connection: close\r\n\r\n"));
+            assertEquals(404, status(port, "GET /no-such-page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
             assertEquals(200, status(port, members));
         }
     }
