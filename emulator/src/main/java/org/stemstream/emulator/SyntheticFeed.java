@@ -78,8 +78,7 @@ public final class SyntheticFeed implements FrameFeed {
 
     @Override
     public SectorReader reader(int sector) {
-        SyntheticScan own = bank != null ? scan : new SyntheticScan(scan.scanNumber(), scan.scanWidth(),
-                scan.scanHeight(), scan.framesPerPosition(), scan.detector().copy());
+        SyntheticScan own = bank != null ? scan : scan.withOwnDetector();
         return new SectorReader() {
             @Override
             public BlockHeader header(int index) {

@@ -13,8 +13,10 @@ import java.util.SplittableRandom;
  * be made again independently, so four emulated receivers each render only their own sector of the same frame.
  *
  * <p>Physics, as in the reference fixtures: a fixed per-pixel dark offset (~20 ADU), Gaussian read noise, electrons
- * whose charge spreads over their 3 x 3 neighbourhood (most in a central bright-field disk), and a few x-ray hits. Read noise comes from a pool drawn once
- * and read at a per-frame offset, so making a frame costs about as much as copying one.
+ * whose charge spreads over their 3 x 3 neighbourhood (most in a central bright-field disk), and a few x-ray hits.
+ * Read noise comes from a pool drawn once and read at a per-frame offset, so making a frame costs about as much as
+ * copying one. A {@link Specimen} at the frame's position scatters some of the disk's electrons to high angles and
+ * shifts the disk.
  */
 public final class SyntheticDetector {
     /** What the generator put into a frame. */
@@ -41,6 +43,12 @@ public final class SyntheticDetector {
     /** Most electrons land in the bright-field disk of the convergent beam; the rest are scattered. */
     private static final double BRIGHT_FIELD = 0.8;
     private static final double DISK_RADIUS = 110;
+    /**
+     * Electrons a specimen scatters land in this annulus around the disk's centre (high angles); with the disk
+     * pushed by at most {@link Specimen#MAX_SHIFT} it stays on the detector.
+     */
+    private static final double SCATTER_INNER = 150;
+    private static final double SCATTER_OUTER = 260;
 
     private final long seed;
     private final double electronsPerFrame;
@@ -89,17 +97,28 @@ public final class SyntheticDetector {
 
     /** Renders frame {@code frame} (any index, the same pixels every time) into a little-endian buffer. */
     public void frame(long frame, ByteBuffer out, Truth truth) {
-        render(frame, 0, FRAME_PIXELS, out, 0, truth);
+        frame(frame, Specimen.Probe.NONE, out, truth);
+    }
+
+    /** Renders frame {@code frame} with the beam as the specimen leaves it at the frame's position. */
+    public void frame(long frame, Specimen.Probe probe, ByteBuffer out, Truth truth) {
+        render(frame, probe, 0, FRAME_PIXELS, out, 0, truth);
     }
 
     /** Renders only sector {@code sector} (version-5 horizontal strip) of a frame into {@code out} from index 0. */
     public void sector(long frame, int sector, ByteBuffer out, Truth truth) {
-        render(frame, sector * SECTOR_PIXELS, SECTOR_PIXELS, out, 0, truth);
+        sector(frame, sector, Specimen.Probe.NONE, out, truth);
     }
 
-    private synchronized void render(long frame, int from, int count, ByteBuffer out, int outPixel, Truth truth) {
+    /** Renders only sector {@code sector} of a frame, with the beam as the specimen leaves it. */
+    public void sector(long frame, int sector, Specimen.Probe probe, ByteBuffer out, Truth truth) {
+        render(frame, probe, sector * SECTOR_PIXELS, SECTOR_PIXELS, out, 0, truth);
+    }
+
+    private synchronized void render(long frame, Specimen.Probe probe, int from, int count, ByteBuffer out,
+                                     int outPixel, Truth truth) {
         SplittableRandom random = new SplittableRandom(seed ^ (frame * 0x9E3779B97F4A7C15L));
-        int electrons = hits(frame, random, truth, from, count);
+        int electrons = hits(frame, probe, random, truth, from, count);
         int start = poolStart(frame);
         for (int i = 0; i < count; i++) {
             int p = from + i;
@@ -110,16 +129,21 @@ public final class SyntheticDetector {
     }
 
     /** Draws the frame's electrons and x-rays into {@link #signal}; returns the electron count. */
-    private int hits(long frame, SplittableRandom random, Truth truth, int from, int count) {
+    private int hits(long frame, Specimen.Probe probe, SplittableRandom random, Truth truth, int from, int count) {
         int n = Math.min(MAX_ELECTRONS, poisson(random, electronsPerFrame));
         for (int e = 0; e < n; e++) {
             double row;
             double col;
-            if (random.nextDouble() < BRIGHT_FIELD) { // inside the central beam disk
+            if (random.nextDouble() < BRIGHT_FIELD) { // inside the beam disk, unless the specimen scatters it
                 double r = DISK_RADIUS * Math.sqrt(random.nextDouble());
                 double angle = 2 * Math.PI * random.nextDouble();
-                row = FRAME_HEIGHT / 2.0 + r * Math.sin(angle);
-                col = FRAME_WIDTH / 2.0 + r * Math.cos(angle);
+                // no draw without a specimen, so a featureless beam gives the same frames as it always did
+                if (probe.scatter() > 0 && random.nextDouble() < probe.scatter()) {
+                    r = Math.sqrt(SCATTER_INNER * SCATTER_INNER
+                            + (SCATTER_OUTER * SCATTER_OUTER - SCATTER_INNER * SCATTER_INNER) * random.nextDouble());
+                }
+                row = FRAME_HEIGHT / 2.0 + probe.shiftRow() + r * Math.sin(angle);
+                col = FRAME_WIDTH / 2.0 + probe.shiftCol() + r * Math.cos(angle);
             } else { // scattered anywhere
                 row = 1 + random.nextDouble() * (FRAME_HEIGHT - 3);
                 col = 1 + random.nextDouble() * (FRAME_WIDTH - 3);

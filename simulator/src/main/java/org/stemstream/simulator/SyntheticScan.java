@@ -22,13 +22,47 @@ import org.stemstream.protocol.BlockHeader;
  * <p>Frame numbers start at 1 and run position-major: frame f is at position (f - 1) / framesPerPosition. With
  * {@code distinctFrames} > 0 the pixels repeat every that many frames (frame f shows detector frame
  * {@link #sourceFrame}), so that a fast sender can render a bank once and stream it; 0 makes every frame distinct.
+ * With a {@link Specimen} (null for a featureless beam) each frame shows the beam as the specimen leaves it at the
+ * frame's position, so every frame is distinct.
  */
 public record SyntheticScan(long scanNumber, int scanWidth, int scanHeight, int framesPerPosition,
-                            SyntheticDetector detector, int distinctFrames) {
+                            SyntheticDetector detector, int distinctFrames, Specimen specimen) {
+
+    public SyntheticScan {
+        if (specimen != null && distinctFrames != 0) {
+            throw new IllegalArgumentException("a scan over a specimen has no bank of repeated frames: every"
+                    + " position shows the specimen differently");
+        }
+    }
+
+    public SyntheticScan(long scanNumber, int scanWidth, int scanHeight, int framesPerPosition,
+                         SyntheticDetector detector, int distinctFrames) {
+        this(scanNumber, scanWidth, scanHeight, framesPerPosition, detector, distinctFrames, null);
+    }
 
     public SyntheticScan(long scanNumber, int scanWidth, int scanHeight, int framesPerPosition,
                          SyntheticDetector detector) {
         this(scanNumber, scanWidth, scanHeight, framesPerPosition, detector, 0);
+    }
+
+    /** The same scan over {@code specimen}, every frame rendered. */
+    public SyntheticScan over(Specimen specimen) {
+        return new SyntheticScan(scanNumber, scanWidth, scanHeight, framesPerPosition, detector, 0, specimen);
+    }
+
+    /** The same scan with its own detector (same seed, same pixels), for another thread. */
+    public SyntheticScan withOwnDetector() {
+        return new SyntheticScan(scanNumber, scanWidth, scanHeight, framesPerPosition, detector.copy(),
+                distinctFrames, specimen);
+    }
+
+    /** What the specimen does to the beam at frame {@code frameNumber}'s position. */
+    public Specimen.Probe probe(long frameNumber) {
+        if (specimen == null) {
+            return Specimen.Probe.NONE;
+        }
+        int position = (int) ((frameNumber - 1) / framesPerPosition);
+        return specimen.at(position % scanWidth, position / scanWidth, scanWidth, scanHeight);
     }
 
     /** The detector frame whose pixels frame {@code frameNumber} shows. */
@@ -38,12 +72,12 @@ public record SyntheticScan(long scanNumber, int scanWidth, int scanHeight, int 
 
     /** Renders frame {@code frameNumber} of the scan, reporting its electrons under that frame number. */
     public void frame(long frameNumber, ByteBuffer out, SyntheticDetector.Truth truth) {
-        detector.frame(sourceFrame(frameNumber), out, renumbered(frameNumber, truth));
+        detector.frame(sourceFrame(frameNumber), probe(frameNumber), out, renumbered(frameNumber, truth));
     }
 
     /** Renders one sector of frame {@code frameNumber}. */
     public void sector(long frameNumber, int sector, ByteBuffer out, SyntheticDetector.Truth truth) {
-        detector.sector(sourceFrame(frameNumber), sector, out, renumbered(frameNumber, truth));
+        detector.sector(sourceFrame(frameNumber), sector, probe(frameNumber), out, renumbered(frameNumber, truth));
     }
 
     private static SyntheticDetector.Truth renumbered(long frameNumber, SyntheticDetector.Truth truth) {
@@ -76,7 +110,8 @@ public record SyntheticScan(long scanNumber, int scanWidth, int scanHeight, int 
 
     /**
      * Writes the scan as raw files {@code data_scan{n}_module{m}_{k}.data}, blocks dealt round-robin over
-     * {@code filesPerModule} files per module, plus {@code truth_electrons.csv} and {@code truth_xrays.csv}.
+     * {@code filesPerModule} files per module, plus {@code truth_electrons.csv} and {@code truth_xrays.csv} (and
+     * {@code specimen_truth.csv} over a specimen).
      *
      * @return the raw files written
      */
@@ -86,6 +121,9 @@ public record SyntheticScan(long scanNumber, int scanWidth, int scanHeight, int 
         FileChannel[][] channels = new FileChannel[SECTORS][filesPerModule];
         ByteBuffer block = ByteBuffer.allocateDirect(BlockHeader.BYTES + SECTOR_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer frame = ByteBuffer.allocateDirect(SECTORS * SECTOR_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        if (specimen != null) {
+            specimen.writeTruth(dir, scanWidth, scanHeight);
+        }
         try (TruthFiles truth = new TruthFiles(dir, framesPerPosition)) {
             for (int m = 0; m < SECTORS; m++) {
                 for (int k = 0; k < filesPerModule; k++) {
