@@ -83,9 +83,21 @@ final class Encoder {
                 .u16(0).u16(64).u8(52).u8(11).u8(0).u8(52).u32(1023).toArray();
     }
 
-    /** A fixed-length ASCII string, null-padded. */
-    static byte[] fixedString(int length) {
-        return new Encoder().u8(0x13).u8(0x01).u8(0).u8(0).u32(length).toArray();
+    /**
+     * A variable-length UTF-8 string (h5py reads it as {@code str}); on disk a byte length, a heap collection address
+     * and an index, like a sequence of unsigned bytes.
+     */
+    static byte[] utf8String() {
+        return new Encoder().u8(0x19).u8(0x01).u8(0x01).u8(0).u32(4 + 8 + 4).bytes(fixedPoint(1, false)).toArray();
+    }
+
+    /**
+     * numpy's bool as h5py writes it, which h5py reads back as {@code numpy.bool_}: an enum (version 3, names not
+     * padded) of int8 with the members FALSE = 0 and TRUE = 1.
+     */
+    static byte[] bool() {
+        return new Encoder().u8(0x38).u16(2).u8(0).u32(1).bytes(fixedPoint(1, true))
+                .ascii("FALSE\0TRUE\0").u8(0).u8(1).toArray();
     }
 
     /** A variable-length sequence of the base type; on disk a length, a heap collection address and an index. */

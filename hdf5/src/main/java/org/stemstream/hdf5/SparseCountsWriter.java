@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -174,7 +176,10 @@ public final class SparseCountsWriter implements AutoCloseable {
         frameObject[slot] = index;
     }
 
-    /** Attributes of {@code /metadata/<group>}: Integer/Long, Double/Float or String values. */
+    /**
+     * Attributes of {@code /metadata/<group>}: Integer/Long (int64), Double/Float (float64), Boolean (numpy's bool) or
+     * String (variable-length UTF-8) values.
+     */
     public void metadata(String group, Map<String, ?> attributes) {
         metadata.computeIfAbsent(group, g -> new LinkedHashMap<>()).putAll(attributes);
     }
@@ -224,10 +229,11 @@ public final class SparseCountsWriter implements AutoCloseable {
                 .attribute("Nx", Encoder.signedInt64(), Encoder.scalarSpace(), int64(shape.scanWidth()))
                 .attribute("Ny", Encoder.signedInt64(), Encoder.scalarSpace(), int64(shape.scanHeight())));
         long events = append(ObjectHeader.group().link("frames", frames).link("scan_positions", scanPositions));
+        Map<String, byte[]> strings = storeStrings();
         ObjectHeader metadataGroup = ObjectHeader.group();
         for (Map.Entry<String, Map<String, Object>> group : metadata.entrySet()) {
             ObjectHeader header = ObjectHeader.group();
-            group.getValue().forEach((name, value) -> addAttribute(header, name, value));
+            group.getValue().forEach((name, value) -> addAttribute(header, name, value, strings));
             metadataGroup.link(group.getKey(), append(header));
         }
         long meta = append(metadataGroup);
@@ -287,20 +293,60 @@ public final class SparseCountsWriter implements AutoCloseable {
         }
     }
 
-    private void addAttribute(ObjectHeader header, String name, Object value) {
+    private static void addAttribute(ObjectHeader header, String name, Object value, Map<String, byte[]> strings) {
         if (value instanceof Integer || value instanceof Long) {
             header.attribute(name, Encoder.signedInt64(), Encoder.scalarSpace(), int64(((Number) value).longValue()));
         } else if (value instanceof Double || value instanceof Float) {
             byte[] v = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
                     .putDouble(((Number) value).doubleValue()).array();
             header.attribute(name, Encoder.float64(), Encoder.scalarSpace(), v);
+        } else if (value instanceof Boolean b) {
+            header.attribute(name, Encoder.bool(), Encoder.scalarSpace(), new byte[] {(byte) (b ? 1 : 0)});
         } else if (value instanceof String s) {
-            byte[] v = s.isEmpty() ? new byte[1] : s.getBytes(StandardCharsets.UTF_8);
-            header.attribute(name, Encoder.fixedString(v.length), Encoder.scalarSpace(), v);
+            header.attribute(name, Encoder.utf8String(), Encoder.scalarSpace(), strings.get(s));
         } else {
             throw new IllegalArgumentException("attribute " + name + ": unsupported value type "
                     + (value == null ? "null" : value.getClass().getSimpleName()));
         }
+    }
+
+    /**
+     * Writes each distinct string attribute value as an object of a global heap collection (an empty string as an
+     * object of no bytes, as HDF5's library does); returns each value's variable-length descriptor: its byte length,
+     * the collection's address and the object's index.
+     */
+    private Map<String, byte[]> storeStrings() throws IOException {
+        Map<String, byte[]> descriptors = new LinkedHashMap<>();
+        for (Map<String, Object> group : metadata.values()) {
+            for (Object value : group.values()) {
+                if (value instanceof String s) {
+                    descriptors.putIfAbsent(s, null);
+                }
+            }
+        }
+        List<String> values = new ArrayList<>(descriptors.keySet());
+        for (int first = 0; first < values.size(); first += MAX_OBJECTS) {
+            List<String> part = values.subList(first, Math.min(values.size(), first + MAX_OBJECTS));
+            List<byte[]> bytes = part.stream().map(v -> v.getBytes(StandardCharsets.UTF_8)).toList();
+            long used = 16 + bytes.stream().mapToLong(b -> OBJECT_HEADER + align8(b.length)).sum();
+            if (used > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("string attributes of " + used + " bytes: too large");
+            }
+            int size = (int) Math.max(used, COLLECTION_MIN);
+            ByteBuffer heap = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+            heap.put(new byte[] {'G', 'C', 'O', 'L', 1, 0, 0, 0}).putLong(size);
+            long address = end;
+            for (int i = 0; i < bytes.size(); i++) {
+                byte[] b = bytes.get(i);
+                heap.putShort((short) (i + 1)).putShort((short) 1).putInt(0).putLong(b.length).put(b);
+                pad(heap);
+                descriptors.put(part.get(i), ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt(b.length).putLong(address).putInt(i + 1).array());
+            }
+            putFreeSpace(heap, size);
+            append(heap.flip());
+        }
+        return descriptors;
     }
 
     private void startCollection() {

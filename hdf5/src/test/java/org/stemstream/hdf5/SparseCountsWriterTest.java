@@ -37,7 +37,9 @@ class SparseCountsWriterTest {
                 writer.writeFrame(i, events, events.length);
             }
             writer.metadata("electron_counting", Map.of("background_threshold", 28.5, "frames_counted", 30L,
-                    "dark", "none"));
+                    "dark", "none", "gain", "none", "threshold_calculated", true, "ended", "",
+                    "software", "stemstream µ ✓"));
+            writer.metadata("other", Map.of("threshold_calculated", false, "gain", "none", "note", "x".repeat(5000)));
             writer.dataset("frame_status", "incomplete", new long[] {4, 9});
             writer.dataset("frame_status", "missing", new long[0]);
             writer.commit();
@@ -54,8 +56,20 @@ class SparseCountsWriterTest {
                 for row in frames[()]:
                     print(' '.join(str(v) for v in row))
                 m = f['metadata/electron_counting'].attrs
-                print(m['background_threshold'], m['frames_counted'], m['dark'].decode())
+                print(m['background_threshold'], m['frames_counted'], m['dark'])
                 print(list(f['frame_status/incomplete'][()]), len(f['frame_status/missing'][()]))
+                o = f['metadata/other'].attrs
+                for a in (m, o):
+                    strings = {k: v for k, v in a.items() if k not in ('background_threshold', 'frames_counted',
+                                                                      'threshold_calculated')}
+                    assert all(type(v) is str for v in strings.values()), {k: type(v) for k, v in a.items()}
+                    for k in strings:
+                        t = a.get_id(k).get_type()
+                        assert t.is_variable_str() and t.get_cset() == h5py.h5t.CSET_UTF8, k
+                    flag = a.get_id('threshold_calculated')
+                    assert flag.dtype == np.bool_ and flag.get_type().get_class() == h5py.h5t.ENUM, flag.dtype
+                print(ascii(m['software']), repr(m['ended']), m['gain'], o['gain'], o['note'] == 'x' * 5000)
+                print(type(m['threshold_calculated']).__name__, m['threshold_calculated'], o['threshold_calculated'])
                 """;
         String[] lines = H5py.run(script, file).split("\n", -1);
         assertEquals("576 576 5 3 True", lines[0]);
@@ -65,6 +79,8 @@ class SparseCountsWriterTest {
         }
         assertEquals("28.5 30 none", lines[1 + shape.frames()]);
         assertEquals("[4, 9] 0", lines[2 + shape.frames()]);
+        assertEquals("'stemstream \\xb5 \\u2713' '' none none True", lines[3 + shape.frames()]);
+        assertEquals("bool_ True False", lines[4 + shape.frames()]);
     }
 
     @Test

@@ -50,21 +50,22 @@ public final class CountedScanMetadata {
         return a;
     }
 
+    /** In stempy's names, with its types (threshold_calculated a bool); threshold_frames is ours. */
     private static void thresholds(Map<String, Object> a, double background, double xray, ThresholdStatistics s) {
+        a.put("threshold_calculated", s != null);
         a.put("background_threshold", background);
-        a.put("xray_threshold", xray);
-        a.put("thresholds", s == null ? "given" : "computed");
+        a.put("x_ray_threshold", xray);
         if (s != null) {
             a.put("threshold_frames", s.sampleFrames());
             a.put("number_of_samples", s.samples());
-            a.put("background_threshold_n_sigma", s.backgroundSigma());
-            a.put("xray_threshold_n_sigma", s.xraySigma());
-            a.put("mean", s.mean());
-            a.put("std_dev", s.stdDev());
-            a.put("variance", s.stdDev() * s.stdDev());
             a.put("min_sample", s.minSample());
             a.put("max_sample", s.maxSample());
+            a.put("mean", s.mean());
+            a.put("variance", s.stdDev() * s.stdDev());
+            a.put("std_dev", s.stdDev());
             a.put("number_of_bins", s.bins());
+            a.put("x_ray_threshold_n_sigma", s.xraySigma());
+            a.put("background_threshold_n_sigma", s.backgroundSigma());
             a.put("optimized_mean", s.fittedMean());
             a.put("optimized_std_dev", s.fittedSigma());
         }

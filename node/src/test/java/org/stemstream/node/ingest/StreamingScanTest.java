@@ -59,9 +59,14 @@ class StreamingScanTest {
             assertEquals(ScanView.State.DONE, status.state(), status.describe());
         }
         String thresholds = """
-                import sys, h5py
+                import sys, h5py, numpy as np
                 m = h5py.File(sys.argv[1], 'r')['metadata/electron_counting'].attrs
-                print(repr(float(m['background_threshold'])), repr(float(m['xray_threshold'])))
+                assert type(m['threshold_calculated']) is np.bool_ and m['threshold_calculated'], dict(m)
+                assert not [k for k, v in m.items() if isinstance(v, (bytes, np.bytes_))], dict(m)
+                assert not [k for k in ('xray_threshold', 'xray_threshold_n_sigma', 'thresholds') if k in m], dict(m)
+                print(repr(float(m['background_threshold'])), repr(float(m['x_ray_threshold'])),
+                      *[repr(m[k].item()) for k in ('number_of_samples', 'mean', 'std_dev', 'x_ray_threshold_n_sigma',
+                                                    'background_threshold_n_sigma', 'optimized_mean')])
                 """;
         assertEquals(org.stemstream.hdf5.H5py.run(thresholds, dir.resolve("offline.h5")),
                 org.stemstream.hdf5.H5py.run(thresholds, dir.resolve("streamed.h5")));
