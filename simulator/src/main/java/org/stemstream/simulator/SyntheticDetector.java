@@ -120,12 +120,37 @@ public final class SyntheticDetector {
         SplittableRandom random = new SplittableRandom(seed ^ (frame * 0x9E3779B97F4A7C15L));
         int electrons = hits(frame, probe, random, truth, from, count);
         int start = poolStart(frame);
+        // dark and noise everywhere, then the few pixels with signal again: the same pixels as one pass over all
+        int n = (start + from) % POOL;
         for (int i = 0; i < count; i++) {
-            int p = from + i;
-            int value = darkOffset[p] + noise[(start + p) % POOL] + Math.round(signal[p]);
-            out.putShort((outPixel + i) << 1, (short) Math.min(0xFFFF, Math.max(0, value)));
+            out.putShort((outPixel + i) << 1, pixel(darkOffset[from + i] + noise[n], 0));
+            if (++n == POOL) {
+                n = 0;
+            }
+        }
+        for (int e = 0; e < electrons; e++) {
+            int r0 = (int) Math.round(rows[e]);
+            int c0 = (int) Math.round(cols[e]);
+            for (int dr = -1; dr <= 1; dr++) {
+                for (int dc = -1; dc <= 1; dc++) {
+                    withSignal((r0 + dr) * FRAME_WIDTH + c0 + dc, start, from, count, out, outPixel);
+                }
+            }
+        }
+        if (xrayPixel >= 0) {
+            withSignal(xrayPixel, start, from, count, out, outPixel);
         }
         clearSignal(electrons);
+    }
+
+    private void withSignal(int p, int start, int from, int count, ByteBuffer out, int outPixel) {
+        if (p >= from && p < from + count) {
+            out.putShort((outPixel + p - from) << 1, pixel(darkOffset[p] + noise[(start + p) % POOL], signal[p]));
+        }
+    }
+
+    private static short pixel(int darkAndNoise, float signal) {
+        return (short) Math.min(0xFFFF, Math.max(0, darkAndNoise + Math.round(signal)));
     }
 
     /** Draws the frame's electrons and x-rays into {@link #signal}; returns the electron count. */

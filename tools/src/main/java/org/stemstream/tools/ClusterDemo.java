@@ -33,18 +33,18 @@ final class ClusterDemo {
     private final ScanSize scan;
     private final Path workDir;
     private final double rate;
-    private final int distinctFrames;
+    private final SyntheticScan synthetic;
     private final int count;
     private final ChildProcesses children = new ChildProcesses();
     private final List<Process> nodes = new ArrayList<>();
     private final List<Integer> ingress = new ArrayList<>();
     private final List<Integer> clusterPorts = new ArrayList<>();
 
-    ClusterDemo(ScanSize scan, Path workDir, double rate, int distinctFrames, int count) {
+    ClusterDemo(ScanSize scan, Path workDir, double rate, SyntheticScan synthetic, int count) {
         this.scan = scan;
         this.workDir = workDir;
         this.rate = rate;
-        this.distinctFrames = distinctFrames;
+        this.synthetic = synthetic;
         this.count = count;
     }
 
@@ -66,8 +66,6 @@ final class ClusterDemo {
                 if (started instanceof GatewayProtocol.ScanRefused refused) {
                     throw new IllegalStateException(refused.reason());
                 }
-                SyntheticScan synthetic = new SyntheticScan(1, scan.width(), scan.height(), 1,
-                        SyntheticDetector.typical(42), distinctFrames);
                 System.out.printf(Locale.ROOT, "streaming a %s scan (%d frames, %.1f GB raw) to the cluster%n", scan,
                         synthetic.frames(), synthetic.frames() * 4.0 * 165_904 / 1e9);
                 CompletableFuture<DetectorEmulator.Result> sending = CompletableFuture.supplyAsync(() -> {

@@ -23,6 +23,7 @@ import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.simulator.GroundTruth;
 import org.stemstream.simulator.SyntheticDetector;
+import org.stemstream.simulator.Specimen;
 import org.stemstream.simulator.SyntheticScan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,8 +52,14 @@ final class DemoCommand implements Callable<Integer> {
             description = "Detector frame rate (default: as fast as the node counts).")
     double rate;
 
+    @Option(names = "--specimen", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Scan the synthetic specimen (atomic columns in two grains, a hole), every frame rendered"
+                    + " (the default); --no-specimen streams a featureless beam from a bank of --distinct-frames.")
+    boolean specimen;
+
     @Option(names = "--distinct-frames", paramLabel = "N", defaultValue = "256",
-            description = "Distinct synthetic frames, rendered once and repeated (default: ${DEFAULT-VALUE}).")
+            description = "With --no-specimen: distinct synthetic frames, rendered once and repeated"
+                    + " (default: ${DEFAULT-VALUE}).")
     int distinctFrames;
 
     @Option(names = "--nodes", paramLabel = "N", defaultValue = "1",
@@ -65,15 +72,18 @@ final class DemoCommand implements Callable<Integer> {
         OptionRange.atLeast(spec, "--rate", rate, 0);
         OptionRange.atLeast(spec, "--distinct-frames", distinctFrames, 0);
         OptionRange.atLeast(spec, "--nodes", nodes, 1);
+        // over the specimen, more electrons per frame than the featureless beam's 40: its images want the counts
+        SyntheticScan synthetic = specimen
+                ? new SyntheticScan(1, scan.width(), scan.height(), 1, new SyntheticDetector(42, 120, 0.05))
+                        .over(Specimen.LATTICE)
+                : new SyntheticScan(1, scan.width(), scan.height(), 1, SyntheticDetector.typical(42), distinctFrames);
         if (nodes > 1) {
-            return new ClusterDemo(scan, workDir, rate, distinctFrames, nodes).run();
+            return new ClusterDemo(scan, workDir, rate, synthetic, nodes).run();
         }
         Files.createDirectories(workDir);
         Path output = workDir.resolve("scan1_counted.h5");
         Files.deleteIfExists(output);
         GroundTruth truth = new GroundTruth();
-        SyntheticScan synthetic = new SyntheticScan(1, scan.width(), scan.height(), 1, SyntheticDetector.typical(42),
-                distinctFrames);
         SyntheticFeed feed = new SyntheticFeed(synthetic, truth);
         ScanImages images = new ScanImages(scan.width(), scan.height(), 1);
         AtomicLong found = new AtomicLong();

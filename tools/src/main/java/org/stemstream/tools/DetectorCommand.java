@@ -14,6 +14,7 @@ import org.stemstream.producer.NodesUnreachable;
 import org.stemstream.emulator.ReplayFeed;
 import org.stemstream.emulator.SyntheticFeed;
 import org.stemstream.simulator.SyntheticDetector;
+import org.stemstream.simulator.Specimen;
 import org.stemstream.simulator.SyntheticScan;
 import org.stemstream.simulator.TruthFiles;
 import picocli.CommandLine.ArgGroup;
@@ -86,6 +87,10 @@ final class DetectorCommand implements Callable<Integer> {
     @Option(names = "--distinct-frames", paramLabel = "N", defaultValue = "0",
             description = "Render N frames once and repeat them (fast); 0, the default, renders every frame.")
     int distinctFrames;
+
+    @Option(names = "--specimen", description = "Scan the synthetic specimen (atomic columns in two grains, a hole)"
+            + " instead of a featureless beam; every frame is rendered, so not with --distinct-frames.")
+    boolean specimen;
 
     @Option(names = "--truth-dir", paramLabel = "DIR", description = "Write the synthetic scan's ground truth here.")
     Path truthDir;
@@ -160,6 +165,10 @@ final class DetectorCommand implements Callable<Integer> {
         OptionRange.atLeast(spec, "--frames-per-position", framesPerPosition, 1);
         OptionRange.atLeast(spec, "--electrons", electrons, 0);
         OptionRange.atLeast(spec, "--distinct-frames", distinctFrames, 0);
+        if (specimen && distinctFrames > 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--specimen renders every frame"
+                    + " (each position shows the specimen differently): it cannot be used with --distinct-frames");
+        }
         OptionRange.atLeast(spec, "--malformed", faults.malformed, 0);
         OptionRange.atLeast(spec, "--foreign-blocks", faults.foreign, 0);
         OptionRange.atLeast(spec, "--pause-after", faults.pauseAfter, -1);
@@ -178,10 +187,16 @@ final class DetectorCommand implements Callable<Integer> {
         }
         SyntheticScan synthetic = new SyntheticScan(scanNumber, scan.width(), scan.height(), framesPerPosition,
                 new SyntheticDetector(seed, electrons, 0.05), distinctFrames);
+        if (specimen) {
+            synthetic = synthetic.over(Specimen.LATTICE);
+        }
         if (truthDir == null) {
             return DetectorEmulator.run(new SyntheticFeed(synthetic, SyntheticDetector.NO_TRUTH), settings, injected);
         }
         java.nio.file.Files.createDirectories(truthDir);
+        if (specimen) {
+            Specimen.LATTICE.writeTruth(truthDir, scan.width(), scan.height());
+        }
         try (TruthFiles truth = new TruthFiles(truthDir, framesPerPosition)) {
             return DetectorEmulator.run(new SyntheticFeed(synthetic, truth), settings, injected);
         }

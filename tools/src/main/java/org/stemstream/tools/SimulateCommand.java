@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.stemstream.simulator.SyntheticDetector;
+import org.stemstream.simulator.Specimen;
 import org.stemstream.simulator.SyntheticScan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,6 +52,11 @@ final class SimulateCommand implements Callable<Integer> {
                     + " default): all distinct.")
     int distinctFrames;
 
+    @Option(names = "--specimen", description = "Scan the synthetic specimen (atomic columns in two grains, a hole)"
+            + " instead of a featureless beam, and write its truth map (specimen_truth.csv); not with"
+            + " --distinct-frames.")
+    boolean specimen;
+
     @Override
     public Integer call() throws Exception {
         OptionRange.atLeast(spec, "--frames-per-position", framesPerPosition, 1);
@@ -58,8 +64,15 @@ final class SimulateCommand implements Callable<Integer> {
         OptionRange.atLeast(spec, "--electrons", electrons, 0);
         OptionRange.atLeast(spec, "--files-per-module", filesPerModule, 1);
         OptionRange.atLeast(spec, "--distinct-frames", distinctFrames, 0);
+        if (specimen && distinctFrames > 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--specimen renders every frame"
+                    + " (each position shows the specimen differently): it cannot be used with --distinct-frames");
+        }
         SyntheticScan synthetic = new SyntheticScan(scanNumber, scan.width(), scan.height(), framesPerPosition,
                 new SyntheticDetector(seed, electrons, 0.05), distinctFrames);
+        if (specimen) {
+            synthetic = synthetic.over(Specimen.LATTICE);
+        }
         List<Path> files = synthetic.writeRawFiles(dir, filesPerModule);
         System.out.println("wrote " + synthetic.frames() + " frames in " + files.size() + " raw files and the"
                 + " ground truth to " + dir);

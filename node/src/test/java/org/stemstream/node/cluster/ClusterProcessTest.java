@@ -98,7 +98,10 @@ class ClusterProcessTest {
         } else {
             args.addAll(List.of("--join", "127.0.0.1:" + clusterPorts.get(0)));
         }
-        List<String> command = NodeProcess.command(List.of("-Xmx512m", "-Dstemstream.stream.frame-timeout=3s",
+        // A lost node's frames come again from four producers, each replaying on its own: on two busy cores their
+        // blocks of one frame have arrived seconds apart, longer than the default timeout that counts a frame as
+        // incomplete. These tests check that every frame comes back whole, so they give it time to.
+        List<String> command = NodeProcess.command(List.of("-Xmx512m", "-Dstemstream.stream.frame-timeout=10s",
                 "-Dstemstream.cluster.switch-margin-frames=100", "-Dstemstream.management.enabled=" + (i == 0)), args);
         nodes.add(new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log(i).toFile()).start());
