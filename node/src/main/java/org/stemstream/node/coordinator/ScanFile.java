@@ -167,6 +167,7 @@ public final class ScanFile {
         all.put("frames_extra", extraFrames);
         all.put("frames_duplicate", duplicates);
         writer.metadata("electron_counting", all);
+        writer.metadata("virtual_images", images.virtual().describe());
         writer.dataset("frame_status", "incomplete", incompleteSlots);
         writer.dataset("frame_status", "missing", missing);
         committed = writer.commit();

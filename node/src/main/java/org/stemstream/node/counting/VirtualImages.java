@@ -115,6 +115,22 @@ public final class VirtualImages {
         this.radii = radii;
     }
 
+    /**
+     * The beam centre and the radii the images were made with, for the file's metadata ({@code
+     * metadata/virtual_images}): detector pixels, rows and columns from the top left.
+     */
+    public synchronized java.util.Map<String, Object> describe() {
+        Centre c = centre();
+        java.util.Map<String, Object> a = new java.util.LinkedHashMap<>();
+        a.put("beam_centre_row", c.row());
+        a.put("beam_centre_col", c.col());
+        a.put("disk_radius", c.diskRadius());
+        a.put("bright_field_radius", (long) radii.brightField());
+        a.put("dark_field_inner_radius", (long) radii.darkFieldInner());
+        a.put("dark_field_outer_radius", (long) radii.darkFieldOuter());
+        return a;
+    }
+
     /** Events per position inside the bright-field disk. */
     public synchronized double[] brightField() {
         centre();

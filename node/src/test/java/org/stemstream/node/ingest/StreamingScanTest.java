@@ -44,6 +44,15 @@ class StreamingScanTest {
             assertTrue(java.nio.file.Files.exists(dir.resolve("streamed_diffraction.png")), "the diffraction picture");
         }
         assertEquals(offline, Fixtures.countedEvents(dir.resolve("streamed.h5")));
+        // the beam centre the pictures were made about: the synthetic beam's disk is centred on the detector
+        String[] centre = org.stemstream.hdf5.H5py.run("""
+                import sys, h5py
+                m = h5py.File(sys.argv[1], 'r')['metadata/virtual_images'].attrs
+                print(float(m['beam_centre_row']), float(m['beam_centre_col']), int(m['bright_field_radius']))
+                """, dir.resolve("streamed.h5")).trim().split(" ");
+        assertEquals(288, Double.parseDouble(centre[0]), 8, "beam centre row");
+        assertEquals(288, Double.parseDouble(centre[1]), 8, "beam centre column");
+        assertTrue(Integer.parseInt(centre[2]) > 0, "bright-field radius");
     }
 
     @Test
