@@ -201,7 +201,7 @@ public final class StemstreamNode implements AutoCloseable {
     private void startManagement(Config config, List<SectorReceiver> receivers) {
         try {
             NodeMetrics.get(system).watch(List.of(stats), buffers);
-            NodeHttp.bind(system, config.getString("pekko.management.http.hostname"),
+            NodeHttp.bind(system, gateway.join(), config.getString("pekko.management.http.hostname"),
                     config.getInt("pekko.management.http.port")).toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
             if (e instanceof InterruptedException) {

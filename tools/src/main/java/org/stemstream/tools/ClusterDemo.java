@@ -34,13 +34,15 @@ final class ClusterDemo {
     private final Path workDir;
     private final double rate;
     private final SyntheticScan synthetic;
+    private final int pagePort;
     private final int count;
     private final ChildProcesses children = new ChildProcesses();
     private final List<Process> nodes = new ArrayList<>();
     private final List<Integer> ingress = new ArrayList<>();
     private final List<Integer> clusterPorts = new ArrayList<>();
 
-    ClusterDemo(ScanSize scan, Path workDir, double rate, SyntheticScan synthetic, int count) {
+    ClusterDemo(ScanSize scan, Path workDir, double rate, SyntheticScan synthetic, int count) throws IOException {
+        this.pagePort = FreePorts.any();
         this.scan = scan;
         this.workDir = workDir;
         this.rate = rate;
@@ -58,6 +60,7 @@ final class ClusterDemo {
             }
             System.out.println("started " + count + " node processes (logs in " + workDir + "/node-*.log);"
                     + " waiting for them to join ...");
+            System.out.println("live page: http://127.0.0.1:" + pagePort + "/");
             try (ClusterClient client = connect()) {
                 GatewayProtocol.Members members = awaitMembers(client);
                 System.out.print(MembersCommand.table(members));
@@ -134,7 +137,9 @@ final class ClusterDemo {
         List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port),
                 "--cluster-port", String.valueOf(cluster)));
         args.addAll(i == 0 ? List.of("--seed") : List.of("--join", "127.0.0.1:" + clusterPorts.get(0)));
-        List<String> command = NodeProcess.child(List.of("-Xmx1g", "-Dstemstream.management.enabled=false"), args);
+        // the seed serves the live page; the others serve it too, but one address is enough to print
+        args.addAll(List.of("--management-port", String.valueOf(i == 0 ? pagePort : FreePorts.any())));
+        List<String> command = NodeProcess.child(List.of("-Xmx1g"), args);
         nodes.add(children.start(new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("node-" + i + ".log").toFile())));
         ingress.add(port);

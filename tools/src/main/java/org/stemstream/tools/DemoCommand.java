@@ -88,8 +88,10 @@ final class DemoCommand implements Callable<Integer> {
         ScanImages images = new ScanImages(scan.width(), scan.height(), 1);
         AtomicLong found = new AtomicLong();
 
+        int pagePort = FreePorts.any();
         Map<String, Object> ports = Map.of("stemstream.ingress.port", FreePorts.nodeBase(),
-                "pekko.remote.artery.canonical.port", 0, "stemstream.management.enabled", false);
+                "pekko.remote.artery.canonical.port", 0, "pekko.management.http.hostname", "127.0.0.1",
+                "pekko.management.http.port", pagePort);
         try (StemstreamNode node = StemstreamNode.start(NodeConfig.load(null, ports))) {
             if (!node.awaitRouting(1, java.time.Duration.ofSeconds(30))) {
                 throw new IllegalStateException("the node did not start counting within 30 s");
@@ -102,6 +104,7 @@ final class DemoCommand implements Callable<Integer> {
             if (started instanceof GatewayProtocol.ScanRefused refused) {
                 throw new IllegalStateException(refused.reason());
             }
+            System.out.println("live page: http://127.0.0.1:" + pagePort + "/");
             System.out.println("node up: detector sockets " + node.settings().sectorEndpoint(0) + " .. +3; streaming"
                     + " a " + scan + " scan (" + synthetic.frames() + " frames, "
                     + String.format(Locale.ROOT, "%.1f", synthetic.frames() * 4.0 * 165_904 / 1e9) + " GB raw)");

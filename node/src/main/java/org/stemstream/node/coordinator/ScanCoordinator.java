@@ -116,6 +116,13 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
                         when.replyTo()))
                 .onMessage(GatewayProtocol.CancelScan.class, cancel -> toScan(cancel.scanNumber(), cancel,
                         cancel.replyTo()))
+                .onMessage(GatewayProtocol.GetPictures.class, get -> {
+                    if (scans.containsKey(get.scanNumber())) {
+                        return toScan(get.scanNumber(), get);
+                    }
+                    get.replyTo().tell(new GatewayProtocol.NoPictures("scan " + get.scanNumber() + " is not running"));
+                    return this;
+                })
                 .onMessage(GatewayProtocol.ListScans.class, list -> {
                     list.replyTo().tell(new GatewayProtocol.ScanList(views.values().stream().toList()));
                     return this;

@@ -17,6 +17,8 @@ import org.stemstream.hdf5.ScanShape;
 import org.stemstream.hdf5.SparseCountsWriter;
 import org.stemstream.node.counting.FrameListener;
 import org.stemstream.node.counting.ScanImages;
+import org.stemstream.node.counting.VirtualImages;
+import org.stemstream.protocol.cluster.GatewayProtocol;
 
 /**
  * A scan's counted file while frames arrive from any node: puts each frame in its slot (position-major, the frames
@@ -178,6 +180,24 @@ public final class ScanFile {
     /** Writes the two pictures beside the committed file: {@code <name>_scan.png}, {@code <name>_diffraction.png}. */
     public synchronized void writePictures() throws IOException {
         images.writePngs(Path.of(committed.toString().replaceFirst("\\.h5$", "")));
+    }
+
+    /**
+     * The pictures so far, with these radii (all 0: the scan's own); none before the beam centre is found from the
+     * first frames (asking must not settle it on too few).
+     */
+    public synchronized GatewayProtocol.PicturesReply pictures(long scanNumber,
+            int brightField, int darkFieldInner, int darkFieldOuter) throws IOException {
+        if (!images.virtual().centred()) {
+            return new GatewayProtocol.NoPictures("scan " + scanNumber + " has its pictures once its first frames"
+                    + " give the beam centre");
+        }
+        VirtualImages.Radii radii = brightField == 0 && darkFieldInner == 0 && darkFieldOuter == 0
+                ? images.virtual().radii() : new VirtualImages.Radii(brightField, darkFieldInner, darkFieldOuter);
+        byte[][] pngs = images.pngs(radii);
+        VirtualImages.Centre centre = images.virtual().centre();
+        return new GatewayProtocol.Pictures(scanNumber, pngs[0], pngs[1],
+                centre.row(), centre.col(), radii.brightField(), radii.darkFieldInner(), radii.darkFieldOuter());
     }
 
     /** Drops the file; nothing is left behind. */

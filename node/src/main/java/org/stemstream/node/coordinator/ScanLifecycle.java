@@ -99,6 +99,7 @@ final class ScanLifecycle {
     /** The writer is opening the file; nothing is open on the nodes yet. */
     private Behavior<CoordinatorProtocol.Command> opening() {
         return queries(Behaviors.receive(CoordinatorProtocol.Command.class))
+                .onMessage(GatewayProtocol.GetPictures.class, this::noPictures)
                 .onMessage(CoordinatorProtocol.FileOpened.class, this::onFileOpened)
                 .onMessage(GatewayProtocol.CancelScan.class, cancel -> {
                     cancelled = true;
@@ -158,6 +159,7 @@ final class ScanLifecycle {
     private Behavior<CoordinatorProtocol.Command> committing() {
         scan.writer.tell(new WriterProtocol.CommitFile(number(), scan.attributes(), context.getSelf()));
         return queries(Behaviors.receive(CoordinatorProtocol.Command.class))
+                .onMessage(GatewayProtocol.GetPictures.class, this::noPictures)
                 .onMessage(CoordinatorProtocol.FileClosed.class, closed -> {
                     scan.closed = closed;
                     if (!closed.failure().isEmpty()) {
@@ -204,6 +206,7 @@ final class ScanLifecycle {
         roster.tell(new Roster.Pace(number(), scan.maxFrameSeen, scan.frameRate, scan.request.frames(), false));
         coordinator.tell(new ScanCoordinator.ScanUpdated(view));
         return queries(Behaviors.receive(CoordinatorProtocol.Command.class))
+                .onMessage(GatewayProtocol.GetPictures.class, this::noPictures)
                 .onMessage(GatewayProtocol.CancelScan.class, this::replyWithView)
                 .onMessage(CoordinatorProtocol.Command.class, other -> Behaviors.same())
                 .build();
@@ -211,12 +214,19 @@ final class ScanLifecycle {
 
     // ---- handlers shared by several behaviours ----------------------------------------------------------------
 
+    /** Pictures come from the writer while it has the file open; before, and once it commits, there are none. */
+    private Behavior<CoordinatorProtocol.Command> noPictures(GatewayProtocol.GetPictures get) {
+        get.replyTo().tell(new GatewayProtocol.NoPictures("scan " + number() + " has no file open"));
+        return Behaviors.same();
+    }
+
     /** Status questions, answered the same in every state. */
     private BehaviorBuilder<CoordinatorProtocol.Command> queries(BehaviorBuilder<CoordinatorProtocol.Command> b) {
         return b.onMessage(GatewayProtocol.GetScan.class, get -> {
                     get.replyTo().tell(new GatewayProtocol.ScanFound(scan.view()));
                     return Behaviors.same();
                 })
+
                 .onMessage(GatewayProtocol.WhenFinished.class, when -> {
                     if (scan.state.isFinal()) {
                         when.replyTo().tell(new GatewayProtocol.ScanFound(scan.view()));
@@ -230,6 +240,11 @@ final class ScanLifecycle {
     /** What the nodes and workers report while the scan runs on them. */
     private BehaviorBuilder<CoordinatorProtocol.Command> reports(BehaviorBuilder<CoordinatorProtocol.Command> b) {
         return b.onMessage(CoordinatorProtocol.NodeProgress.class, this::onProgress)
+                .onMessage(GatewayProtocol.GetPictures.class, get -> { // the writer has the file open
+                    scan.writer.tell(new WriterProtocol.RenderPictures(number(), get.brightField(),
+                            get.darkFieldInner(), get.darkFieldOuter(), get.replyTo()));
+                    return Behaviors.same();
+                })
                 .onMessage(WriterStopped.class, stopped -> {
                     if (scan.failure == null) {
                         scan.failure = "the scan's writer stopped before it committed the file";

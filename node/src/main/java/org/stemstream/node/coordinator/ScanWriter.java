@@ -9,6 +9,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.WorkerProtocol;
 import org.stemstream.protocol.cluster.WriterProtocol;
@@ -70,10 +71,26 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
             commit(commit);
             file = null;
             return Behaviors.stopped();
+        } else if (command instanceof WriterProtocol.RenderPictures render) {
+            render.replyTo().tell(pictures(render));
         } else if (command instanceof WriterProtocol.AbandonFile) {
             return Behaviors.stopped(); // PostStop drops the file
         }
         return this;
+    }
+
+    private GatewayProtocol.PicturesReply pictures(WriterProtocol.RenderPictures r) {
+        if (file == null) {
+            return new GatewayProtocol.NoPictures("scan " + scanNumber + " has no open file");
+        }
+        try {
+            return file.pictures(scanNumber, r.brightField(), r.darkFieldInner(), r.darkFieldOuter());
+        } catch (IllegalArgumentException e) {
+            return new GatewayProtocol.NoPictures(e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            getContext().getLog().warn("scan {}: its pictures could not be made: {}", scanNumber, e.toString());
+            return new GatewayProtocol.NoPictures("the pictures could not be made: " + e.getMessage());
+        }
     }
 
     private String open(ScanRequest request) {

@@ -55,20 +55,35 @@ public final class ScanImages implements FrameListener {
     public Path[] writePngs(Path prefix) throws IOException {
         Path scan = Path.of(prefix + "_scan.png");
         Path diffraction = Path.of(prefix + "_diffraction.png");
-        ImageIO.write(panels(), "png", scan.toFile());
+        ImageIO.write(panels(virtual.radii()), "png", scan.toFile());
+        ImageIO.write(diffraction(), "png", diffraction.toFile());
+        return new Path[] {scan, diffraction};
+    }
+
+    /** The scan picture with the given radii and the diffraction picture so far, as PNG bytes. */
+    public byte[][] pngs(VirtualImages.Radii radii) throws IOException {
+        return new byte[][] {png(panels(radii)), png(diffraction())};
+    }
+
+    private static byte[] png(BufferedImage image) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    private BufferedImage diffraction() {
         long[] pattern = new long[FRAME_PIXELS];
         for (int i = 0; i < pattern.length; i++) {
             pattern[i] = perPixel.get(i);
         }
-        ImageIO.write(grey(toDouble(pattern), FRAME_WIDTH, FRAME_HEIGHT, 1), "png", diffraction.toFile());
-        return new Path[] {scan, diffraction};
+        return grey(toDouble(pattern), FRAME_WIDTH, FRAME_HEIGHT, 1);
     }
 
     /** The four virtual images side by side, 4 px of black between them. */
-    private BufferedImage panels() {
+    private BufferedImage panels(VirtualImages.Radii radii) {
         int zoom = Math.max(1, 256 / Math.max(scanWidth, scanHeight));
-        List<BufferedImage> images = List.of(grey(virtual.brightField(), scanWidth, scanHeight, zoom),
-                grey(virtual.annularDarkField(), scanWidth, scanHeight, zoom),
+        List<BufferedImage> images = List.of(grey(virtual.brightField(radii), scanWidth, scanHeight, zoom),
+                grey(virtual.annularDarkField(radii), scanWidth, scanHeight, zoom),
                 grey(virtual.centreOfMassX(), scanWidth, scanHeight, zoom),
                 grey(virtual.centreOfMassY(), scanWidth, scanHeight, zoom));
         int gap = 4;

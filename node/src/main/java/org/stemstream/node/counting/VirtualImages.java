@@ -96,6 +96,11 @@ public final class VirtualImages {
         accumulate(slot / framesPerPosition, events, count, -1);
     }
 
+    /** True once the beam centre is found (the first frames are in); until then there are no images to show. */
+    public synchronized boolean centred() {
+        return centre != null;
+    }
+
     /** The beam centre, found from the first frames (or from what there is, if fewer came). */
     public synchronized Centre centre() {
         if (centre == null) {
@@ -132,14 +137,22 @@ public final class VirtualImages {
     }
 
     /** Events per position inside the bright-field disk. */
-    public synchronized double[] brightField() {
-        centre();
+    public double[] brightField() {
+        return brightField(radii());
+    }
+
+    /** Events per position inside a bright-field disk of the given radii's. */
+    public synchronized double[] brightField(Radii radii) {
         return ringSum(0, radii.brightField());
     }
 
     /** Events per position in the dark-field ring. */
-    public synchronized double[] annularDarkField() {
-        centre();
+    public double[] annularDarkField() {
+        return annularDarkField(radii());
+    }
+
+    /** Events per position in a dark-field ring of the given radii's. */
+    public synchronized double[] annularDarkField(Radii radii) {
         return ringSum(radii.darkFieldInner(), radii.darkFieldOuter());
     }
 

@@ -37,6 +37,26 @@ public interface GatewayProtocol {
     record GetPartitions(ActorRef<Partitions> replyTo) implements ForCoordinator {
     }
 
+    /**
+     * A running scan's pictures, answered by its writer: the scan picture (virtual bright field, annular dark field,
+     * centre of mass x and y) with these radii in detector pixels (all 0: the scan's own), and the summed pattern.
+     */
+    record GetPictures(long scanNumber, int brightField, int darkFieldInner, int darkFieldOuter,
+                       ActorRef<PicturesReply> replyTo) implements ForCoordinator {
+    }
+
+    sealed interface PicturesReply extends ClusterMessage {
+    }
+
+    /** PNG images, and the beam centre and radii they were made with. */
+    record Pictures(long scanNumber, byte[] scanPng, byte[] diffractionPng, double centreRow, double centreCol,
+                    int brightField, int darkFieldInner, int darkFieldOuter) implements PicturesReply {
+    }
+
+    /** No pictures to make: the scan is not running (a finished scan's pictures are beside its file), or radii are wrong. */
+    record NoPictures(String reason) implements PicturesReply {
+    }
+
     /** Answered by the sector's entity, wherever its shard lives. */
     record GetSectorHealth(int sector, ActorRef<SectorProtocol.Health> replyTo) implements Command {
     }

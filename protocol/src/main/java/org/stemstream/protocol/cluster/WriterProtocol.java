@@ -29,6 +29,11 @@ public interface WriterProtocol {
     }
 
     /** Drop the file: nothing is left behind. */
+    /** Renders the scan's pictures so far (radii all 0: the scan's own). */
+    record RenderPictures(long scanNumber, int brightField, int darkFieldInner, int darkFieldOuter,
+                          ActorRef<GatewayProtocol.PicturesReply> replyTo) implements Command {
+    }
+
     record AbandonFile(long scanNumber) implements Command {
     }
 }
