@@ -92,7 +92,11 @@ class KryoSerializerTest {
                 new SectorProtocol.Report(2, "a", 100, 16_590_400, Map.of("malformed", 3L), 120, 1),
                 new SectorProtocol.GetHealth(Adapter.toTyped(Adapter.toClassic(ref))),
                 new SectorProtocol.Health(2, List.of(new SectorProtocol.Report(2, "a", 1, 2, Map.of(), 3, 0))),
-                new GatewayProtocol.GetSectorHealth(2, Adapter.toTyped(Adapter.toClassic(ref))));
+                new GatewayProtocol.GetSectorHealth(2, Adapter.toTyped(Adapter.toClassic(ref))),
+                new GatewayProtocol.GetPictures(7, 100, 140, 270, Adapter.toTyped(Adapter.toClassic(ref))),
+                new GatewayProtocol.Pictures(7, new byte[] {1, 2, 3}, new byte[] {4}, 287.5, 289.25, 100, 140, 270),
+                new GatewayProtocol.NoPictures("scan 7 has no file open"),
+                new WriterProtocol.RenderPictures(7, 0, 0, 0, Adapter.toTyped(Adapter.toClassic(ref))));
     }
 
     @Test
@@ -147,6 +151,9 @@ class KryoSerializerTest {
             return Arrays.toString(a);
         }
         if (o instanceof boolean[] a) {
+            return Arrays.toString(a);
+        }
+        if (o instanceof byte[] a) {
             return Arrays.toString(a);
         }
         if (o instanceof List<?> list) {
