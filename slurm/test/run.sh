@@ -42,9 +42,11 @@ job_output() { cat "$work"/stemstream-"$1".out 2>/dev/null; }
 job_gone() { [[ -z "$(squeue -h -j "$1" 2>/dev/null)" ]]; }
 no_node_left() { ! pgrep -f "stemstream.tools.StemstreamTools node" >/dev/null; }
 
+cluster_job=""
 cluster_counts_a_scan_and_scancel_ends_it() {
   local job out="$work/out"
   job=$(cd "$work" && STEMSTREAM_OUTPUT="$out" sbatch --parsable -N 3 --time=10 "$dist/slurm/stemstream.sbatch") || return 1
+  cluster_job=$job
   wait_for 180 bash -c "grep -q 'cluster up' $work/stemstream-$job.out 2>/dev/null" || { job_output "$job"; return 1; }
   grep -q "routing epoch" "$work/stemstream-$job.out" || return 1
   cli scan start --scan-number 3 --scan 16x12 -o "$out/scan3.h5" --background-threshold 29 --xray-threshold 400 \
@@ -84,6 +86,13 @@ a_seed_that_cannot_start_fails_the_job_clearly() {
 check "the distribution archive runs the demo in a fresh directory" distribution_runs_the_demo
 check "an sbatch job forms a 3-node cluster, counts a scan exactly, and scancel leaves nothing" \
   cluster_counts_a_scan_and_scancel_ends_it
+# a cluster left by a failed check must not answer for the next job: cancel it and wait for its nodes to end
+if [[ -n "$cluster_job" ]] && ! job_gone "$cluster_job"; then
+  job_output "$cluster_job" | tail -40
+  scancel "$cluster_job"
+  wait_for 120 job_gone "$cluster_job"
+  wait_for 60 no_node_left || pkill -f "stemstream.tools.StemstreamTools node"
+fi
 check "a job whose seed cannot start fails with a clear error" a_seed_that_cannot_start_fails_the_job_clearly
 "$top/slurm/test/local-slurm.sh" stop > /dev/null
 echo "slurm: $passed passed, $failed failed"

@@ -78,7 +78,7 @@ public final class Specimen {
         return dr * dr + dc * dc < HOLE_RADIUS * HOLE_RADIUS;
     }
 
-    /** The probe at a scan position: the centre of pixel ({@code x}, {@code y}) of a {@code width} x {@code height} scan. */
+    /** The probe at scan position ({@code x}, {@code y}) of a {@code width} x {@code height} scan: its centre. */
     public Probe at(int x, int y, int width, int height) {
         return at((y + 0.5) / height, (x + 0.5) / width);
     }

@@ -183,10 +183,10 @@ public final class ScanFile {
     }
 
     /**
-     * The pictures so far, with these radii (all 0: the scan's own); none before the beam centre is found from the
-     * first frames (asking must not settle it on too few).
+     * A picture so far: the summed pattern, or the scan picture with these radii (all 0: the scan's own); none before
+     * the beam centre is found from the first frames (asking must not settle it on too few).
      */
-    public synchronized GatewayProtocol.PicturesReply pictures(long scanNumber,
+    public synchronized GatewayProtocol.PicturesReply picture(long scanNumber, boolean pattern,
             int brightField, int darkFieldInner, int darkFieldOuter) throws IOException {
         if (!images.virtual().centred()) {
             return new GatewayProtocol.NoPictures("scan " + scanNumber + " has its pictures once its first frames"
@@ -194,9 +194,8 @@ public final class ScanFile {
         }
         VirtualImages.Radii radii = brightField == 0 && darkFieldInner == 0 && darkFieldOuter == 0
                 ? images.virtual().radii() : new VirtualImages.Radii(brightField, darkFieldInner, darkFieldOuter);
-        byte[][] pngs = images.pngs(radii);
         VirtualImages.Centre centre = images.virtual().centre();
-        return new GatewayProtocol.Pictures(scanNumber, pngs[0], pngs[1],
+        return new GatewayProtocol.Picture(scanNumber, pattern ? images.livePatternPng() : images.livePng(radii),
                 centre.row(), centre.col(), radii.brightField(), radii.darkFieldInner(), radii.darkFieldOuter());
     }
 

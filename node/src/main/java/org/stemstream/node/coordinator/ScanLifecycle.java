@@ -226,7 +226,6 @@ final class ScanLifecycle {
                     get.replyTo().tell(new GatewayProtocol.ScanFound(scan.view()));
                     return Behaviors.same();
                 })
-
                 .onMessage(GatewayProtocol.WhenFinished.class, when -> {
                     if (scan.state.isFinal()) {
                         when.replyTo().tell(new GatewayProtocol.ScanFound(scan.view()));
@@ -241,7 +240,7 @@ final class ScanLifecycle {
     private BehaviorBuilder<CoordinatorProtocol.Command> reports(BehaviorBuilder<CoordinatorProtocol.Command> b) {
         return b.onMessage(CoordinatorProtocol.NodeProgress.class, this::onProgress)
                 .onMessage(GatewayProtocol.GetPictures.class, get -> { // the writer has the file open
-                    scan.writer.tell(new WriterProtocol.RenderPictures(number(), get.brightField(),
+                    scan.writer.tell(new WriterProtocol.RenderPictures(number(), get.pattern(), get.brightField(),
                             get.darkFieldInner(), get.darkFieldOuter(), get.replyTo()));
                     return Behaviors.same();
                 })

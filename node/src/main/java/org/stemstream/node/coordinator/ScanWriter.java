@@ -84,7 +84,7 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
             return new GatewayProtocol.NoPictures("scan " + scanNumber + " has no open file");
         }
         try {
-            return file.pictures(scanNumber, r.brightField(), r.darkFieldInner(), r.darkFieldOuter());
+            return file.picture(scanNumber, r.pattern(), r.brightField(), r.darkFieldInner(), r.darkFieldOuter());
         } catch (IllegalArgumentException e) {
             return new GatewayProtocol.NoPictures(e.getMessage());
         } catch (IOException | RuntimeException e) {

@@ -19,6 +19,9 @@ import javax.imageio.ImageIO;
 public final class ScanImages implements FrameListener {
     private final int scanWidth;
     private final int scanHeight;
+    /** Positions a side of a live picture's panels at most: 4 panels of 192 x 192 bytes stay under 150 kB. */
+    private static final int LIVE_SIDE = 192;
+
     private final VirtualImages virtual;
     private final AtomicLongArray perPixel = new AtomicLongArray(FRAME_PIXELS);
 
@@ -55,14 +58,25 @@ public final class ScanImages implements FrameListener {
     public Path[] writePngs(Path prefix) throws IOException {
         Path scan = Path.of(prefix + "_scan.png");
         Path diffraction = Path.of(prefix + "_diffraction.png");
-        ImageIO.write(panels(virtual.radii()), "png", scan.toFile());
-        ImageIO.write(diffraction(), "png", diffraction.toFile());
+        ImageIO.write(panels(virtual.radii(), Math.max(1, 256 / Math.max(scanWidth, scanHeight)), 4, 1), "png",
+                scan.toFile());
+        ImageIO.write(diffraction(1), "png", diffraction.toFile());
         return new Path[] {scan, diffraction};
     }
 
-    /** The scan picture with the given radii and the diffraction picture so far, as PNG bytes. */
-    public byte[][] pngs(VirtualImages.Radii radii) throws IOException {
-        return new byte[][] {png(panels(radii)), png(diffraction())};
+    /**
+     * The scan picture with the given radii, one pixel a position (positions averaged in blocks beyond
+     * {@value #LIVE_SIDE} a side), as PNG bytes: small enough to travel between nodes in one message, well under
+     * Artery's 256 KiB (a browser scales it up).
+     */
+    public byte[] livePng(VirtualImages.Radii radii) throws IOException {
+        int bin = (Math.max(scanWidth, scanHeight) + LIVE_SIDE - 1) / LIVE_SIDE;
+        return png(panels(radii, 1, 1, bin));
+    }
+
+    /** The summed diffraction pattern so far, binned 2 x 2 (288 x 288), as PNG bytes. */
+    public byte[] livePatternPng() throws IOException {
+        return png(diffraction(2));
     }
 
     private static byte[] png(BufferedImage image) throws IOException {
@@ -71,24 +85,31 @@ public final class ScanImages implements FrameListener {
         return out.toByteArray();
     }
 
-    private BufferedImage diffraction() {
-        long[] pattern = new long[FRAME_PIXELS];
-        for (int i = 0; i < pattern.length; i++) {
-            pattern[i] = perPixel.get(i);
+    /** The summed pattern, {@code bin} x {@code bin} detector pixels to one. */
+    private BufferedImage diffraction(int bin) {
+        int width = FRAME_WIDTH / bin;
+        int height = FRAME_HEIGHT / bin;
+        double[] pattern = new double[width * height];
+        for (int i = 0; i < FRAME_PIXELS; i++) {
+            pattern[(i / FRAME_WIDTH / bin) * width + (i % FRAME_WIDTH) / bin] += perPixel.get(i);
         }
-        return grey(toDouble(pattern), FRAME_WIDTH, FRAME_HEIGHT, 1);
+        return grey(pattern, width, height, 1);
     }
 
-    /** The four virtual images side by side, 4 px of black between them. */
-    private BufferedImage panels(VirtualImages.Radii radii) {
-        int zoom = Math.max(1, 256 / Math.max(scanWidth, scanHeight));
-        List<BufferedImage> images = List.of(grey(virtual.brightField(radii), scanWidth, scanHeight, zoom),
-                grey(virtual.annularDarkField(radii), scanWidth, scanHeight, zoom),
-                grey(virtual.centreOfMassX(), scanWidth, scanHeight, zoom),
-                grey(virtual.centreOfMassY(), scanWidth, scanHeight, zoom));
-        int gap = 4;
-        int w = scanWidth * zoom;
-        BufferedImage out = new BufferedImage(images.size() * (w + gap) - gap, scanHeight * zoom,
+    /**
+     * The four virtual images side by side, {@code bin} x {@code bin} positions averaged into one, each drawn
+     * {@code zoom} x {@code zoom}, {@code gap} px between them.
+     */
+    private BufferedImage panels(VirtualImages.Radii radii, int zoom, int gap, int bin) {
+        int width = (scanWidth + bin - 1) / bin;
+        int height = (scanHeight + bin - 1) / bin;
+        List<BufferedImage> images = List.of(
+                grey(binned(virtual.brightField(radii), bin), width, height, zoom),
+                grey(binned(virtual.annularDarkField(radii), bin), width, height, zoom),
+                grey(binned(virtual.centreOfMassX(), bin), width, height, zoom),
+                grey(binned(virtual.centreOfMassY(), bin), width, height, zoom));
+        int w = width * zoom;
+        BufferedImage out = new BufferedImage(images.size() * (w + gap) - gap, height * zoom,
                 BufferedImage.TYPE_BYTE_GRAY);
         for (int i = 0; i < images.size(); i++) {
             out.getRaster().setRect(i * (w + gap), 0, images.get(i).getRaster());
@@ -96,12 +117,26 @@ public final class ScanImages implements FrameListener {
         return out;
     }
 
-    private static double[] toDouble(long[] values) {
-        double[] out = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = values[i];
+    /** The scan image with {@code bin} x {@code bin} positions averaged into one (edge blocks over what they hold). */
+    private double[] binned(double[] image, int bin) {
+        if (bin == 1) {
+            return image;
         }
-        return out;
+        int width = (scanWidth + bin - 1) / bin;
+        int height = (scanHeight + bin - 1) / bin;
+        double[] sums = new double[width * height];
+        int[] counts = new int[width * height];
+        for (int y = 0; y < scanHeight; y++) {
+            for (int x = 0; x < scanWidth; x++) {
+                int b = (y / bin) * width + x / bin;
+                sums[b] += image[y * scanWidth + x];
+                counts[b]++;
+            }
+        }
+        for (int b = 0; b < sums.length; b++) {
+            sums[b] /= counts[b];
+        }
+        return sums;
     }
 
     /**

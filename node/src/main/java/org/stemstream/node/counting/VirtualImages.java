@@ -12,8 +12,8 @@ import java.util.List;
  * can change at any time and the images recompute without the events; the centre of mass keeps sums.
  *
  * <p>The beam centre and the disk's radius are found from the first frames' events (iterated centroid of the events
- * near the disk); frames counted before that are held and taken in then. Memory: 4 bytes per ring and 16 per
- * position (300 bytes per position, 20 MB for a 256 x 256 scan). Thread-safe: offline counting calls it from every
+ * near the disk); frames counted before that are held and taken in then. Memory: 4 bytes per ring, and 20 more per
+ * position (308 bytes per position, 20 MB for a 256 x 256 scan). Thread-safe: offline counting calls it from every
  * counting thread.
  */
 public final class VirtualImages {
@@ -27,15 +27,26 @@ public final class VirtualImages {
      */
     private static final double COM_MASK = 1.3;
 
-    /** Radii of the virtual detectors, in pixels from the beam centre. */
+    /**
+     * Radii of the virtual detectors, in pixels from the beam centre, rounded to whole rings (the radii used are the
+     * record's, not necessarily those asked for).
+     */
     public record Radii(int brightField, int darkFieldInner, int darkFieldOuter) {
         public Radii {
-            if (brightField < 0 || darkFieldInner < 0 || darkFieldOuter <= darkFieldInner
-                    || darkFieldOuter > RING * RINGS) {
-                throw new IllegalArgumentException("radii must satisfy 0 <= bright field, 0 <= dark field inner <"
-                        + " outer <= " + RING * RINGS + " px; got " + brightField + ", " + darkFieldInner + "-"
-                        + darkFieldOuter);
+            int most = RING * RINGS;
+            if (brightField < 0 || brightField > most || darkFieldInner < 0 || darkFieldOuter <= darkFieldInner
+                    || darkFieldOuter > most) {
+                throw new IllegalArgumentException("radii must satisfy 0 <= bright field <= " + most + " and 0 <="
+                        + " dark field inner < outer <= " + most + " px; got " + brightField + ", " + darkFieldInner
+                        + "-" + darkFieldOuter);
             }
+            brightField = ring(brightField);
+            darkFieldInner = ring(darkFieldInner);
+            darkFieldOuter = Math.max(darkFieldInner + RING, ring(darkFieldOuter));
+        }
+
+        private static int ring(int radius) {
+            return Math.min(RING * RINGS, Math.round(radius / (float) RING) * RING);
         }
     }
 
@@ -56,6 +67,8 @@ public final class VirtualImages {
     private Radii radii;
     /** The centre of mass is taken of the events within this squared distance of the centre: the disk's. */
     private double comMask2;
+    /** Events taken in, all positions. */
+    private long counted;
 
     public VirtualImages(int positions, int framesPerPosition) {
         this.positions = positions;
@@ -80,12 +93,13 @@ public final class VirtualImages {
         accumulate(slot / framesPerPosition, events, count, 1);
     }
 
-    /** Takes back a frame's events (a frame that left its slot). */
+    /** Takes back a frame's events (a frame that left its slot: its position's images lose them). */
     public synchronized void remove(int slot, int[] events, int count) {
         if (centre == null) {
+            int position = slot / framesPerPosition;
             for (int i = 0; i < held.size(); i++) {
-                if (heldSlots.get(i) == slot && java.util.Arrays.equals(held.get(i), 0, held.get(i).length,
-                        events, 0, count)) {
+                if (heldSlots.get(i) / framesPerPosition == position && java.util.Arrays.equals(held.get(i), 0,
+                        held.get(i).length, events, 0, count)) {
                     held.remove(i);
                     heldSlots.remove(i);
                     return;
@@ -126,7 +140,9 @@ public final class VirtualImages {
      */
     public synchronized java.util.Map<String, Object> describe() {
         Centre c = centre();
+        boolean found = counted > 0;
         java.util.Map<String, Object> a = new java.util.LinkedHashMap<>();
+        a.put("beam_centre_found", found); // false: no events, the centre and radii are the detector's middle
         a.put("beam_centre_row", c.row());
         a.put("beam_centre_col", c.col());
         a.put("disk_radius", c.diskRadius());
@@ -191,6 +207,7 @@ public final class VirtualImages {
     }
 
     private void accumulate(int position, int[] events, int count, int sign) {
+        counted += sign * count;
         Centre c = centre;
         int base = position * RINGS;
         for (int i = 0; i < count; i++) {

@@ -68,9 +68,9 @@ final class LivePage extends AllDirectives {
                 path(PathMatchers.segment("api").slash("live"), () -> completeOK(live(),
                         EventStreamMarshalling.toEventStream())),
                 path(PathMatchers.segment("api").slash("scans").slash(PathMatchers.longSegment()).slash("scan.png"),
-                        scan -> radii(radii -> picture(scan, radii, true))),
+                        scan -> radii(radii -> picture(scan, radii, false))),
                 path(PathMatchers.segment("api").slash("scans").slash(PathMatchers.longSegment())
-                        .slash("diffraction.png"), scan -> picture(scan, new int[3], false))));
+                        .slash("diffraction.png"), scan -> picture(scan, new int[3], true))));
     }
 
     private Source<ServerSentEvent, NotUsed> live() {
@@ -105,17 +105,17 @@ final class LivePage extends AllDirectives {
         })));
     }
 
-    /** A running scan's picture from its writer, else a finished scan's from its file, else 404 with the reason. */
-    private Route picture(long scan, int[] radii, boolean scanPicture) {
-        CompletionStage<HttpResponse> response = this.<GatewayProtocol.PicturesReply>ask(reply ->
-                new GatewayProtocol.GetPictures(scan, radii[0], radii[1], radii[2], reply)).thenCompose(reply -> {
-                    if (reply instanceof GatewayProtocol.Pictures p) {
-                        return CompletableFuture.completedFuture(png(scanPicture ? p.scanPng() : p.diffractionPng())
+    /** A running scan's picture from its writer, else a done scan's from its file, else 404 with the reason. */
+    private Route picture(long scan, int[] radii, boolean pattern) {
+        CompletionStage<HttpResponse> response = this.<GatewayProtocol.PicturesReply>ask(reply -> new GatewayProtocol
+                .GetPictures(scan, pattern, radii[0], radii[1], radii[2], reply)).thenCompose(reply -> {
+                    if (reply instanceof GatewayProtocol.Picture p) {
+                        return CompletableFuture.completedFuture(png(p.png())
                                 .addHeader(RawHeader.create("X-Beam-Centre", p.centreRow() + "," + p.centreCol()))
                                 .addHeader(RawHeader.create("X-Radii", p.brightField() + "," + p.darkFieldInner()
                                         + "," + p.darkFieldOuter())));
                     }
-                    return fromFile(scan, scanPicture, ((GatewayProtocol.NoPictures) reply).reason());
+                    return fromFile(scan, !pattern, ((GatewayProtocol.NoPictures) reply).reason());
                 });
         return completeWithFuture(response.exceptionally(e -> HttpResponse.create()
                 .withStatus(StatusCodes.SERVICE_UNAVAILABLE).withEntity("the cluster did not answer: " + e)));
@@ -123,7 +123,9 @@ final class LivePage extends AllDirectives {
 
     private CompletionStage<HttpResponse> fromFile(long scan, boolean scanPicture, String why) {
         return this.<GatewayProtocol.ScanReply>ask(reply -> new GatewayProtocol.GetScan(scan, reply)).thenApply(r -> {
-            Optional<Path> file = r instanceof GatewayProtocol.ScanFound found && found.view().state().isFinal()
+            // only a done scan's: a failed or cancelled one left no pictures, and its name may hold an older scan's
+            Optional<Path> file = r instanceof GatewayProtocol.ScanFound found
+                    && found.view().state() == ScanView.State.DONE
                     ? Optional.of(Path.of(found.view().output().replaceFirst("\\.h5$", "")
                             + (scanPicture ? "_scan.png" : "_diffraction.png"))) : Optional.empty();
             String reason = r instanceof GatewayProtocol.ScanRefused refused ? refused.reason()

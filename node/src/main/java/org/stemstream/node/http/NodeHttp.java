@@ -22,8 +22,8 @@ import org.stemstream.protocol.cluster.GatewayProtocol;
 
 /**
  * The node's HTTP port: Pekko Management's routes ({@code /cluster/members}, {@code /cluster/shards/...}) and the
- * node's own: {@code /metrics} for Prometheus and the live page ({@link LivePage}). One port, bound here with Management's routes taken in, as Pekko
- * Management documents for applications that serve routes of their own.
+ * node's own, {@code /metrics} for Prometheus and the live page ({@link LivePage}). One port, bound here with
+ * Management's routes taken in, as Pekko Management documents for applications that serve routes of their own.
  */
 public final class NodeHttp extends AllDirectives {
     private static final ExpositionFormatWriter TEXT = ExpositionFormats.init().getPrometheusTextFormatWriter();

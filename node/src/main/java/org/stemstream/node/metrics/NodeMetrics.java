@@ -35,7 +35,7 @@ public final class NodeMetrics implements Extension {
     private final PrometheusRegistry registry = new PrometheusRegistry();
 
     private final Counter framesReceived = counter("stemstream_frames_received",
-            "Frames assembled on this node from their sector blocks, complete or not");
+            "Frames assembled on this node that reached its counting step, complete or not");
     private final Counter framesCounted = counter("stemstream_frames_counted",
             "Frames counted by this node's kernel");
     private final Counter framesIncomplete = counter("stemstream_frames_incomplete",

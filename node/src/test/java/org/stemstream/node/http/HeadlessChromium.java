@@ -43,23 +43,37 @@ final class HeadlessChromium implements AutoCloseable {
                 "--disable-background-networking", "--disable-component-update", "--no-first-run",
                 "--window-size=1100,1300", "--remote-debugging-port=0", "--user-data-dir=" + profile, "about:blank")
                 .redirectErrorStream(true).start();
-        String browser = null;
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()));
+        // its output is read on a thread of its own (and drained after), so a Chromium that hangs cannot hold the test
+        CompletableFuture<String> listening = new CompletableFuture<>();
         StringBuilder said = new StringBuilder();
-        for (String line = out.readLine(); line != null && browser == null; line = out.readLine()) {
-            said.append(line).append('\n');
-            Matcher m = LISTENING.matcher(line);
-            if (m.find()) {
-                browser = m.group(1);
+        Thread reader = new Thread(() -> {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    Matcher m = LISTENING.matcher(line);
+                    if (m.find()) {
+                        listening.complete(m.group(1));
+                    } else if (!listening.isDone()) {
+                        synchronized (said) {
+                            said.append(line).append('\n');
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                listening.completeExceptionally(e);
+            }
+            listening.completeExceptionally(new IllegalStateException("Chromium ended"));
+        }, "chromium-output");
+        reader.setDaemon(true);
+        reader.start();
+        String browser;
+        try {
+            browser = listening.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            process.destroyForcibly();
+            synchronized (said) {
+                throw new IllegalStateException("Chromium did not start its DevTools endpoint (" + e + "):\n" + said);
             }
         }
-        if (browser == null) {
-            process.destroyForcibly();
-            throw new IllegalStateException("Chromium did not start its DevTools endpoint:\n" + said);
-        }
-        Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "chromium-output");
-        drain.setDaemon(true);
-        drain.start();
         URI endpoint = URI.create(browser);
         HttpClient http = HttpClient.newHttpClient();
         JsonNode targets = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://" + endpoint.getHost()

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,9 +31,10 @@ import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 
 /**
- * The live page in a real browser (headless Chromium) while a scan over the synthetic specimen streams in: its
- * pictures change as frames are counted, other radii give other pictures, and at the end its bright-field image is
- * the one computed from the file's events with the beam centre and radius the file records. A screenshot is kept in
+ * The live page in a real browser (headless Chromium) while a scan over the synthetic specimen streams into a
+ * cluster of two nodes: its pictures change as frames are counted, radii set on the page come back from the writer,
+ * the node that does not write the scan serves its pictures too, and at the end the page's bright-field image is the
+ * one computed from the file's events with the beam centre and radius the file records. A screenshot is kept in
  * {@code node/target/live-page.png}.
  */
 class LivePageTest {
@@ -44,9 +49,13 @@ class LivePageTest {
         int http = FreePorts.any();
         Path output = dir.resolve("live.h5");
         SyntheticScan scan = new SyntheticScan(3, W, H, 1, new SyntheticDetector(5, 120, 0.05)).over(Specimen.LATTICE);
+        int otherHttp = FreePorts.any();
         try (StemstreamNode node = TestNodes.node(Map.of("stemstream.management.enabled", true,
                 "pekko.management.http.hostname", "127.0.0.1", "pekko.management.http.port", http));
+             StemstreamNode other = TestNodes.joining(node, Map.of("stemstream.management.enabled", true,
+                     "pekko.management.http.hostname", "127.0.0.1", "pekko.management.http.port", otherHttp));
              HeadlessChromium browser = HeadlessChromium.start(dir.resolve("chromium"))) {
+            TestNodes.awaitRouting(node, 2, Duration.ofSeconds(60));
             browser.open("http://127.0.0.1:" + http + "/");
             assertTrue(TestNodes.eventually(Duration.ofSeconds(30),
                     () -> browser.evaluate("window.stemstream && window.stemstream.updates").asInt() > 0),
@@ -62,25 +71,38 @@ class LivePageTest {
                     throw new IllegalStateException(e);
                 }
             });
-            // while it runs: pictures of the running scan, each of more frames than the one before
+            // while it runs: pictures of the running scan at several counts; radii set on the page once the first
+            // is in (150 is rounded to the 4 px rings: 152), answered by the writer with the radii it used
             TreeSet<Integer> shown = new TreeSet<>();
+            boolean radiiSet = false;
+            String radiiUsed = "";
+            int otherStatus = 0;
             while (!sending.isDone()) {
                 JsonNode state = browser.evaluate("window.stemstream");
                 if (state.path("shownScan").asInt() == 3 && state.path("shownState").asText().equals("STREAMING")) {
                     shown.add(state.path("shownCounted").asInt());
+                    if (!radiiSet) {
+                        browser.evaluate("document.getElementById('bf').value = 40;"
+                                + " document.getElementById('inner').value = 150;"
+                                + " document.getElementById('outer').value = 260;"
+                                + " document.getElementById('apply').click(); 1");
+                        radiiSet = true;
+                        // the node without the scan's writer asks for its picture across the cluster
+                        otherStatus = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                                "http://127.0.0.1:" + otherHttp + "/api/scans/3/diffraction.png")).build(),
+                                HttpResponse.BodyHandlers.discarding()).statusCode();
+                    } else if (!state.path("shownRadii").asText().isEmpty()) {
+                        radiiUsed = state.path("shownRadii").asText();
+                    }
                 }
                 Thread.sleep(200);
             }
             sending.join();
-            assertTrue(shown.size() >= 3 && shown.first() < W * H, "pictures shown while streaming, by frames"
-                    + " counted: " + shown);
-
-            // other radii on the page: a picture made with them
-            browser.evaluate("document.getElementById('bf').value = 40; document.getElementById('inner').value = 150;"
-                    + " document.getElementById('outer').value = 260; document.getElementById('apply').click(); 1");
-            assertTrue(TestNodes.eventually(Duration.ofSeconds(20), () -> browser.evaluate(
-                    "window.stemstream.shownRadii").asText().equals("?bf=40&inner=150&outer=260")),
-                    "the page shows the radii it was given");
+            System.out.printf("live page: pictures of the running scan at %d points, by frames counted: %s%n",
+                    shown.size(), shown);
+            assertTrue(shown.size() >= 3, "pictures shown while streaming, by frames counted: " + shown);
+            assertEquals("40,152,260", radiiUsed, "the radii of the page's last picture while streaming");
+            assertEquals(200, otherStatus, "the other node's answer for the scan's pattern");
             browser.evaluate("document.getElementById('reset').click(); 1");
 
             ScanView status = TestNodes.awaitFinished(node, 3, Duration.ofSeconds(60));
@@ -111,8 +133,9 @@ class LivePageTest {
     /** The grey value at the middle of each position's square in the first panel of the page's scan picture. */
     private static double[] brightFieldPanel(HeadlessChromium browser) throws Exception {
         JsonNode values = browser.evaluate("""
-                (() => {
+                (async () => {
                   const img = document.getElementById('scanPicture');
+                  await img.decode();
                   const c = document.createElement('canvas');
                   c.width = img.naturalWidth; c.height = img.naturalHeight;
                   const g = c.getContext('2d');

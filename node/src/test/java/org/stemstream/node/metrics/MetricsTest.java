@@ -43,8 +43,8 @@ class MetricsTest {
 
             TestNodes.start(node, Scans.given(5, W, H, 29, 400, dir.resolve("scraped.h5"), 20));
             DetectorEmulator.run(new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH),
-                    DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort()).atRate(300),
-                    FaultInjection.NONE); // about 3.4 s: several scrapes while it runs
+                    DetectorEmulator.Settings.to("127.0.0.1", node.settings().ingressPort()).atRate(150),
+                    FaultInjection.NONE); // about 7 s: several scrapes while it runs
             ScanView status = TestNodes.awaitFinished(node, 5, Duration.ofSeconds(60));
             assertEquals(ScanView.State.DONE, status.state(), status.describe());
 

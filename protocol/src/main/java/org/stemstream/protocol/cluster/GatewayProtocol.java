@@ -38,22 +38,23 @@ public interface GatewayProtocol {
     }
 
     /**
-     * A running scan's pictures, answered by its writer: the scan picture (virtual bright field, annular dark field,
-     * centre of mass x and y) with these radii in detector pixels (all 0: the scan's own), and the summed pattern.
+     * One of a running scan's pictures, answered by its writer: the scan picture (virtual bright field, annular dark
+     * field, centre of mass x and y, one pixel a position) with these radii in detector pixels (all 0: the scan's
+     * own), or ({@code pattern}) the summed diffraction pattern binned 2 x 2. Small enough for one remote message.
      */
-    record GetPictures(long scanNumber, int brightField, int darkFieldInner, int darkFieldOuter,
+    record GetPictures(long scanNumber, boolean pattern, int brightField, int darkFieldInner, int darkFieldOuter,
                        ActorRef<PicturesReply> replyTo) implements ForCoordinator {
     }
 
     sealed interface PicturesReply extends ClusterMessage {
     }
 
-    /** PNG images, and the beam centre and radii they were made with. */
-    record Pictures(long scanNumber, byte[] scanPng, byte[] diffractionPng, double centreRow, double centreCol,
-                    int brightField, int darkFieldInner, int darkFieldOuter) implements PicturesReply {
+    /** A PNG image, and the beam centre and radii the scan picture is made with. */
+    record Picture(long scanNumber, byte[] png, double centreRow, double centreCol, int brightField,
+                   int darkFieldInner, int darkFieldOuter) implements PicturesReply {
     }
 
-    /** No pictures to make: the scan is not running (a finished scan's pictures are beside its file), or radii are wrong. */
+    /** No picture to make: the scan has no file open (a done scan's pictures are beside its file), or why not. */
     record NoPictures(String reason) implements PicturesReply {
     }
 

@@ -45,7 +45,7 @@ public final class KryoSerializer extends JSerializer {
             SectorProtocol.Report.class, SectorProtocol.GetHealth.class, SectorProtocol.Health.class,
             GatewayProtocol.GetSectorHealth.class,
             ArrayList.class, LinkedHashMap.class, long[].class, int[].class, boolean[].class, double[].class,
-            GatewayProtocol.GetPictures.class, GatewayProtocol.Pictures.class, GatewayProtocol.NoPictures.class,
+            GatewayProtocol.GetPictures.class, GatewayProtocol.Picture.class, GatewayProtocol.NoPictures.class,
             WriterProtocol.RenderPictures.class, byte[].class);
 
     /** Bytes of stemstream messages serialized in this JVM: what went to other nodes (local sends are not). */

@@ -28,12 +28,12 @@ public interface WriterProtocol {
         }
     }
 
-    /** Drop the file: nothing is left behind. */
-    /** Renders the scan's pictures so far (radii all 0: the scan's own). */
-    record RenderPictures(long scanNumber, int brightField, int darkFieldInner, int darkFieldOuter,
+    /** Renders one of the scan's pictures so far (radii all 0: the scan's own). */
+    record RenderPictures(long scanNumber, boolean pattern, int brightField, int darkFieldInner, int darkFieldOuter,
                           ActorRef<GatewayProtocol.PicturesReply> replyTo) implements Command {
     }
 
+    /** Drop the file: nothing is left behind. */
     record AbandonFile(long scanNumber) implements Command {
     }
 }

@@ -93,10 +93,10 @@ class KryoSerializerTest {
                 new SectorProtocol.GetHealth(Adapter.toTyped(Adapter.toClassic(ref))),
                 new SectorProtocol.Health(2, List.of(new SectorProtocol.Report(2, "a", 1, 2, Map.of(), 3, 0))),
                 new GatewayProtocol.GetSectorHealth(2, Adapter.toTyped(Adapter.toClassic(ref))),
-                new GatewayProtocol.GetPictures(7, 100, 140, 270, Adapter.toTyped(Adapter.toClassic(ref))),
-                new GatewayProtocol.Pictures(7, new byte[] {1, 2, 3}, new byte[] {4}, 287.5, 289.25, 100, 140, 270),
+                new GatewayProtocol.GetPictures(7, false, 100, 140, 270, Adapter.toTyped(Adapter.toClassic(ref))),
+                new GatewayProtocol.Picture(7, new byte[] {1, 2, 3}, 287.5, 289.25, 100, 140, 270),
                 new GatewayProtocol.NoPictures("scan 7 has no file open"),
-                new WriterProtocol.RenderPictures(7, 0, 0, 0, Adapter.toTyped(Adapter.toClassic(ref))));
+                new WriterProtocol.RenderPictures(7, true, 0, 0, 0, Adapter.toTyped(Adapter.toClassic(ref))));
     }
 
     @Test
