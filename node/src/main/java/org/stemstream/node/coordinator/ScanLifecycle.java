@@ -38,6 +38,12 @@ final class ScanLifecycle {
     private static final Duration TICK = Duration.ofMillis(200);
     private static final long SAMPLE_GRACE_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long STRAGGLER_IDLE_MILLIS = 2_000;
+    /**
+     * After a node is lost, data may pause while it is removed from the cluster and its workers placed elsewhere
+     * (about 15 s: the split brain resolver's 7 s, then 10 s for sharding), and the producers send its frames again:
+     * the idle timeout counts only from this long after the loss.
+     */
+    private static final long NODE_LOSS_GRACE_NANOS = 20_000_000_000L;
 
     private record Tick() implements CoordinatorProtocol.Command {
     }
@@ -316,6 +322,7 @@ final class ScanLifecycle {
         }
         if (scan.participants.remove(gone.address()) && !scan.ended.contains(gone.address())) {
             CoordinatorProtocol.NodeProgress last = scan.progress.get(gone.address());
+            scan.idleFromNanos = System.nanoTime() + NODE_LOSS_GRACE_NANOS;
             scan.message = "node " + gone.address() + " " + gone.why() + " during the scan"
                     + (last == null ? "" : " after assembling " + last.framesAssembled() + " frames there")
                     + "; the producers send its frames not yet stored to the nodes that took its partitions";
@@ -418,7 +425,10 @@ final class ScanLifecycle {
         return finished(cancelled ? ScanView.State.CANCELLED : ScanView.State.FAILED);
     }
 
-    /** Ends a scan that no data reached for its timeout, and nodes that got nothing while the others finished. */
+    /**
+     * Ends a scan that no data reached for its timeout (counted after the grace that follows a lost node), and nodes
+     * that got nothing while the others finished.
+     */
     private Behavior<CoordinatorProtocol.Command> checkIdle() {
         tickUpdate();
         long idle = Long.MAX_VALUE;
@@ -431,6 +441,9 @@ final class ScanLifecycle {
             if (someEnded && !scan.ended.contains(address) && nodeIdle > STRAGGLER_IDLE_MILLIS && host != null) {
                 host.tell(new NodeProtocol.EndScanInput(number(), false));
             }
+        }
+        if (scan.idleFromNanos != 0) {
+            idle = Math.min(idle, Math.max(0, (System.nanoTime() - scan.idleFromNanos) / 1_000_000));
         }
         if (idle > scan.request.idleTimeoutMillis()) {
             String missing = scan.endsMissingFrom();

@@ -29,6 +29,8 @@ final class ScanRecord {
     final ScanRequest request;
     final ActorRef<WriterProtocol.Command> writer;
     final long startedNanos = System.nanoTime();
+    /** While a lost node's frames come again, the scan is not idle before this (System.nanoTime); 0: no loss. */
+    long idleFromNanos;
     long firstCountedNanos;
     ScanView.State state;
     String message = "";
