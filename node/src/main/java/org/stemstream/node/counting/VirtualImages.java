@@ -123,15 +123,10 @@ public final class VirtualImages {
         return centre;
     }
 
+    /** The scan's own radii: the disk's for the bright field, 1.3 to 2.5 times it for the annular dark field. */
     public synchronized Radii radii() {
         centre();
         return radii;
-    }
-
-    /** Changes the virtual detectors' radii; the images follow at once. */
-    public synchronized void setRadii(Radii radii) {
-        centre();
-        this.radii = radii;
     }
 
     /**
