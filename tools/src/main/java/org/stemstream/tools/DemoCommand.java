@@ -14,7 +14,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeConfig;
 import org.stemstream.node.StemstreamNode;
-import org.stemstream.node.counting.ScanImages;
 import org.stemstream.emulator.DetectorEmulator;
 import org.stemstream.emulator.FaultInjection;
 import org.stemstream.emulator.SyntheticFeed;
@@ -85,7 +84,6 @@ final class DemoCommand implements Callable<Integer> {
         Files.deleteIfExists(output);
         GroundTruth truth = new GroundTruth();
         SyntheticFeed feed = new SyntheticFeed(synthetic, truth);
-        ScanImages images = new ScanImages(scan.width(), scan.height(), 1);
         AtomicLong found = new AtomicLong();
 
         int pagePort = FreePorts.any();
@@ -98,7 +96,6 @@ final class DemoCommand implements Callable<Integer> {
             }
             GatewayProtocol.ScanReply started = node.startScan(Scans.computed(1, scan.width(), scan.height(), output,
                     30), (slot, frame, events, n) -> {
-                        images.counted(slot, frame, events, n);
                         found.addAndGet(truth.found(frame, events, n, FrameGeometry.FRAME_WIDTH));
                     }).toCompletableFuture().join();
             if (started instanceof GatewayProtocol.ScanRefused refused) {
@@ -119,7 +116,6 @@ final class DemoCommand implements Callable<Integer> {
             ScanView status = ScanProgress.follow(() -> node.statusNow(1));
             long doneNanos = System.nanoTime();
             DetectorEmulator.Result sent = sending.join();
-            Path[] pictures = images.writePngs(workDir.resolve("scan1"));
             System.out.println(status.describe());
             System.out.printf(Locale.ROOT, "frames: %d counted, %d incomplete, %d missing%n", status.framesCounted(),
                     status.framesIncomplete(), status.framesMissing());
@@ -130,7 +126,8 @@ final class DemoCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "recall: %.4f (%d of %d simulated electrons found within 1 pixel)%n",
                     (double) found.get() / truth.electrons(), found.get(), truth.electrons());
             System.out.println("output: " + output.toAbsolutePath());
-            System.out.println("pictures: " + pictures[0] + " " + pictures[1]);
+            String stem = output.toString().replaceFirst("\\.h5$", ""); // the writer's pictures, beside the file
+            System.out.println("pictures: " + stem + "_scan.png " + stem + "_diffraction.png");
             return status.state() == ScanView.State.DONE ? 0 : 1;
         }
     }
