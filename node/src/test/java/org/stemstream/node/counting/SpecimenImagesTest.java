@@ -16,6 +16,7 @@ import org.stemstream.kernel.CountingPlan;
 import org.stemstream.kernel.ElectronCounter;
 import org.stemstream.kernel.PixelCorrection;
 import org.stemstream.kernel.Thresholds;
+import org.stemstream.node.Correlation;
 import org.stemstream.protocol.FrameGeometry;
 import org.stemstream.simulator.Specimen;
 import org.stemstream.simulator.SyntheticDetector;
@@ -75,21 +76,21 @@ class SpecimenImagesTest {
 
     @Test
     void brightFieldDimsWhereTheSpecimenScatters() {
-        double r = correlation(images.virtual().brightField(), scatter);
+        double r = Correlation.pearson(images.virtual().brightField(), scatter);
         assertTrue(r < -0.7, "bright field against the scattered share: r = " + r);
     }
 
     @Test
     void annularDarkFieldBrightensWhereTheSpecimenScatters() {
-        double r = correlation(images.virtual().annularDarkField(), scatter);
+        double r = Correlation.pearson(images.virtual().annularDarkField(), scatter);
         assertTrue(r > 0.7, "annular dark field against the scattered share: r = " + r);
     }
 
     @Test
     void theCentreOfMassFollowsTheDisksShift() {
-        double rx = correlation(images.virtual().centreOfMassX(), shiftCol);
-        double ry = correlation(images.virtual().centreOfMassY(), shiftRow);
-        double crossed = correlation(images.virtual().centreOfMassX(), shiftRow);
+        double rx = Correlation.pearson(images.virtual().centreOfMassX(), shiftCol);
+        double ry = Correlation.pearson(images.virtual().centreOfMassY(), shiftRow);
+        double crossed = Correlation.pearson(images.virtual().centreOfMassX(), shiftRow);
         assertTrue(rx > 0.7 && ry > 0.7, "centre of mass against the shift: x r = " + rx + ", y r = " + ry);
         assertTrue(Math.abs(crossed) < 0.3, "x against the row shift: r = " + crossed);
     }
@@ -102,19 +103,5 @@ class SpecimenImagesTest {
         assertEquals(4 * W * zoom + 3 * 4, scan.getWidth());
         assertEquals(H * zoom, scan.getHeight());
         assertEquals(FrameGeometry.FRAME_WIDTH, javax.imageio.ImageIO.read(pictures[1].toFile()).getWidth());
-    }
-
-    private static double correlation(double[] a, double[] b) {
-        double ma = java.util.Arrays.stream(a).average().orElseThrow();
-        double mb = java.util.Arrays.stream(b).average().orElseThrow();
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (a[i] - ma) * (b[i] - mb);
-            aa += (a[i] - ma) * (a[i] - ma);
-            bb += (b[i] - mb) * (b[i] - mb);
-        }
-        return ab / Math.sqrt(aa * bb);
     }
 }

@@ -21,6 +21,7 @@ import org.stemstream.emulator.DetectorEmulator;
 import org.stemstream.emulator.FaultInjection;
 import org.stemstream.emulator.SyntheticFeed;
 import org.stemstream.hdf5.H5py;
+import org.stemstream.node.Correlation;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.TestNodes;
@@ -121,7 +122,7 @@ class LivePageTest {
             assertEquals(110, Integer.parseInt(recorded[2]), 20, "bright-field radius");
             double[] page = brightFieldPanel(browser);
             double[] fromFile = brightFieldFromFile(output);
-            double r = correlation(page, fromFile);
+            double r = Correlation.pearson(page, fromFile);
             assertTrue(r > 0.98, "the page's bright field against the file's: r = " + r);
 
             Path screenshot = Path.of("target", "live-page.png");
@@ -168,19 +169,5 @@ class LivePageTest {
                 print(' '.join(map(str, out)))
                 """, file);
         return Arrays.stream(counts.trim().split(" ")).mapToDouble(Double::parseDouble).toArray();
-    }
-
-    private static double correlation(double[] a, double[] b) {
-        double ma = Arrays.stream(a).average().orElseThrow();
-        double mb = Arrays.stream(b).average().orElseThrow();
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (a[i] - ma) * (b[i] - mb);
-            aa += (a[i] - ma) * (a[i] - ma);
-            bb += (b[i] - mb) * (b[i] - mb);
-        }
-        return ab / Math.sqrt(aa * bb);
     }
 }
