@@ -27,6 +27,12 @@ public final class TestNodes {
         return ConfigFactory.parseMap(values).withFallback(ConfigFactory.load());
     }
 
+    /** Overrides for a node that serves its HTTP endpoints (Management, metrics, the live page) on {@code port}. */
+    public static Map<String, Object> httpOn(int port) {
+        return Map.of("stemstream.management.enabled", true, "pekko.management.http.hostname", "127.0.0.1",
+                "pekko.management.http.port", port);
+    }
+
     /** A seed node, once the coordinator counts on it. */
     public static StemstreamNode node(Map<String, Object> overrides) throws IOException, InterruptedException {
         StemstreamNode node = StemstreamNode.start(config(overrides));

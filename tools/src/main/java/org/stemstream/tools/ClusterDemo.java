@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeProcess;
+import org.stemstream.node.counting.ScanImages;
 import org.stemstream.emulator.DetectorEmulator;
 import org.stemstream.emulator.FaultInjection;
 import org.stemstream.emulator.SyntheticFeed;
@@ -89,9 +90,9 @@ final class ClusterDemo {
                 System.out.printf(Locale.ROOT, "file complete %.0f ms after the last frame was sent%n",
                         (doneNanos - sent.lastSentNanos()) / 1e6);
                 System.out.print(MembersCommand.table(client.members()));
-                String stem = output.toString().replaceFirst("\\.h5$", "");
                 System.out.println("output: " + output);
-                System.out.println("pictures: " + stem + "_scan.png " + stem + "_diffraction.png");
+                System.out.println("pictures: " + ScanImages.scanPicture(output) + " "
+                        + ScanImages.patternPicture(output));
                 return view.state() == ScanView.State.DONE ? 0 : 1;
             }
         } finally {

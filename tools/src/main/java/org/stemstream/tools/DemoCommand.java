@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeConfig;
 import org.stemstream.node.StemstreamNode;
+import org.stemstream.node.counting.ScanImages;
 import org.stemstream.emulator.DetectorEmulator;
 import org.stemstream.emulator.FaultInjection;
 import org.stemstream.emulator.SyntheticFeed;
@@ -126,8 +127,8 @@ final class DemoCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "recall: %.4f (%d of %d simulated electrons found within 1 pixel)%n",
                     (double) found.get() / truth.electrons(), found.get(), truth.electrons());
             System.out.println("output: " + output.toAbsolutePath());
-            String stem = output.toString().replaceFirst("\\.h5$", ""); // the writer's pictures, beside the file
-            System.out.println("pictures: " + stem + "_scan.png " + stem + "_diffraction.png");
+            System.out.println("pictures: " + ScanImages.scanPicture(output) + " " // the writer's, beside the file
+                    + ScanImages.patternPicture(output));
             return status.state() == ScanView.State.DONE ? 0 : 1;
         }
     }

@@ -179,7 +179,7 @@ public final class ScanFile {
 
     /** Writes the two pictures beside the committed file: {@code <name>_scan.png}, {@code <name>_diffraction.png}. */
     public synchronized void writePictures() throws IOException {
-        images.writePngs(Path.of(committed.toString().replaceFirst("\\.h5$", "")));
+        images.writePngs(committed);
     }
 
     /**

@@ -51,13 +51,23 @@ public final class ScanImages implements FrameListener {
         return virtual;
     }
 
+    /** The scan picture beside a counted file: {@code <name>_scan.png} for {@code <name>.h5}. */
+    public static Path scanPicture(Path countedFile) {
+        return Path.of(countedFile.toString().replaceFirst("\\.h5$", "") + "_scan.png");
+    }
+
+    /** The summed pattern's picture beside a counted file: {@code <name>_diffraction.png}. */
+    public static Path patternPicture(Path countedFile) {
+        return Path.of(countedFile.toString().replaceFirst("\\.h5$", "") + "_diffraction.png");
+    }
+
     /**
-     * Writes {@code <prefix>_scan.png} (bright field, annular dark field, centre of mass x and y, side by side) and
-     * {@code <prefix>_diffraction.png}; returns the two paths.
+     * Writes the scan picture (bright field, annular dark field, centre of mass x and y, side by side) and the
+     * pattern's beside {@code countedFile} ({@link #scanPicture}, {@link #patternPicture}); returns the two paths.
      */
-    public Path[] writePngs(Path prefix) throws IOException {
-        Path scan = Path.of(prefix + "_scan.png");
-        Path diffraction = Path.of(prefix + "_diffraction.png");
+    public Path[] writePngs(Path countedFile) throws IOException {
+        Path scan = scanPicture(countedFile);
+        Path diffraction = patternPicture(countedFile);
         ImageIO.write(panels(virtual.radii(), Math.max(1, 256 / Math.max(scanWidth, scanHeight)), 4, 1), "png",
                 scan.toFile());
         ImageIO.write(diffraction(1), "png", diffraction.toFile());

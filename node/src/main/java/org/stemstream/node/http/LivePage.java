@@ -25,6 +25,7 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.stream.javadsl.Source;
+import org.stemstream.node.counting.ScanImages;
 import org.stemstream.node.counting.VirtualImages;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.ScanView;
@@ -126,8 +127,8 @@ final class LivePage extends AllDirectives {
             // only a done scan's: a failed or cancelled one left no pictures, and its name may hold an older scan's
             Optional<Path> file = r instanceof GatewayProtocol.ScanFound found
                     && found.view().state() == ScanView.State.DONE
-                    ? Optional.of(Path.of(found.view().output().replaceFirst("\\.h5$", "")
-                            + (scanPicture ? "_scan.png" : "_diffraction.png"))) : Optional.empty();
+                    ? Optional.of(Path.of(found.view().output())).map(output -> scanPicture
+                            ? ScanImages.scanPicture(output) : ScanImages.patternPicture(output)) : Optional.empty();
             String reason = r instanceof GatewayProtocol.ScanRefused refused ? refused.reason()
                     : file.map(f -> "no picture at " + f).orElse(why);
             try {

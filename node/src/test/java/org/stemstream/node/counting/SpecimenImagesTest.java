@@ -97,7 +97,7 @@ class SpecimenImagesTest {
 
     @Test
     void thePicturesAreWrittenWithTheFourImagesSideBySide() throws Exception {
-        Path[] pictures = images.writePngs(dir.resolve("specimen"));
+        Path[] pictures = images.writePngs(dir.resolve("specimen.h5"));
         java.awt.image.BufferedImage scan = javax.imageio.ImageIO.read(pictures[0].toFile());
         int zoom = 256 / W;
         assertEquals(4 * W * zoom + 3 * 4, scan.getWidth());

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -51,10 +50,8 @@ class LivePageTest {
         Path output = dir.resolve("live.h5");
         SyntheticScan scan = new SyntheticScan(3, W, H, 1, new SyntheticDetector(5, 120, 0.05)).over(Specimen.LATTICE);
         int otherHttp = FreePorts.any();
-        try (StemstreamNode node = TestNodes.node(Map.of("stemstream.management.enabled", true,
-                "pekko.management.http.hostname", "127.0.0.1", "pekko.management.http.port", http));
-             StemstreamNode other = TestNodes.joining(node, Map.of("stemstream.management.enabled", true,
-                     "pekko.management.http.hostname", "127.0.0.1", "pekko.management.http.port", otherHttp));
+        try (StemstreamNode node = TestNodes.node(TestNodes.httpOn(http));
+             StemstreamNode other = TestNodes.joining(node, TestNodes.httpOn(otherHttp));
              HeadlessChromium browser = HeadlessChromium.start(dir.resolve("chromium"))) {
             TestNodes.awaitRouting(node, 2, Duration.ofSeconds(60));
             browser.open("http://127.0.0.1:" + http + "/");

@@ -35,8 +35,7 @@ class MetricsTest {
     void prometheusScrapesTheNodeDuringAScanAndItsCountersEndEqualToTheStatus() throws Exception {
         int http = FreePorts.any();
         SyntheticScan scan = new SyntheticScan(5, W, H, 1, SyntheticDetector.typical(3), 32);
-        try (StemstreamNode node = TestNodes.node(Map.of("stemstream.management.enabled", true,
-                "pekko.management.http.hostname", "127.0.0.1", "pekko.management.http.port", http));
+        try (StemstreamNode node = TestNodes.node(TestNodes.httpOn(http));
              PrometheusServer prometheus = PrometheusServer.scraping("127.0.0.1:" + http, dir)) {
             assertTrue(TestNodes.eventually(Duration.ofSeconds(30),
                     () -> prometheus.value("up{job=\"stemstream\"}") == 1.0), "Prometheus scrapes the node");

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.StemstreamNode;
@@ -33,8 +32,7 @@ class ManagementHttpTest {
     @Test
     void malformedOversizedAndWrongRequestsAreAnsweredWithTheirHttpError() throws Exception {
         int port = FreePorts.any();
-        try (StemstreamNode node = TestNodes.node(Map.of("stemstream.management.enabled", true,
-                "pekko.management.http.hostname", "127.0.0.1", "pekko.management.http.port", port))) {
+        try (StemstreamNode node = TestNodes.node(TestNodes.httpOn(port))) {
             String members = "GET /cluster/members HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
             assertEquals(200, status(port, members));
             assertEquals(400, status(port, "GET /cluster/members HTTP/1.1\r\na header with no colon\r\n\r\n"));
