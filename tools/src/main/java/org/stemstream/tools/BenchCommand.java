@@ -44,7 +44,7 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "kernel", mixinStandardHelpOptions = true,
             description = "Counting kernel frames/s (JMH) on synthetic 576 x 576 frames with ~40 electrons,"
-                    + " on 1 and 2 threads.")
+                    + " on 1 and 2 threads, or those given.")
     static final class Kernel implements Callable<Integer> {
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -61,14 +61,24 @@ final class BenchCommand implements Runnable {
                 description = "none, or dark to subtract a per-pixel dark first (default: ${DEFAULT-VALUE}).")
         String correction;
 
+        @Option(names = "--threads", paramLabel = "N", split = ",", defaultValue = "1,2",
+                description = "Thread counts to measure, each on its own (default: ${DEFAULT-VALUE}).")
+        int[] threads;
+
         @Override
         public Integer call() throws Exception {
             OptionRange.atLeast(spec, "--iterations", iterations, 1);
             OptionRange.atLeast(spec, "--seconds", seconds, 1);
-            double one = KernelThroughput.medianFramesPerSecond(1, correction, iterations, seconds);
-            double two = KernelThroughput.medianFramesPerSecond(2, correction, iterations, seconds);
-            System.out.printf(Locale.ROOT, "kernel_frames_per_s_1_thread=%.0f kernel_frames_per_s_2_threads=%.0f%n",
-                    one, two);
+            for (int t : threads) {
+                OptionRange.atLeast(spec, "--threads", t, 1);
+            }
+            StringBuilder figures = new StringBuilder();
+            for (int t : threads) {
+                double rate = KernelThroughput.medianFramesPerSecond(t, correction, iterations, seconds);
+                figures.append(String.format(Locale.ROOT, "kernel_frames_per_s_%d_thread%s=%.0f ", t,
+                        t == 1 ? "" : "s", rate));
+            }
+            System.out.println(figures.toString().strip());
             return 0;
         }
     }
@@ -307,10 +317,24 @@ final class BenchCommand implements Runnable {
                         + " ${DEFAULT-VALUE}).")
         int countingThreads;
 
+        @Option(names = "--warm-up-scans", paramLabel = "N", defaultValue = "2",
+                description = "Large scans between the cold pair and the warm pair (default: ${DEFAULT-VALUE}).")
+        int warmUpScans;
+
+        @Option(names = "--node-cpus", paramLabel = "LIST",
+                description = "Run the node and the bare sink on these CPUs only (taskset's list, e.g. 0-7); run the"
+                        + " benchmark itself on others (taskset -c 8-15 bin/stemstream bench node ...).")
+        String nodeCpus;
+
         @Override
         public Integer call() throws Exception {
             OptionRange.atLeast(spec, "--distinct-frames", distinctFrames, 1);
             OptionRange.atLeast(spec, "--counting-threads", countingThreads, 0);
+            OptionRange.atLeast(spec, "--warm-up-scans", warmUpScans, 0);
+            if (nodeCpus != null && !nodeCpus.matches("[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*")) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--node-cpus: '" + nodeCpus + "' is not a CPU list such as 0-7 or 0,2,4-6");
+            }
             if ((long) large.width() * large.height() <= (long) small.width() * small.height()) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                         "--large must have more positions than --small");
@@ -318,13 +342,21 @@ final class BenchCommand implements Runnable {
             Path dir = Files.createTempDirectory("stemstream-node-cpu");
             org.stemstream.tools.bench.NodeCpu.Result r;
             try {
-                r = new org.stemstream.tools.bench.NodeCpu(distinctFrames, countingThreads, dir).run(
+                r = new org.stemstream.tools.bench.NodeCpu(distinctFrames,
+                        new org.stemstream.tools.bench.NodeCpu.NodeSetup(countingThreads, nodeCpus), warmUpScans, dir).run(
                         new int[] {small.width(), small.height()}, new int[] {large.width(), large.height()});
             } finally {
                 deleteTree(dir);
             }
             System.out.printf(Locale.ROOT, "node_cold_cpu_us_per_frame=%.0f (its first two scans)%n",
                     r.coldNodeMicros());
+            System.out.println("the node's warm CPU per frame by thread group:");
+            r.nodeMicrosByGroup().forEach((group, micros) -> System.out.printf(Locale.ROOT, "  %6.0f us  %s%n",
+                    micros, group.what()));
+            System.out.printf(Locale.ROOT, "  %6.0f us  threads that ended between the readings%n",
+                    r.nodeMicros() - r.nodeMicrosByGroup().values().stream().mapToDouble(Double::doubleValue).sum());
+            System.out.printf(Locale.ROOT, "node_frames_per_s=%.0f bare_recv_frames_per_s=%.0f (the large scan)%n",
+                    r.nodeFramesPerSecond(), r.bareFramesPerSecond());
             System.out.printf(Locale.ROOT, "node_cpu_us_per_frame=%.0f kernel_us_per_frame=%.0f"
                     + " bare_recv_cpu_us_per_frame=%.0f%n", r.nodeMicros(), r.kernelMicros(), r.bareReceiveMicros());
             return 0;

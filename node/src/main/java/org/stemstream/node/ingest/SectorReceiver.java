@@ -49,6 +49,9 @@ public final class SectorReceiver implements AutoCloseable {
         this.socket = context.createSocket(SocketType.PULL);
         socket.setRcvHWM(receiveHighWaterMark);
         socket.setMsgAllocator(buffers);
+        // ZeroMQ places a connection on the least loaded I/O thread it sees when the connection comes, which can put
+        // two sectors on one thread and none on another: each sector gets a thread of its own.
+        socket.setAffinity(1L << (sector % context.getIoThreads()));
         socket.setReceiveTimeOut(POLL_MILLIS);
         socket.setLinger(0);
         socket.bind(endpoint);

@@ -40,6 +40,7 @@ public final class BareSink implements AutoCloseable {
             try {
                 socket.setRcvHWM(receiveHighWaterMark);
                 socket.setLinger(0);
+                socket.setAffinity(1L << s); // one I/O thread per sector, as the node's receivers
                 socket.bind("tcp://" + host + ":" + (port + s));
             } catch (RuntimeException e) {
                 socket.close();

@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +38,10 @@ import org.stemstream.simulator.SyntheticScan;
 /**
  * What a node's whole data path costs per frame, against its parts: a node in a JVM of its own counts two scan
  * sizes streamed by the emulator (this JVM), and its process CPU time per frame is the difference over the
- * difference in frames (start-up and idle cost drop out). In the same run, on the same frames and thresholds: the
- * counting kernel's CPU per frame on one thread, and a bare JeroMQ sink's process CPU per frame (receiving only).
+ * difference in frames (start-up and idle cost drop out), in total and by thread group. In the same run, on the same
+ * frames and thresholds: the counting kernel's CPU per frame on one thread, and a bare JeroMQ sink's process CPU per
+ * frame (receiving only). Pinned to some CPUs ({@code taskset}), the node and the sink leave the others to the
+ * emulator: the frames a second they take are then theirs, not the shared machine's.
  */
 public final class NodeCpu {
     /** The scans' given thresholds, as an operator would set them for this detector. */
@@ -45,19 +49,27 @@ public final class NodeCpu {
 
     /**
      * The figures, in microseconds of CPU per frame: the node's on its first two scans (cold: its JIT still compiling
-     * the data path) and on the next two (warm), the kernel's, and bare JeroMQ's.
+     * the data path) and on the last two (warm, after more scans), by thread group on the warm pair, the kernel's, and
+     * bare JeroMQ's; and the frames a second the node and the bare sink took the large scan at.
      */
-    public record Result(double coldNodeMicros, double nodeMicros, double kernelMicros, double bareReceiveMicros) {
+    public record Result(double coldNodeMicros, double nodeMicros, Map<ThreadGroupCpu.Group, Double> nodeMicrosByGroup,
+                         double kernelMicros, double bareReceiveMicros, double nodeFramesPerSecond,
+                         double bareFramesPerSecond) {
+    }
+
+    /** How the node runs: its counting parallelism (0: the processors available), and its CPUs (null: any). */
+    public record NodeSetup(int countingThreads, String cpus) {
     }
 
     private final int distinctFrames;
-    private final int countingThreads;
+    private final NodeSetup setup;
+    private final int warmUpScans;
     private final Path dir;
 
-    /** @param countingThreads the node's counting parallelism (0: the processors available to it) */
-    public NodeCpu(int distinctFrames, int countingThreads, Path dir) {
+    public NodeCpu(int distinctFrames, NodeSetup setup, int warmUpScans, Path dir) {
         this.distinctFrames = distinctFrames;
-        this.countingThreads = countingThreads;
+        this.setup = setup;
+        this.warmUpScans = warmUpScans;
         this.dir = dir;
     }
 
@@ -66,36 +78,64 @@ public final class NodeCpu {
     }
 
     public Result run(int[] small, int[] large) throws Exception {
-        List<SyntheticScan> scans = List.of(scan(1, small[0], small[1]), scan(2, large[0], large[1]),
-                scan(3, small[0], small[1]), scan(4, large[0], large[1]));
+        List<SyntheticScan> scans = new ArrayList<>();
+        scans.add(scan(1, small[0], small[1]));
+        scans.add(scan(2, large[0], large[1]));
+        for (int w = 0; w < warmUpScans; w++) {
+            scans.add(scan(3 + w, large[0], large[1]));
+        }
+        scans.add(scan(3 + warmUpScans, small[0], small[1]));
+        scans.add(scan(4 + warmUpScans, large[0], large[1]));
         double frames = scans.get(1).frames() - scans.get(0).frames();
-        long[] node = nodeCpuNanos(scans);
-        double bare = (bareCpuNanos(scans.get(1)) - bareCpuNanos(scans.get(0))) / frames / 1e3;
+        Streamed[] node = streamIntoNode(scans);
+        Streamed warmSmall = node[node.length - 2];
+        Streamed warmLarge = node[node.length - 1];
+        Map<ThreadGroupCpu.Group, Double> byGroup = new LinkedHashMap<>();
+        ThreadGroupCpu.minus(warmLarge.msByGroup(), warmSmall.msByGroup())
+                .forEach((g, ms) -> byGroup.put(g, ms * 1e3 / frames));
+        Streamed bareSmall = streamIntoBareSink(scans.get(0));
+        Streamed bareLarge = streamIntoBareSink(scans.get(1));
         double kernel = kernelCpuMicrosPerFrame(scans.get(1));
-        return new Result((node[1] - node[0]) / frames / 1e3, (node[3] - node[2]) / frames / 1e3, kernel, bare);
+        return new Result((node[1].cpuNanos() - node[0].cpuNanos()) / frames / 1e3,
+                (warmLarge.cpuNanos() - warmSmall.cpuNanos()) / frames / 1e3, byGroup, kernel,
+                (bareLarge.cpuNanos() - bareSmall.cpuNanos()) / frames / 1e3,
+                scans.get(1).frames() / warmLarge.seconds(), scans.get(1).frames() / bareLarge.seconds());
     }
 
-    /** The node process's CPU time for each scan, streamed one after the other into one node. */
-    private long[] nodeCpuNanos(List<SyntheticScan> scans) throws Exception {
+    /** What streaming one scan cost the receiving process: its CPU, by thread group, and the time it took. */
+    private record Streamed(long cpuNanos, Map<ThreadGroupCpu.Group, Double> msByGroup, double seconds) {
+    }
+
+    /** Streams the scans one after the other into one node, each measured on its own. */
+    private Streamed[] streamIntoNode(List<SyntheticScan> scans) throws Exception {
         int port = FreePorts.nodeBase();
         int clusterPort = FreePorts.any();
-        List<String> command = NodeProcess.child(List.of("-Xmx2g", "-Dstemstream.management.enabled=false",
-                        "-Dstemstream.stream.counting-parallelism=" + countingThreads),
-                List.of("--port", String.valueOf(port), "--cluster-port", String.valueOf(clusterPort)));
+        List<String> command = new ArrayList<>();
+        if (setup.cpus() != null) {
+            command.addAll(List.of("taskset", "-c", setup.cpus()));
+        }
+        command.addAll(NodeProcess.child(List.of("-Xmx2g", "-Dstemstream.management.enabled=false",
+                        "-Dstemstream.stream.counting-parallelism=" + setup.countingThreads()),
+                List.of("--port", String.valueOf(port), "--cluster-port", String.valueOf(clusterPort))));
         Process node = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             // up, and done compiling its kernel in the background: that CPU is no scan's
             new Lines(node).await(Duration.ofSeconds(60), "detector sockets", "counting kernel compiled");
             try (ClusterClient client = ClusterClient.connect("127.0.0.1:" + clusterPort, Duration.ofSeconds(10))) {
-                long[] cpu = new long[scans.size()];
+                Streamed[] streamed = new Streamed[scans.size()];
                 for (int i = 0; i < scans.size(); i++) {
-                    long before = cpuNanos(node);
+                    long cpu = cpuNanos(node);
+                    Map<ThreadGroupCpu.Group, Double> groups = ThreadGroupCpu.read(node.pid());
+                    long begun = System.nanoTime();
                     stream(client, port, scans.get(i));
-                    cpu[i] = cpuNanos(node) - before;
-                    System.out.printf(Locale.ROOT, "node, scan %d: %.2f s of CPU for %d frames%n", i + 1,
-                            cpu[i] / 1e9, scans.get(i).frames());
+                    double seconds = (System.nanoTime() - begun) / 1e9;
+                    streamed[i] = new Streamed(cpuNanos(node) - cpu,
+                            ThreadGroupCpu.minus(ThreadGroupCpu.read(node.pid()), groups), seconds);
+                    System.out.printf(Locale.ROOT, "node, scan %d: %.2f s of CPU for %d frames, %.0f frames/s%n",
+                            i + 1, streamed[i].cpuNanos() / 1e9, scans.get(i).frames(),
+                            scans.get(i).frames() / seconds);
                 }
-                return cpu;
+                return streamed;
             }
         } finally {
             node.destroy();
@@ -123,19 +163,25 @@ public final class NodeCpu {
     }
 
     /** The process CPU of a bare JeroMQ sink (a JVM of its own) receiving the scan, start-up included. */
-    private long bareCpuNanos(SyntheticScan scan) throws Exception {
+    private Streamed streamIntoBareSink(SyntheticScan scan) throws Exception {
         int port = FreePorts.nodeBase();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-cp", System.getProperty("java.class.path"), BareSink.class.getName(),
                 String.valueOf(port)));
+        if (setup.cpus() != null) {
+            command.addAll(0, List.of("taskset", "-c", setup.cpus()));
+        }
         Process sink = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             Lines lines = new Lines(sink);
             lines.await(Duration.ofSeconds(30), "bound");
+            long begun = System.nanoTime();
             DetectorEmulator.run(feed(scan), DetectorEmulator.Settings.directTo("127.0.0.1", port),
                     FaultInjection.NONE);
             String cpu = lines.await(Duration.ofSeconds(60), "cpu_ns=");
-            return Long.parseLong(cpu.substring(cpu.indexOf("cpu_ns=") + "cpu_ns=".length()).strip());
+            double seconds = (System.nanoTime() - begun) / 1e9;
+            return new Streamed(Long.parseLong(cpu.substring(cpu.indexOf("cpu_ns=") + "cpu_ns=".length()).strip()),
+                    Map.of(), seconds);
         } finally {
             sink.destroy();
             sink.waitFor(30, TimeUnit.SECONDS);
