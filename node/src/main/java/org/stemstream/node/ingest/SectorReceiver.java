@@ -192,15 +192,12 @@ public final class SectorReceiver implements AutoCloseable {
         return new SectorMessage.End(sector, end);
     }
 
-    /** The pooled array JeroMQ decoded into, or a pooled copy when the message came from elsewhere. */
-    private byte[] payload(Msg message) {
-        ByteBuffer b = message.buf();
-        if (b.hasArray() && b.arrayOffset() == 0 && b.array().length == SECTOR_BYTES) {
-            return b.array();
-        }
-        byte[] copy = buffers.take();
-        b.duplicate().get(copy, 0, SECTOR_BYTES);
-        return copy;
+    /**
+     * The pooled array JeroMQ decoded into: the socket's allocator gives every sector-sized message one, whole, so
+     * {@link Msg#data()} hands it over without a copy.
+     */
+    private static byte[] payload(Msg message) {
+        return message.data();
     }
 
     private void release(Msg message) {
