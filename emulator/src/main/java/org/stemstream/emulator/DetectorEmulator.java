@@ -100,8 +100,7 @@ public final class DetectorEmulator {
     public static Result run(FrameFeed feed, Settings settings, FaultInjection faults, Set<Integer> only)
             throws Exception {
         ExecutorService producers = Executors.newFixedThreadPool(SECTORS, r -> new Thread(r, "producer"));
-        // one I/O thread per sector, as four receiver servers would each have their own
-        try (ZContext context = new ZContext(SECTORS)) {
+        try (ZContext context = new ZContext(1)) {
             long begun = System.nanoTime();
             AcquisitionStart start = new AcquisitionStart(only.size());
             AtomicBoolean abandoned = new AtomicBoolean();

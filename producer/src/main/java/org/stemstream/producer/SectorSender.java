@@ -392,8 +392,6 @@ public final class SectorSender implements AutoCloseable {
         return sockets.computeIfAbsent(endpoint, k -> {
             ZMQ.Socket socket = context.createSocket(SocketType.PUSH);
             socket.setSndHWM(settings.sendHighWaterMark());
-            // a sector's sockets share an I/O thread, and sectors sharing a context each get their own
-            socket.setAffinity(1L << (sector % context.getIoThreads()));
             socket.setSendTimeOut(settings.direct() ? settings.sendTimeoutMillis() : TRY_MILLIS);
             socket.setLinger(settings.lingerMillis());
             socket.setImmediate(!settings.direct());
