@@ -15,8 +15,10 @@ if [[ "$index" == 0 ]]; then
 else
   role=(--join "$STEMSTREAM_SEED")
 fi
+security=()
+[[ -n "${STEMSTREAM_SECURITY:-}" ]] && security=(--security "$STEMSTREAM_SECURITY")
 echo "stemstream node $index on $me ($addr): detector ports $port..$((port + 4)), cluster port $cluster_port"
 export STEMSTREAM_JAVA_OPTS="-Xmx${STEMSTREAM_HEAP:-8g} -Dpekko.management.http.hostname=$addr ${STEMSTREAM_JAVA_OPTS:-}"
 # exec: the JVM gets srun's SIGTERM itself and leaves the cluster gracefully.
 exec "$home/bin/stemstream" node "${role[@]}" --host "$addr" --port "$port" --cluster-port "$cluster_port" \
-  --management-port "$management_port"
+  --management-port "$management_port" "${security[@]}"

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.stemstream.node.security.Credentials;
 
 /**
  * Loads the configuration in layers: command-line overrides, then the given file (else the top-level
@@ -33,6 +34,10 @@ public final class NodeConfig {
             Config config = ConfigFactory.parseMap(overrides).withFallback(base).resolve();
             refuseUnknown(config);
             NodeSettings.from(config); // fail now, with the setting's name, rather than halfway through start-up
+            String security = config.getString("stemstream.security.dir");
+            if (!security.isEmpty()) {
+                Credentials.at(Path.of(security)); // missing credentials stop the node before it starts
+            }
             return config;
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,7 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
@@ -58,6 +60,7 @@ import org.stemstream.node.nodehost.CountingWorker;
 import org.stemstream.node.nodehost.Gateway;
 import org.stemstream.node.nodehost.NodeHost;
 import org.stemstream.node.nodehost.RoutingService;
+import org.stemstream.node.security.Credentials;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
@@ -100,6 +103,14 @@ public final class StemstreamNode implements AutoCloseable {
 
     private StemstreamNode(Config config, List<String> seeds) {
         this.settings = NodeSettings.from(config);
+        if (config.getString("stemstream.security.dir").isEmpty()) {
+            LOG.warn("SECURITY IS OFF: any process that reaches this node's cluster port can join the cluster or start"
+                    + " and cancel scans. Fine on a laptop; elsewhere make credentials with `stemstream keys init DIR`"
+                    + " and start every node and the CLI with --security DIR (docs/security.md)");
+        } else {
+            LOG.info("security on: remoting over TLS with mutual authentication, credentials from {}",
+                    config.getString("stemstream.security.dir"));
+        }
         this.buffers = new SectorBuffers(settings.bufferPool());
         warmUpKernel();
         this.zmq = new ZContext(settings.ioThreads());
@@ -254,7 +265,9 @@ public final class StemstreamNode implements AutoCloseable {
         if (join.isEmpty()) {
             join.addAll(config.getStringList("stemstream.cluster.join"));
         }
-        return new StemstreamNode(config, join);
+        String security = config.getString("stemstream.security.dir");
+        return new StemstreamNode(security.isEmpty() ? config
+                : Credentials.at(Path.of(security)).forNode().withFallback(config), join);
     }
 
     /** A seed node (a cluster of its own until others join). */
@@ -387,13 +400,17 @@ public final class StemstreamNode implements AutoCloseable {
 
     /**
      * Leaves the cluster gracefully (see the class comment) and stops. The last member has no one to hand over to:
-     * it takes itself down rather than wait for a leave that nobody can acknowledge.
+     * it takes itself down rather than wait for a leave that nobody can acknowledge. A node that never got in (its
+     * seed refused it, say) has no cluster to leave, and just stops.
      */
     @Override
     public void close() {
         Cluster cluster = Cluster.get(system);
-        boolean alone = java.util.stream.StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
-                .allMatch(m -> m.address().equals(cluster.selfMember().address()));
+        List<Member> members = java.util.stream.StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+                .toList();
+        Address self = cluster.selfMember().address();
+        boolean alone = members.stream().anyMatch(m -> m.address().equals(self))
+                && members.stream().allMatch(m -> m.address().equals(self));
         if (alone) {
             cluster.manager().tell(new org.apache.pekko.cluster.typed.Down(cluster.selfMember().address()));
         } else {

@@ -17,6 +17,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.nodehost.Gateway;
+import org.stemstream.node.security.Credentials;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.ScanView;
 
@@ -40,6 +41,11 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     public static ClusterClient connect(String contact, Duration timeout) {
+        return connect(contact, timeout, null);
+    }
+
+    /** @param credentials to reach a secured cluster (TLS with the CLI's certificate), or null */
+    public static ClusterClient connect(String contact, Duration timeout, Credentials credentials) {
         StemstreamNode.address(contact); // a clear error for a malformed address
         String[] hostPort = contact.split(":");
         Config config = ConfigFactory.parseMap(Map.of(
@@ -49,6 +55,7 @@ public final class ClusterClient implements AutoCloseable {
                 "pekko.loglevel", "ERROR",
                 "pekko.log-dead-letters", "off",
                 "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off"))
+                .withFallback(credentials == null ? ConfigFactory.empty() : credentials.forCli())
                 .withFallback(ConfigFactory.load());
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "stemstream-cli", config);
         try {
@@ -59,7 +66,9 @@ public final class ClusterClient implements AutoCloseable {
         } catch (CompletionException e) {
             system.terminate();
             throw new IllegalArgumentException("no stemstream node answers at " + contact + " within "
-                    + timeout.toSeconds() + " s (is it running, and is that its cluster port?)");
+                    + timeout.toSeconds() + " s (is it running, is that its cluster port, and "
+                    + (credentials == null ? "is it secured? then give --security DIR)"
+                            : "does it trust the CA of " + credentials.dir() + "?)"));
         }
     }
 

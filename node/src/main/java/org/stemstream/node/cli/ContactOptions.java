@@ -1,6 +1,7 @@
 package org.stemstream.node.cli;
 
 import java.time.Duration;
+import org.stemstream.node.security.Credentials;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -14,14 +15,21 @@ final class ContactOptions {
             description = "Any node's cluster address (default: stemstream.cli.contact in application.conf).")
     String contact;
 
+    @Option(names = "--security", paramLabel = "DIR",
+            description = "Credentials made by stemstream keys init, to reach a secured cluster (default:"
+                    + " stemstream.security.dir).")
+    java.nio.file.Path security;
+
     @Option(names = "--ask-timeout", paramLabel = "SECONDS", defaultValue = "5",
             description = "How long to wait for the cluster to answer (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
     ClusterClient connect() {
         OptionRange.atLeast(spec, "--ask-timeout", timeoutSeconds, 1);
-        String address = contact != null ? contact
-                : com.typesafe.config.ConfigFactory.load().getString("stemstream.cli.contact");
-        return ClusterClient.connect(address, Duration.ofSeconds(timeoutSeconds));
+        com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.load();
+        String address = contact != null ? contact : config.getString("stemstream.cli.contact");
+        String dir = security != null ? security.toString() : config.getString("stemstream.security.dir");
+        return ClusterClient.connect(address, Duration.ofSeconds(timeoutSeconds),
+                dir.isEmpty() ? null : Credentials.at(java.nio.file.Path.of(dir)));
     }
 }

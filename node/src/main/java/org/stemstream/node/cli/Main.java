@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "stemstream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Streams 4D-STEM detector frames into a cluster and counts electrons on the fly.",
         subcommands = {NodeCommand.class, ScanCommand.class, MembersCommand.class, SectorsCommand.class,
-                PartitionsCommand.class, CountCommand.class, CommandLine.HelpCommand.class})
+                PartitionsCommand.class, CountCommand.class, KeysCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -50,6 +50,11 @@ final class NodeCommand implements Callable<Integer> {
             description = "Pekko Management HTTP port (default: config).")
     Integer managementPort;
 
+    @Option(names = "--security", paramLabel = "DIR",
+            description = "Credentials made by stemstream keys init: the cluster's remoting over mutually"
+                    + " authenticated TLS (default: stemstream.security.dir; none: security off).")
+    Path security;
+
     @Mixin
     ScanOptions scan;
 
@@ -99,6 +104,9 @@ final class NodeCommand implements Callable<Integer> {
         }
         if (managementPort != null) {
             overrides.put("pekko.management.http.port", managementPort);
+        }
+        if (security != null) {
+            overrides.put("stemstream.security.dir", security.toString());
         }
         CountDownLatch stopped = new CountDownLatch(1);
         StemstreamNode node = StemstreamNode.start(NodeConfig.load(config, overrides), join);

@@ -1,0 +1,81 @@
+package org.stemstream.node.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stemstream.node.CliRun;
+import org.stemstream.node.StemstreamNode;
+import org.stemstream.node.TestNodes;
+
+/**
+ * A secured cluster (credentials from {@code keys init}) takes in only processes that hold its credentials: nodes
+ * that join and CLIs that ask, over mutually authenticated TLS.
+ */
+class SecurityTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void keysInitMakesOwnerOnlyCredentialsAndNeverOverwritesThem() throws Exception {
+        Path keys = dir.resolve("keys");
+        CliRun made = CliRun.of("keys", "init", keys.toString());
+        assertEquals(0, made.exitCode(), made.err());
+        for (String file : new String[] {"ca.p12", "ca.crt", "trust.p12", "node.p12", "cli.p12", "password"}) {
+            assertTrue(Files.isRegularFile(keys.resolve(file)), file);
+        }
+        assertEquals(PosixFilePermissions.fromString("rw-------"),
+                Files.getPosixFilePermissions(keys.resolve("password")));
+        assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(keys));
+        byte[] password = Files.readAllBytes(keys.resolve("password"));
+        CliRun again = CliRun.of("keys", "init", keys.toString());
+        assertEquals(2, again.exitCode());
+        assertTrue(again.err().contains("never overwrites credentials"), again.err());
+        assertEquals(new String(password), Files.readString(keys.resolve("password")));
+    }
+
+    @Test
+    void onlyHoldersOfTheCredentialsJoinOrAsk() throws Exception {
+        Path keys = dir.resolve("keys");
+        Path foreign = dir.resolve("foreign");
+        assertEquals(0, CliRun.of("keys", "init", keys.toString()).exitCode());
+        assertEquals(0, CliRun.of("keys", "init", foreign.toString()).exitCode());
+        Map<String, Object> secured = Map.of("stemstream.security.dir", keys.toString());
+        try (StemstreamNode seed = TestNodes.node(secured)) {
+            String contact = seed.address().substring(seed.address().indexOf('@') + 1);
+
+            CliRun asked = CliRun.of("scan", "list", "--contact", contact, "--security", keys.toString());
+            assertEquals(0, asked.exitCode(), asked.err());
+            for (Path credentials : new Path[] {null, foreign}) {
+                CliRun refused = credentials == null
+                        ? CliRun.of("scan", "list", "--contact", contact, "--ask-timeout", "3")
+                        : CliRun.of("scan", "list", "--contact", contact, "--ask-timeout", "3",
+                                "--security", credentials.toString());
+                assertEquals(2, refused.exitCode(), String.valueOf(credentials));
+                assertTrue(refused.err().contains("no stemstream node answers at " + contact), refused.err());
+            }
+
+            // A node without the credentials keeps trying to join; it must not get in while a node with them
+            // joins. Both start together, so the secured one's arrival bounds how long the other has tried.
+            try (StemstreamNode intruder = TestNodes.joining(seed, Map.of());
+                 StemstreamNode member = TestNodes.joining(seed, secured)) {
+                TestNodes.awaitRouting(seed, 2, Duration.ofSeconds(60));
+                assertTrue(TestNodes.eventually(Duration.ofSeconds(10), () -> upMembers(seed) == 2));
+                assertFalse(seed.members().toCompletableFuture().join().members().stream()
+                        .anyMatch(m -> m.address().equals(intruder.address())), "the node without credentials joined");
+            }
+        }
+    }
+
+    private static long upMembers(StemstreamNode node) {
+        return node.members().toCompletableFuture().join().members().stream()
+                .filter(m -> m.status().equals("Up")).count();
+    }
+}
