@@ -126,9 +126,20 @@ public final class ClusterClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the client's actor system. Its remoting says goodbye to the node first; a node that does not answer
+     * (one that went away, or a TLS session that was torn down) must not hold the command up, so this waits 10 s at
+     * most.
+     */
     @Override
     public void close() {
         system.terminate();
-        system.getWhenTerminated().toCompletableFuture().join();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            // the command is done; its process ends
+        }
     }
 }

@@ -18,7 +18,7 @@ import java.util.Map;
  *
  * <p>With them, Pekko's remoting runs over TLS 1.3 with mutual authentication: a node or CLI accepts a connection
  * only from a peer whose certificate the CA signed, so a process without credentials can neither join the cluster
- * nor ask a node anything.
+ * nor ask a node anything; a refused certificate is logged ({@link RefusalLoggingTls}).
  */
 public final class Credentials {
     public static final String TRUST_STORE = "trust.p12";
@@ -73,8 +73,7 @@ public final class Credentials {
         String engine = "pekko.remote.artery.ssl.config-ssl-engine.";
         return ConfigFactory.parseMap(Map.of(
                 "pekko.remote.artery.transport", "tls-tcp",
-                "pekko.remote.artery.ssl.ssl-engine-provider",
-                "org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider",
+                "pekko.remote.artery.ssl.ssl-engine-provider", RefusalLoggingTls.class.getName(),
                 engine + "key-store", dir.resolve(keys).toString(),
                 engine + "key-store-password", password,
                 engine + "key-password", password,

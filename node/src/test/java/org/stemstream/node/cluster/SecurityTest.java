@@ -51,6 +51,13 @@ class SecurityTest {
         try (StemstreamNode seed = TestNodes.node(secured)) {
             String contact = seed.address().substring(seed.address().indexOf('@') + 1);
 
+            ch.qos.logback.classic.Logger tls = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                    org.stemstream.node.security.RefusalLoggingTls.class);
+            ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> refusals =
+                    new ch.qos.logback.core.read.ListAppender<>();
+            refusals.start();
+            tls.addAppender(refusals);
+
             CliRun asked = CliRun.of("scan", "list", "--contact", contact, "--security", keys.toString());
             assertEquals(0, asked.exitCode(), asked.err());
             for (Path credentials : new Path[] {null, foreign}) {
@@ -61,6 +68,10 @@ class SecurityTest {
                 assertEquals(2, refused.exitCode(), String.valueOf(credentials));
                 assertTrue(refused.err().contains("no stemstream node answers at " + contact), refused.err());
             }
+            // TLS 1.3: the client checks the node's certificate first, so the CLI holding another CA refuses the node
+            assertTrue(refusals.list.stream().anyMatch(e -> e.getFormattedMessage().startsWith(
+                    "refused the node at " + contact) && e.getFormattedMessage().contains("CN=stemstream node")),
+                    "the CLI with another CA's credentials says why: " + refusals.list);
 
             // A node without the credentials keeps trying to join; it must not get in while a node with them
             // joins. Both start together, so the secured one's arrival bounds how long the other has tried.
