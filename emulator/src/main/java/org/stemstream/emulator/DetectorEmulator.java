@@ -37,12 +37,12 @@ public final class DetectorEmulator {
 
         /** Frames routed as the cluster's table says, fetched from this node; the facility's producer settings. */
         public static Settings to(String host, int port) {
-            return new Settings(host, port, false, 0, 32, -1, 60_000, SenderSettings.DEFAULT_RETENTION_BYTES);
+            return new Settings(host, port, false, 0, 1000, -1, 60_000, SenderSettings.DEFAULT_RETENTION_BYTES);
         }
 
         /** Every frame to one receiver with no routing table (a bare socket benchmark). */
         public static Settings directTo(String host, int port) {
-            return new Settings(host, port, true, 0, 32, -1, 60_000, 0);
+            return new Settings(host, port, true, 0, 1000, -1, 60_000, 0);
         }
 
         public Settings atRate(double fps) {
