@@ -212,8 +212,11 @@ public final class StemstreamNode implements AutoCloseable {
     private void startManagement(Config config, List<SectorReceiver> receivers) {
         try {
             NodeMetrics.get(system).watch(List.of(stats), buffers);
+            String security = config.getString("stemstream.security.dir");
             NodeHttp.bind(system, gateway.join(), config.getString("pekko.management.http.hostname"),
-                    config.getInt("pekko.management.http.port")).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    config.getInt("pekko.management.http.port"),
+                    security.isEmpty() ? null : Credentials.at(Path.of(security)))
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

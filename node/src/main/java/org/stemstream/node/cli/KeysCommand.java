@@ -23,11 +23,16 @@ public final class KeysCommand {
 
     @Command(name = "init", mixinStandardHelpOptions = true,
             description = "Makes a certificate authority, the nodes' and the CLI's keys and certificates signed by it,"
-                    + " a trust store and their password in DIR (a new directory). Point nodes and the CLI at it"
+                    + " a trust store, their password and an HTTP token in DIR (a new directory). Point nodes and the CLI at it"
                     + " with --security DIR or stemstream.security.dir.")
     static final class Init implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "The directory to make; it must not exist yet.")
         Path dir;
+
+        @Option(names = "--hosts", paramLabel = "NAME", split = ",", defaultValue = "localhost,127.0.0.1",
+                description = "The nodes' host names and addresses, which their certificate names for HTTPS"
+                        + " clients that check them (default: ${DEFAULT-VALUE}).")
+        List<String> hosts;
 
         @Option(names = "--days", paramLabel = "N", defaultValue = "825",
                 description = "How long the certificates are valid (default: ${DEFAULT-VALUE}).")
@@ -51,6 +56,13 @@ public final class KeysCommand {
             Path passwordFile = dir.resolve(Credentials.PASSWORD);
             Files.writeString(passwordFile, password + "\n", StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+            new SecureRandom().nextBytes(secret);
+            Path tokenFile = dir.resolve(Credentials.HTTP_TOKEN);
+            Files.writeString(tokenFile, Base64.getUrlEncoder().withoutPadding().encodeToString(secret) + "\n",
+                    StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+            String names = String.join(",", hosts.stream()
+                    .map(h -> (h.matches("[0-9.]+|.*:.*") ? "ip:" : "dns:") + h).toList());
 
             Keytool keytool = new Keytool(dir, password);
             keytool.run("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1",
@@ -65,7 +77,7 @@ public final class KeysCommand {
                         "-dname", "CN=stemstream " + who, "-validity", String.valueOf(days), "-keystore", store);
                 keytool.run("-certreq", "-alias", who, "-keystore", store, "-file", who + ".csr");
                 keytool.run("-gencert", "-rfc", "-alias", "ca", "-keystore", "ca.p12", "-infile", who + ".csr",
-                        "-outfile", who + ".crt", "-ext", "eku=serverAuth,clientAuth",
+                        "-outfile", who + ".crt", "-ext", "eku=serverAuth,clientAuth", "-ext", "san=" + names,
                         "-validity", String.valueOf(days));
                 keytool.run("-importcert", "-noprompt", "-alias", "ca", "-file", "ca.crt", "-keystore", store);
                 keytool.run("-importcert", "-noprompt", "-alias", who, "-file", who + ".crt", "-keystore", store);
@@ -75,6 +87,7 @@ public final class KeysCommand {
             System.out.println("  ca.p12     the certificate authority's key: keep it off the cluster; it signs new keys");
             System.out.println("  ca.crt, trust.p12, node.p12, cli.p12, node.crt, cli.crt, password: for the nodes"
                     + " and the CLI");
+            System.out.println("  http-token  for HTTP requests that change the cluster (Authorization: Bearer ...)");
             System.out.println("use them with: stemstream node --security " + dir + " ...; stemstream scan ..."
                     + " --security " + dir);
             return 0;

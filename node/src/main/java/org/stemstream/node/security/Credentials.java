@@ -3,18 +3,24 @@ package org.stemstream.node.security;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 /**
  * A deployment's credentials directory, as {@code stemstream keys init} makes it: the certificate authority that
  * signs every certificate ({@code ca.crt}; its key, {@code ca.p12}, is needed only to sign more), the trust store
  * holding the CA ({@code trust.p12}), the nodes' key and certificate ({@code node.p12}), the actor CLI's
- * ({@code cli.p12}), and the stores' password ({@code password}, readable by its owner only).
+ * ({@code cli.p12}), the stores' password ({@code password}) and the HTTP operators' token ({@code http-token}),
+ * the last two readable by their owner only.
  *
  * <p>With them, Pekko's remoting runs over TLS 1.3 with mutual authentication: a node or CLI accepts a connection
  * only from a peer whose certificate the CA signed, so a process without credentials can neither join the cluster
@@ -25,6 +31,8 @@ public final class Credentials {
     public static final String NODE_KEYS = "node.p12";
     public static final String CLI_KEYS = "cli.p12";
     public static final String PASSWORD = "password";
+    /** The bearer token that HTTP requests which change the cluster (Management's member operations) must carry. */
+    public static final String HTTP_TOKEN = "http-token";
 
     private final Path dir;
     private final String password;
@@ -41,7 +49,7 @@ public final class Credentials {
             throw new IllegalArgumentException("credentials: " + dir + " is not a directory (make one with"
                     + " stemstream keys init " + dir + ")");
         }
-        for (String file : List.of(TRUST_STORE, NODE_KEYS, CLI_KEYS, PASSWORD)) {
+        for (String file : List.of(TRUST_STORE, NODE_KEYS, CLI_KEYS, PASSWORD, HTTP_TOKEN)) {
             if (!Files.isRegularFile(absolute.resolve(file))) {
                 throw new IllegalArgumentException("credentials: " + absolute.resolve(file) + " is missing (stemstream"
                         + " keys init makes every file a deployment needs)");
@@ -57,6 +65,34 @@ public final class Credentials {
 
     public Path dir() {
         return dir;
+    }
+
+    /** The token an HTTP request that changes the cluster must carry ({@code Authorization: Bearer TOKEN}). */
+    public String httpToken() {
+        try {
+            return Files.readString(dir.resolve(HTTP_TOKEN), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** TLS for the node's HTTPS port, presenting the node's certificate. */
+    public SSLContext httpsServer() {
+        try {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(dir.resolve(NODE_KEYS))) {
+                keys.load(in, password.toCharArray());
+            }
+            KeyManagerFactory managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            managers.init(keys, password.toCharArray());
+            SSLContext context = SSLContext.getInstance("TLSv1.3");
+            context.init(managers.getKeyManagers(), null, null);
+            return context;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("credentials: " + dir.resolve(NODE_KEYS) + ": " + e.getMessage(), e);
+        }
     }
 
     /** Remoting over mutually authenticated TLS, presenting the node's certificate. */
