@@ -1,5 +1,8 @@
 package org.stemstream.node.cli;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.stemstream.node.security.Credentials;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,7 +21,7 @@ final class ContactOptions {
     @Option(names = "--security", paramLabel = "DIR",
             description = "Credentials made by stemstream keys init, to reach a secured cluster (default:"
                     + " stemstream.security.dir).")
-    java.nio.file.Path security;
+    Path security;
 
     @Option(names = "--ask-timeout", paramLabel = "SECONDS", defaultValue = "5",
             description = "How long to wait for the cluster to answer (default: ${DEFAULT-VALUE}).")
@@ -26,10 +29,10 @@ final class ContactOptions {
 
     ClusterClient connect() {
         OptionRange.atLeast(spec, "--ask-timeout", timeoutSeconds, 1);
-        com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.load();
+        Config config = ConfigFactory.load();
         String address = contact != null ? contact : config.getString("stemstream.cli.contact");
         String dir = security != null ? security.toString() : config.getString("stemstream.security.dir");
         return ClusterClient.connect(address, Duration.ofSeconds(timeoutSeconds),
-                dir.isEmpty() ? null : Credentials.at(java.nio.file.Path.of(dir)));
+                dir.isEmpty() ? null : Credentials.at(Path.of(dir)));
     }
 }
