@@ -342,8 +342,8 @@ final class BenchCommand implements Runnable {
             Path dir = Files.createTempDirectory("stemstream-node-cpu");
             org.stemstream.tools.bench.NodeCpu.Result r;
             try {
-                r = new org.stemstream.tools.bench.NodeCpu(distinctFrames,
-                        new org.stemstream.tools.bench.NodeCpu.NodeSetup(countingThreads, nodeCpus), warmUpScans, dir).run(
+                var setup = new org.stemstream.tools.bench.NodeCpu.NodeSetup(countingThreads, nodeCpus);
+                r = new org.stemstream.tools.bench.NodeCpu(distinctFrames, setup, warmUpScans, dir).run(
                         new int[] {small.width(), small.height()}, new int[] {large.width(), large.height()});
             } finally {
                 deleteTree(dir);

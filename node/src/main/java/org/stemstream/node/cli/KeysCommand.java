@@ -23,8 +23,8 @@ public final class KeysCommand {
 
     @Command(name = "init", mixinStandardHelpOptions = true,
             description = "Makes a certificate authority, the nodes' and the CLI's keys and certificates signed by it,"
-                    + " a trust store, their password and an HTTP token in DIR (a new directory). Point nodes and the CLI at it"
-                    + " with --security DIR or stemstream.security.dir.")
+                    + " a trust store, their password and an HTTP token in DIR (a new directory). Point nodes and the"
+                    + " CLI at it with --security DIR or stemstream.security.dir.")
     static final class Init implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "The directory to make; it must not exist yet.")
         Path dir;
@@ -50,21 +50,12 @@ public final class KeysCommand {
             }
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
                     "rwx------")));
-            byte[] secret = new byte[24];
-            new SecureRandom().nextBytes(secret);
-            String password = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-            Path passwordFile = dir.resolve(Credentials.PASSWORD);
-            Files.writeString(passwordFile, password + "\n", StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
-            new SecureRandom().nextBytes(secret);
-            Path tokenFile = dir.resolve(Credentials.HTTP_TOKEN);
-            Files.writeString(tokenFile, Base64.getUrlEncoder().withoutPadding().encodeToString(secret) + "\n",
-                    StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+            writeSecret(Credentials.PASSWORD);
+            writeSecret(Credentials.HTTP_TOKEN);
             String names = String.join(",", hosts.stream()
                     .map(h -> (h.matches("[0-9.]+|.*:.*") ? "ip:" : "dns:") + h).toList());
 
-            Keytool keytool = new Keytool(dir, password);
+            Keytool keytool = new Keytool(dir);
             keytool.run("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1",
                     "-dname", "CN=stemstream CA", "-ext", "bc:c", "-validity", String.valueOf(days),
                     "-keystore", "ca.p12");
@@ -84,7 +75,8 @@ public final class KeysCommand {
                 Files.delete(dir.resolve(who + ".csr"));
             }
             System.out.println("credentials in " + dir.toAbsolutePath().normalize() + ":");
-            System.out.println("  ca.p12     the certificate authority's key: keep it off the cluster; it signs new keys");
+            System.out.println("  ca.p12      the certificate authority's key: keep it off the cluster; it signs"
+                    + " new keys");
             System.out.println("  ca.crt, trust.p12, node.p12, cli.p12, node.crt, cli.crt, password: for the nodes"
                     + " and the CLI");
             System.out.println("  http-token  for HTTP requests that change the cluster (Authorization: Bearer ...)");
@@ -92,15 +84,29 @@ public final class KeysCommand {
                     + " --security " + dir);
             return 0;
         }
+
+        /** A random secret in a file of the directory that only its owner can read; returns it. */
+        private String writeSecret(String name) throws IOException {
+            byte[] secret = new byte[24];
+            new SecureRandom().nextBytes(secret);
+            String text = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+            Path file = dir.resolve(name);
+            Files.writeString(file, text + "\n", StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            return text;
+        }
     }
 
-    /** The JDK's keytool, run in the credentials directory with the stores' password. */
-    private record Keytool(Path dir, String password) {
+    /**
+     * The JDK's keytool, run in the credentials directory; it reads the stores' password from its file, so the
+     * password never appears in a process list.
+     */
+    private record Keytool(Path dir) {
         void run(String... args) throws IOException, InterruptedException {
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
             command.addAll(List.of(args));
-            command.addAll(List.of("-storetype", "PKCS12", "-storepass", password));
+            command.addAll(List.of("-storetype", "PKCS12", "-storepass:file", Credentials.PASSWORD));
             Process keytool = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
             String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!keytool.waitFor(60, TimeUnit.SECONDS) || keytool.exitValue() != 0) {

@@ -43,11 +43,13 @@ class SecurityTest {
         Path keys = dir.resolve("keys");
         CliRun made = CliRun.of("keys", "init", keys.toString());
         assertEquals(0, made.exitCode(), made.err());
-        for (String file : new String[] {"ca.p12", "ca.crt", "trust.p12", "node.p12", "cli.p12", "password", "http-token"}) {
+        for (String file : new String[] {"ca.p12", "ca.crt", "trust.p12", "node.p12", "cli.p12", "password",
+            "http-token"}) {
             assertTrue(Files.isRegularFile(keys.resolve(file)), file);
         }
         for (String secret : new String[] {"password", "http-token"}) {
-            assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(keys.resolve(secret)));
+            assertEquals(PosixFilePermissions.fromString("rw-------"),
+                    Files.getPosixFilePermissions(keys.resolve(secret)));
         }
         assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(keys));
         byte[] password = Files.readAllBytes(keys.resolve("password"));

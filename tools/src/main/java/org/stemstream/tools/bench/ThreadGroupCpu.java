@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 public final class ThreadGroupCpu {
     /** The groups, in the order they are printed; a thread belongs to the first whose name pattern it matches. */
     public enum Group {
-        RECEIVE("ZeroMQ receive (I/O threads, sector readers, routing)", "iothread-.*|ingress-sector-.*|routing-socket"),
+        RECEIVE("ZeroMQ receive (I/O threads, sector readers, routing)",
+                "iothread-.*|ingress-sector-.*|routing-socket"),
         COUNTING("counting (the kernel and its stage)", ".*counting-dispatcher.*"),
         ACTORS("actors and streams (assembly, workers, writer, cluster)", "stemstream-.*"),
         JIT("JIT compilers", "C[12] CompilerThread.*"),
