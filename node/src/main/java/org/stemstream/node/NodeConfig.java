@@ -34,10 +34,7 @@ public final class NodeConfig {
             Config config = ConfigFactory.parseMap(overrides).withFallback(base).resolve();
             refuseUnknown(config);
             NodeSettings.from(config); // fail now, with the setting's name, rather than halfway through start-up
-            String security = config.getString("stemstream.security.dir");
-            if (!security.isEmpty()) {
-                Credentials.at(Path.of(security)); // missing credentials stop the node before it starts
-            }
+            Credentials.of(config); // missing credentials stop the node before it starts
             return config;
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);

@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -100,16 +99,19 @@ public final class StemstreamNode implements AutoCloseable {
     private final CompletableFuture<ActorRef<GatewayProtocol.Command>> gateway = new CompletableFuture<>();
     private final CompletableFuture<ActorRef<NodeProtocol.Command>> host = new CompletableFuture<>();
     private final Acknowledgements acknowledgements = new Acknowledgements();
+    /** TLS for remoting and HTTPS; null: security off. */
+    private final Credentials credentials;
 
-    private StemstreamNode(Config config, List<String> seeds) {
+    private StemstreamNode(Config config, List<String> seeds, Credentials credentials) {
         this.settings = NodeSettings.from(config);
-        if (config.getString("stemstream.security.dir").isEmpty()) {
+        this.credentials = credentials;
+        if (credentials == null) {
             LOG.warn("SECURITY IS OFF: any process that reaches this node's cluster port can join the cluster or start"
                     + " and cancel scans. Fine on a laptop; elsewhere make credentials with `stemstream keys init DIR`"
                     + " and start every node and the CLI with --security DIR (docs/security.md)");
         } else {
             LOG.info("security on: remoting over TLS with mutual authentication, credentials from {}",
-                    config.getString("stemstream.security.dir"));
+                    credentials.dir());
         }
         this.buffers = new SectorBuffers(settings.bufferPool());
         warmUpKernel();
@@ -212,10 +214,8 @@ public final class StemstreamNode implements AutoCloseable {
     private void startManagement(Config config, List<SectorReceiver> receivers) {
         try {
             NodeMetrics.get(system).watch(List.of(stats), buffers);
-            String security = config.getString("stemstream.security.dir");
             NodeHttp.bind(system, gateway.join(), config.getString("pekko.management.http.hostname"),
-                    config.getInt("pekko.management.http.port"),
-                    security.isEmpty() ? null : Credentials.at(Path.of(security)))
+                    config.getInt("pekko.management.http.port"), credentials)
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
             if (e instanceof InterruptedException) {
@@ -268,9 +268,9 @@ public final class StemstreamNode implements AutoCloseable {
         if (join.isEmpty()) {
             join.addAll(config.getStringList("stemstream.cluster.join"));
         }
-        String security = config.getString("stemstream.security.dir");
-        return new StemstreamNode(security.isEmpty() ? config
-                : Credentials.at(Path.of(security)).forNode().withFallback(config), join);
+        Credentials credentials = Credentials.of(config);
+        return new StemstreamNode(credentials == null ? config : credentials.forNode().withFallback(config), join,
+                credentials);
     }
 
     /** A seed node (a cluster of its own until others join). */

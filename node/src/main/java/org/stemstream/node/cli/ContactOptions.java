@@ -31,8 +31,7 @@ final class ContactOptions {
         OptionRange.atLeast(spec, "--ask-timeout", timeoutSeconds, 1);
         Config config = ConfigFactory.load();
         String address = contact != null ? contact : config.getString("stemstream.cli.contact");
-        String dir = security != null ? security.toString() : config.getString("stemstream.security.dir");
         return ClusterClient.connect(address, Duration.ofSeconds(timeoutSeconds),
-                dir.isEmpty() ? null : Credentials.at(Path.of(dir)));
+                security != null ? Credentials.at(security) : Credentials.of(config));
     }
 }

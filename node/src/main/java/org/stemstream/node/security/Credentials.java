@@ -63,6 +63,12 @@ public final class Credentials {
         }
     }
 
+    /** The credentials the configuration names ({@code stemstream.security.dir}), or null: security off. */
+    public static Credentials of(Config config) {
+        String dir = config.getString("stemstream.security.dir");
+        return dir.isEmpty() ? null : at(Path.of(dir));
+    }
+
     public Path dir() {
         return dir;
     }
