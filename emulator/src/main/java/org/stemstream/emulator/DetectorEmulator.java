@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.stemstream.producer.NodesUnreachable;
 import org.stemstream.producer.SectorSender;
 import org.stemstream.producer.SenderSettings;
+import org.stemstream.protocol.security.ProducerKey;
 import org.zeromq.ZContext;
 
 /**
@@ -29,45 +30,55 @@ public final class DetectorEmulator {
      *                          gives up with {@link NodesUnreachable}. -1: for ever (a block no node takes after
      *                          some tries counts as undeliverable; the first routing table may take 15 s)
      * @param retentionBytes    per sector, the most block bytes kept until their frames are stored (0: none)
+     * @param producerKey       the deployment's producer key, for nodes with security on (null: off)
+     * @param encrypt           whether sealed payloads are also encrypted
      */
     public record Settings(String host, int port, boolean direct, double framesPerSecond, int sendHighWaterMark,
-                           int sendTimeoutMillis, int lingerMillis, long retentionBytes) {
+                           int sendTimeoutMillis, int lingerMillis, long retentionBytes, ProducerKey producerKey,
+                           boolean encrypt) {
         /** How long, after its last block, a sector waits for the cluster to store what it keeps. */
         static final int ACK_TIMEOUT_MILLIS = 60_000;
 
         /** Frames routed as the cluster's table says, fetched from this node; the facility's producer settings. */
         public static Settings to(String host, int port) {
-            return new Settings(host, port, false, 0, 1000, -1, 60_000, SenderSettings.DEFAULT_RETENTION_BYTES);
+            return new Settings(host, port, false, 0, 1000, -1, 60_000, SenderSettings.DEFAULT_RETENTION_BYTES, null,
+                    false);
         }
 
         /** Every frame to one receiver with no routing table (a bare socket benchmark). */
         public static Settings directTo(String host, int port) {
-            return new Settings(host, port, true, 0, 1000, -1, 60_000, 0);
+            return new Settings(host, port, true, 0, 1000, -1, 60_000, 0, null, false);
         }
 
         public Settings atRate(double fps) {
             return new Settings(host, port, direct, fps, sendHighWaterMark, sendTimeoutMillis, lingerMillis,
-                    retentionBytes);
+                    retentionBytes, producerKey, encrypt);
         }
 
         public Settings withSendHighWaterMark(int messages) {
             return new Settings(host, port, direct, framesPerSecond, messages, sendTimeoutMillis, lingerMillis,
-                    retentionBytes);
+                    retentionBytes, producerKey, encrypt);
         }
 
         public Settings withSendTimeout(int millis) {
             return new Settings(host, port, direct, framesPerSecond, sendHighWaterMark, millis, lingerMillis,
-                    retentionBytes);
+                    retentionBytes, producerKey, encrypt);
         }
 
         public Settings withRetention(long bytes) {
             return new Settings(host, port, direct, framesPerSecond, sendHighWaterMark, sendTimeoutMillis,
-                    lingerMillis, bytes);
+                    lingerMillis, bytes, producerKey, encrypt);
+        }
+
+        /** Sessions with the nodes, every message sealed with the producer key; payloads encrypted if asked. */
+        public Settings withSecurity(ProducerKey key, boolean encryptPayloads) {
+            return new Settings(host, port, direct, framesPerSecond, sendHighWaterMark, sendTimeoutMillis,
+                    lingerMillis, retentionBytes, key, encryptPayloads);
         }
 
         SenderSettings sender() {
             return new SenderSettings(host, port, direct, sendHighWaterMark, sendTimeoutMillis, lingerMillis,
-                    retentionBytes, ACK_TIMEOUT_MILLIS);
+                    retentionBytes, ACK_TIMEOUT_MILLIS, producerKey, encrypt);
         }
     }
 

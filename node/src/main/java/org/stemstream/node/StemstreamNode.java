@@ -60,6 +60,7 @@ import org.stemstream.node.nodehost.Gateway;
 import org.stemstream.node.nodehost.NodeHost;
 import org.stemstream.node.nodehost.RoutingService;
 import org.stemstream.node.security.Credentials;
+import org.stemstream.node.security.ProducerSessions;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
@@ -110,7 +111,8 @@ public final class StemstreamNode implements AutoCloseable {
                     + " and cancel scans. Fine on a laptop; elsewhere make credentials with `stemstream keys init DIR`"
                     + " and start every node and the CLI with --security DIR (docs/security.md)");
         } else {
-            LOG.info("security on: remoting over TLS with mutual authentication, credentials from {}",
+            LOG.info("security on: remoting over TLS with mutual authentication, detector blocks only from producers"
+                    + " with the producer key; credentials from {}",
                     credentials.dir());
         }
         this.buffers = new SectorBuffers(settings.bufferPool());
@@ -118,13 +120,14 @@ public final class StemstreamNode implements AutoCloseable {
         this.zmq = new ZContext(settings.ioThreads());
         zmq.setNotificationExceptionHandler(this::zeroMqNotice);
         List<SectorReceiver> receivers = new ArrayList<>();
+        ProducerSessions sessions = credentials == null ? null : new ProducerSessions(credentials.producerKey());
         try {
             for (int s = 0; s < SECTORS; s++) {
                 stats[s] = new SectorStats(s);
                 receivers.add(new SectorReceiver(zmq, s, settings.sectorEndpoint(s), settings.receiveHighWaterMark(),
-                        buffers, stats[s]));
+                        buffers, stats[s], sessions));
             }
-            this.routing = new RoutingService(zmq, settings.routingEndpoint(), acknowledgements);
+            this.routing = new RoutingService(zmq, settings.routingEndpoint(), acknowledgements, sessions);
         } catch (RuntimeException e) {
             closeSockets(receivers);
             throw startFailure(e, "the detector sockets " + settings.sectorEndpoint(0) + " .. +4", "--port");

@@ -18,18 +18,23 @@ final class RoutingClient implements AutoCloseable {
     private static final int TIMEOUT_MILLIS = 1_000;
 
     private final ZContext context;
+    /** What the producer asks: "route sealed" when it seals its messages, as nodes with security on require. */
+    private final byte[] request;
     private final Set<String> contacts = new LinkedHashSet<>();
     private ZMQ.Socket socket;
     private String connected;
 
-    RoutingClient(ZContext context, String host, int port) {
+    RoutingClient(ZContext context, String host, int port, boolean sealed) {
         this.context = context;
+        this.request = (sealed ? "route sealed" : "route").getBytes(StandardCharsets.US_ASCII);
         contacts.add(host + ":" + port);
     }
 
     /**
      * The newest table any contact gives, or null when none answers (or none has a table yet) before the deadline;
      * each contact gets at most {@value #TIMEOUT_MILLIS} ms of it.
+     *
+     * @throws SessionRefused when a node refuses a producer that does not seal its messages
      */
     RoutingTable fetch(Deadline deadline) {
         for (String contact : new ArrayList<>(contacts)) {
@@ -56,12 +61,16 @@ final class RoutingClient implements AutoCloseable {
         }
         socket.setReceiveTimeOut(timeoutMillis);
         socket.setSendTimeOut(timeoutMillis);
-        byte[] reply = socket.send("route".getBytes(StandardCharsets.US_ASCII), 0) ? socket.recv(0) : null;
+        byte[] reply = socket.send(request, 0) ? socket.recv(0) : null;
         if (reply == null) {
             reset(); // a REQ socket that missed its reply cannot ask again
             return null;
         }
         String text = new String(reply, StandardCharsets.UTF_8);
+        if (text.startsWith("stemstream-error ")) {
+            throw new SessionRefused("the node at " + contact + " refused the routing table: "
+                    + text.substring("stemstream-error ".length()).strip());
+        }
         return text.startsWith("stemstream-routing none") ? null : RoutingTable.decode(reply);
     }
 

@@ -13,6 +13,7 @@ import org.stemstream.protocol.BlockHeader;
 import org.stemstream.protocol.EndOfScan;
 import org.stemstream.protocol.StoredFrames;
 import org.stemstream.protocol.cluster.RoutingTable;
+import org.stemstream.protocol.security.BlockSeal;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -33,6 +34,10 @@ import org.zeromq.ZMQ;
  * <p>It fetches the table every {@value #REFRESH_MILLIS} ms and follows a new one from its switch frame on. With a
  * send timeout, each block (and the first routing table, and the ends of scan) may wait that long in all, every try
  * and routing fetch included; past it the sender gives up with {@link NodesUnreachable}. One thread uses a sender.
+ *
+ * <p>With the deployment's producer key it opens a session with each node before it sends there, and seals every
+ * message in it (its payload also encrypted when asked): see {@link BlockSeal}. Kept blocks stay in clear, and are
+ * sealed again for the node they go to.
  */
 public final class SectorSender implements AutoCloseable {
     private static final long REFRESH_MILLIS = 200;
@@ -48,6 +53,10 @@ public final class SectorSender implements AutoCloseable {
     /** Without a send timeout: how long the first routing table may take. */
     private static final int FIRST_TABLE_MILLIS = 15_000;
 
+    /** A node's PUSH socket for the sector, and the session messages to it are sealed in (null: security off). */
+    private record Link(ZMQ.Socket socket, BlockSeal seal) {
+    }
+
     /** What a sender did: blocks sent (replays not included), and what retention cost. */
     public record Stats(long sent, long undeliverable, long replayed, long retentionWaits, long retentionWaitNanos,
                         long unacknowledged, long peakRetainedBytes) {
@@ -58,7 +67,7 @@ public final class SectorSender implements AutoCloseable {
     private final long scanNumber;
     private final long expectedBlocks;
     private final SenderSettings settings;
-    private final Map<RoutingTable.Endpoint, ZMQ.Socket> sockets = new HashMap<>();
+    private final Map<RoutingTable.Endpoint, Link> links = new HashMap<>();
     private final Map<RoutingTable.Endpoint, Long> blocksTo = new LinkedHashMap<>();
     private final Retention retention;
     private final AckClient acks;
@@ -96,7 +105,7 @@ public final class SectorSender implements AutoCloseable {
                     settings.port())));
             return;
         }
-        routing = new RoutingClient(context, settings.host(), settings.port());
+        routing = new RoutingClient(context, settings.host(), settings.port(), settings.producerKey() != null);
         table = fetchTable(Deadline.after(settings.sendTimeoutMillis() >= 0 ? settings.sendTimeoutMillis()
                 : FIRST_TABLE_MILLIS), " (is a node running there?)");
         lastRefreshNanos = System.nanoTime();
@@ -150,7 +159,11 @@ public final class SectorSender implements AutoCloseable {
      * tests of what the nodes reject.
      */
     public void sendAsIs(long frameNumber, byte[]... parts) {
-        ZMQ.Socket socket = socketFor(ownerOf(frameNumber));
+        Link link = linkFor(ownerOf(frameNumber));
+        if (link == null) {
+            return;
+        }
+        ZMQ.Socket socket = link.socket();
         for (int i = 0; i < parts.length; i++) {
             socket.send(parts[i], i < parts.length - 1 ? ZMQ.SNDMORE : 0);
         }
@@ -188,9 +201,9 @@ public final class SectorSender implements AutoCloseable {
     public void close() {
         int linger = !finished ? 0 : settings.sendTimeoutMillis() < 0 ? settings.lingerMillis()
                 : Math.min(settings.lingerMillis(), settings.sendTimeoutMillis());
-        sockets.values().forEach(socket -> {
-            socket.setLinger(linger);
-            socket.close();
+        links.values().forEach(link -> {
+            link.socket().setLinger(linger);
+            link.socket().close();
         });
         if (routing != null) {
             routing.close();
@@ -267,9 +280,13 @@ public final class SectorSender implements AutoCloseable {
                 return;
             }
             RoutingTable.Endpoint owner = table.ownerOf(retention.frame(slot));
-            ZMQ.Socket socket = socketFor(owner);
-            socket.setSendTimeOut(TRY_MILLIS);
-            if (socket.sendMore(retention.header(slot)) && socket.send(retention.payload(slot), 0)) {
+            Link link = linkFor(owner);
+            if (link == null) {
+                replayDue = true;
+                return;
+            }
+            link.socket().setSendTimeOut(TRY_MILLIS);
+            if (transmit(link, retention.header(slot), retention.payload(slot))) {
                 retention.sentTo(slot, owner);
                 blocksTo.merge(owner, 1L, Long::sum);
                 replayed++;
@@ -287,10 +304,13 @@ public final class SectorSender implements AutoCloseable {
             throws NodesUnreachable, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             RoutingTable.Endpoint owner = ownerOf(frameNumber);
-            ZMQ.Socket socket = socketFor(owner);
-            // direct: there is no table to follow, so the one try may take all the time there is
-            socket.setSendTimeOut(settings.direct() ? deadline.remainingMillis() : deadline.slice(TRY_MILLIS));
-            if (socket.sendMore(header) && socket.send(payload, 0)) {
+            Link link = linkFor(owner);
+            if (link != null) {
+                // direct: there is no table to follow, so the one try may take all the time there is
+                link.socket().setSendTimeOut(settings.direct() ? deadline.remainingMillis()
+                        : deadline.slice(TRY_MILLIS));
+            }
+            if (link != null && transmit(link, header, payload)) {
                 blocksTo.merge(owner, 1L, Long::sum);
                 return owner;
             }
@@ -379,25 +399,59 @@ public final class SectorSender implements AutoCloseable {
         });
         for (RoutingTable.Endpoint endpoint : to) {
             long blocks = blocksTo.getOrDefault(endpoint, 0L);
-            ZMQ.Socket socket = socketFor(endpoint);
-            // without a send timeout an end is offered for one try, as a node that died needs none
-            socket.setSendTimeOut(deadline.bounded() ? deadline.remainingMillis() : 2_000);
-            if (!socket.send(new EndOfScan(scanNumber, sector, blocks).toBytes(), 0) && deadline.bounded()) {
+            Link link = linkFor(endpoint);
+            if (link != null) {
+                // without a send timeout an end is offered for one try, as a node that died needs none
+                link.socket().setSendTimeOut(deadline.bounded() ? deadline.remainingMillis() : 2_000);
+            }
+            if ((link == null || !transmitEnd(link, new EndOfScan(scanNumber, sector, blocks).toBytes()))
+                    && deadline.bounded()) {
                 throw unreachable(endpoint.host() + ":" + endpoint.port() + " took no end of scan", deadline, "");
             }
         }
     }
 
-    private ZMQ.Socket socketFor(RoutingTable.Endpoint endpoint) {
-        return sockets.computeIfAbsent(endpoint, k -> {
-            ZMQ.Socket socket = context.createSocket(SocketType.PUSH);
-            socket.setSndHWM(settings.sendHighWaterMark());
-            socket.setSendTimeOut(settings.direct() ? settings.sendTimeoutMillis() : TRY_MILLIS);
-            socket.setLinger(settings.lingerMillis());
-            socket.setImmediate(!settings.direct());
-            socket.connect(endpoint.sector(sector));
-            return socket;
-        });
+    /**
+     * The node's link: its socket, and with the producer key a session opened with it first. Null while the node does
+     * not answer the session's hello (it may be gone: the caller follows the table as after a send that failed).
+     */
+    private Link linkFor(RoutingTable.Endpoint endpoint) {
+        Link link = links.get(endpoint);
+        if (link != null) {
+            return link;
+        }
+        BlockSeal seal = null;
+        if (settings.producerKey() != null) {
+            seal = SessionOpener.open(context, endpoint, sector, settings.producerKey(), TRY_MILLIS);
+            if (seal == null) {
+                return null;
+            }
+        }
+        ZMQ.Socket socket = context.createSocket(SocketType.PUSH);
+        socket.setSndHWM(settings.sendHighWaterMark());
+        socket.setSendTimeOut(settings.direct() ? settings.sendTimeoutMillis() : TRY_MILLIS);
+        socket.setLinger(settings.lingerMillis());
+        socket.setImmediate(!settings.direct());
+        socket.connect(endpoint.sector(sector));
+        link = new Link(socket, seal);
+        links.put(endpoint, link);
+        return link;
+    }
+
+    /** A block on a link: its two parts, or sealed, three. False when the node's queue did not take it in time. */
+    private boolean transmit(Link link, byte[] header, byte[] payload) {
+        ZMQ.Socket socket = link.socket();
+        if (link.seal() == null) {
+            return socket.sendMore(header) && socket.send(payload, 0);
+        }
+        BlockSeal.Sealed sealed = link.seal().sealBlock(header, payload, settings.encrypt());
+        return socket.sendMore(header) && socket.sendMore(sealed.payload()) && socket.send(sealed.seal(), 0);
+    }
+
+    private boolean transmitEnd(Link link, byte[] end) {
+        ZMQ.Socket socket = link.socket();
+        return link.seal() == null ? socket.send(end, 0)
+                : socket.sendMore(end) && socket.send(link.seal().sealEnd(end), 0);
     }
 
     /** Giving up: what could not be reached, within what time, and how far this sector got. */

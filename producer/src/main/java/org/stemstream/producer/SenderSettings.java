@@ -1,5 +1,7 @@
 package org.stemstream.producer;
 
+import org.stemstream.protocol.security.ProducerKey;
+
 /**
  * How a sector's producer sends.
  *
@@ -15,14 +17,28 @@ package org.stemstream.producer;
  *                          makes sending wait); 0 keeps nothing, and a node lost then loses its frames
  * @param ackTimeoutMillis  after the last block, how long to wait for the cluster to store every kept frame before
  *                          the ends of scan go out regardless
+ * @param producerKey       the deployment's producer key: every message goes in a session opened with it, sealed;
+ *                          null for nodes with security off
+ * @param encrypt           whether sealed payloads are also encrypted (across networks others can read)
  */
 public record SenderSettings(String host, int port, boolean direct, int sendHighWaterMark, int sendTimeoutMillis,
-                             int lingerMillis, long retentionBytes, int ackTimeoutMillis) {
+                             int lingerMillis, long retentionBytes, int ackTimeoutMillis, ProducerKey producerKey,
+                             boolean encrypt) {
     public static final long DEFAULT_RETENTION_BYTES = 256L << 20;
+
+    /** Settings for nodes with security off. */
+    public SenderSettings(String host, int port, boolean direct, int sendHighWaterMark, int sendTimeoutMillis,
+                          int lingerMillis, long retentionBytes, int ackTimeoutMillis) {
+        this(host, port, direct, sendHighWaterMark, sendTimeoutMillis, lingerMillis, retentionBytes, ackTimeoutMillis,
+                null, false);
+    }
 
     public SenderSettings {
         if (retentionBytes < 0) {
             throw new IllegalArgumentException("retention of " + retentionBytes + " bytes");
+        }
+        if (encrypt && producerKey == null) {
+            throw new IllegalArgumentException("encryption needs the producer key");
         }
     }
 

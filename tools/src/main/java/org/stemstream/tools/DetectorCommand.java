@@ -11,6 +11,8 @@ import java.util.concurrent.Callable;
 import org.stemstream.emulator.DetectorEmulator;
 import org.stemstream.emulator.FaultInjection;
 import org.stemstream.producer.NodesUnreachable;
+import org.stemstream.producer.SessionRefused;
+import org.stemstream.protocol.security.ProducerKey;
 import org.stemstream.emulator.ReplayFeed;
 import org.stemstream.emulator.SyntheticFeed;
 import org.stemstream.simulator.SyntheticDetector;
@@ -60,6 +62,15 @@ final class DetectorCommand implements Callable<Integer> {
                     + " send again if their node is lost; full, sending waits. 0 keeps nothing: a lost node then"
                     + " loses its frames (default: ${DEFAULT-VALUE}).")
     long retentionMegabytes;
+
+    @Option(names = "--security", paramLabel = "DIR",
+            description = "Credentials made by stemstream keys init (only its producer.key is read): open a session"
+                    + " with each node and seal every message, as nodes with security on require.")
+    Path security;
+
+    @Option(names = "--encrypt", description = "With --security, also encrypt the pixels (AES-256-GCM): for"
+            + " networks others can read.")
+    boolean encrypt;
 
     @Option(names = "--replay", paramLabel = "FILE", arity = "1..*", description = "Replay these raw files.")
     List<Path> replay;
@@ -136,12 +147,18 @@ final class DetectorCommand implements Callable<Integer> {
         FaultInjection injected = faults.toFaults();
         DetectorEmulator.Settings settings = DetectorEmulator.Settings.to(host, port).atRate(rate)
                 .withSendTimeout(sendTimeout == null ? -1 : sendTimeout).withRetention(retentionMegabytes << 20);
+        if (security != null) {
+            settings = settings.withSecurity(ProducerKey.read(security.resolve(ProducerKey.FILE)), encrypt);
+        }
         DetectorEmulator.Result result;
         try {
             result = send(settings, injected);
         } catch (NodesUnreachable e) {
             spec.commandLine().getErr().println("stemstream detector: " + e.getMessage());
             return UNREACHABLE;
+        } catch (SessionRefused e) {
+            spec.commandLine().getErr().println("stemstream detector: " + e.getMessage());
+            return 1;
         }
         long blocks = java.util.Arrays.stream(result.blocksSent()).sum();
         System.out.printf(Locale.ROOT, "sent %d blocks (per sector %s) in %.2f s, %.0f frames/s%n", blocks,
@@ -156,6 +173,10 @@ final class DetectorCommand implements Callable<Integer> {
 
     private void checkRanges() {
         OptionRange.between(spec, "--port", port, 1, 65535 - 4); // a node's 5 ports from it
+        if (encrypt && security == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--encrypt needs --security DIR"
+                    + " (the session keys come from its producer key)");
+        }
         OptionRange.atLeast(spec, "--rate", rate, 0);
         if (sendTimeout != null) {
             OptionRange.atLeast(spec, "--send-timeout", sendTimeout, 1);

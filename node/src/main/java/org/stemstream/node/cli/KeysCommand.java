@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.stemstream.node.security.Credentials;
+import org.stemstream.protocol.security.ProducerKey;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -52,6 +53,7 @@ public final class KeysCommand {
                     "rwx------")));
             writeSecret(Credentials.PASSWORD);
             writeSecret(Credentials.HTTP_TOKEN);
+            writeOwnerOnly(ProducerKey.FILE, ProducerKey.generate().hex());
             String names = String.join(",", hosts.stream()
                     .map(h -> (h.matches("[0-9.]+|.*:.*") ? "ip:" : "dns:") + h).toList());
 
@@ -80,6 +82,8 @@ public final class KeysCommand {
             System.out.println("  ca.crt, trust.p12, node.p12, cli.p12, node.crt, cli.crt, password: for the nodes"
                     + " and the CLI");
             System.out.println("  http-token  for HTTP requests that change the cluster (Authorization: Bearer ...)");
+            System.out.println("  producer.key  for the detector's producers (stemstream detector --security DIR),"
+                    + " and the nodes");
             System.out.println("use them with: stemstream node --security " + dir + " ...; stemstream scan ..."
                     + " --security " + dir);
             return 0;
@@ -90,10 +94,14 @@ public final class KeysCommand {
             byte[] secret = new byte[24];
             new SecureRandom().nextBytes(secret);
             String text = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+            writeOwnerOnly(name, text);
+            return text;
+        }
+
+        private void writeOwnerOnly(String name, String text) throws IOException {
             Path file = dir.resolve(name);
             Files.writeString(file, text + "\n", StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            return text;
         }
     }
 

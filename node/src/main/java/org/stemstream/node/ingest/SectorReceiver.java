@@ -3,13 +3,16 @@ package org.stemstream.node.ingest;
 import static org.stemstream.protocol.FrameGeometry.SECTOR_BYTES;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.stemstream.node.security.ProducerSessions;
 import org.stemstream.protocol.BlockHeader;
 import org.stemstream.protocol.EndOfScan;
+import org.stemstream.protocol.security.BlockSeal;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -27,6 +30,8 @@ import zmq.Msg;
 public final class SectorReceiver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SectorReceiver.class);
     private static final int POLL_MILLIS = 100;
+    /** The most parts a message the receiver takes has: a sealed block's. */
+    private static final int MAX_PARTS = 3;
 
     private final int sector;
     private final ZContext context;
@@ -37,12 +42,17 @@ public final class SectorReceiver implements AutoCloseable {
     private final SectorStats stats;
     private final RateLimitedLog rejections = new RateLimitedLog(LOG, 5_000);
     private final Semaphore demand = new Semaphore(0);
+    /** Null: security off. */
+    private final ProducerSessions sessions;
+    /** The message being read (its first {@value #MAX_PARTS} parts); only the reading thread touches it. */
+    private final Msg[] parts = new Msg[MAX_PARTS];
     private volatile boolean running = true;
     private Thread thread;
 
     public SectorReceiver(ZContext context, int sector, String endpoint, int receiveHighWaterMark,
-                          SectorBuffers buffers, SectorStats stats) {
+                          SectorBuffers buffers, SectorStats stats, ProducerSessions sessions) {
         this.sector = sector;
+        this.sessions = sessions;
         this.context = context;
         this.buffers = buffers;
         this.stats = stats;
@@ -146,33 +156,115 @@ public final class SectorReceiver implements AutoCloseable {
             }
             return null;
         }
-        if (!first.hasMore()) {
-            return endOfScan(first);
-        }
-        Msg second = socket.recvMsg(0);
-        if (second == null) {
-            reject("malformed", "a message ended after its first part");
-            return null;
-        }
-        if (second.hasMore()) {
-            int parts = 2;
-            for (Msg more = second; more != null && more.hasMore(); more = socket.recvMsg(0)) {
-                parts++;
+        parts[0] = first;
+        int count = 1;
+        for (Msg last = first; last.hasMore(); count++) {
+            last = socket.recvMsg(0);
+            if (last == null) {
+                releaseParts(Math.min(count, MAX_PARTS));
+                reject("malformed", "a message ended after its part " + count);
+                return null;
             }
-            release(second);
-            reject("malformed", "a " + parts + "-part message (a block has 2 parts, an end-of-scan 1)");
+            if (count < MAX_PARTS) {
+                parts[count] = last;
+            } else {
+                release(last);
+            }
+        }
+        SectorMessage message = sessions == null ? plain(count) : sealed(count);
+        Arrays.fill(parts, null);
+        return message;
+    }
+
+    /** Security off: a block is a header and a payload, an end of scan one part. */
+    private SectorMessage plain(int count) {
+        if (count == 1) {
+            return endOfScan(parts[0]);
+        }
+        if (count > 2) {
+            releaseParts(MAX_PARTS);
+            reject("malformed", "a " + count + "-part message (a block has 2 parts, an end-of-scan 1)");
             return null;
         }
-        if (first.size() != BlockHeader.BYTES || second.size() != SECTOR_BYTES) {
-            release(second);
-            reject("malformed", "a 2-part message of " + first.size() + " + " + second.size() + " bytes (a block is "
-                    + BlockHeader.BYTES + " + " + SECTOR_BYTES + ")");
+        Msg header = parts[0];
+        Msg payload = parts[1];
+        if (header.size() != BlockHeader.BYTES || payload.size() != SECTOR_BYTES) {
+            release(payload);
+            reject("malformed", "a 2-part message of " + header.size() + " + " + payload.size() + " bytes (a block"
+                    + " is " + BlockHeader.BYTES + " + " + SECTOR_BYTES + ")");
             return null;
         }
-        BlockHeader header = BlockHeader.read(first.buf());
-        byte[] payload = payload(second);
+        return block(header, payload);
+    }
+
+    /**
+     * Security on: every message ends with the seal of a session its producer opened for this sector, and is taken
+     * once, as it was sent (an encrypted payload is decrypted here, in its buffer).
+     */
+    private SectorMessage sealed(int count) {
+        boolean end = count == 2 && parts[0].size() == EndOfScan.BYTES;
+        if (count != 3 && !end) {
+            releaseParts(Math.min(count, MAX_PARTS));
+            if (count == 1 && parts[0].size() == EndOfScan.BYTES
+                    || count == 2 && parts[0].size() == BlockHeader.BYTES && parts[1].size() == SECTOR_BYTES) {
+                reject("unauthenticated", "a message without a seal: this node takes blocks only from producers with"
+                        + " the deployment's producer key (stemstream detector --security DIR)");
+            } else {
+                reject("malformed", "a " + count + "-part message (with security on, a block has 3 parts, an"
+                        + " end-of-scan 2)");
+            }
+            return null;
+        }
+        byte[] seal = parts[count - 1].data();
+        int kind = seal.length >= BlockSeal.GCM_SEAL_BYTES ? BlockSeal.kindOf(seal) : -1;
+        if (!wellFormed(end, kind)) {
+            releaseParts(count);
+            reject("malformed", "a sealed " + count + "-part message of " + sizes(count) + " bytes");
+            return null;
+        }
+        BlockSeal session = sessions.sealFor(sector, seal);
+        if (session == null) {
+            releaseParts(count);
+            reject("unauthenticated", "a seal naming session " + Long.toHexString(BlockSeal.sessionOf(seal))
+                    + ", which no producer of sector " + sector + " opened here (or this node restarted since)");
+            return null;
+        }
+        BlockSeal.Verdict verdict = end ? session.openEnd(parts[0].data(), parts[0].size(), seal)
+                : session.openBlock(parts[0].data(), payload(parts[1]), seal);
+        if (verdict != BlockSeal.Verdict.ACCEPTED) {
+            releaseParts(count);
+            String reason = verdict == BlockSeal.Verdict.TAMPERED ? "tampered" : "replayed";
+            reject(reason, (end ? "an end of scan" : "a block") + " of session " + Long.toHexString(
+                    session.session()) + (verdict == BlockSeal.Verdict.TAMPERED ? " whose seal does not match its"
+                    + " content: changed on its way" : " already taken: sent again by someone"));
+            return null;
+        }
+        return end ? endOfScan(parts[0]) : block(parts[0], parts[1]);
+    }
+
+    /** Whether a sealed message's parts have the sizes its kind needs. */
+    private boolean wellFormed(boolean end, int kind) {
+        int seal = parts[end ? 1 : 2].size();
+        if (end) {
+            return kind == BlockSeal.KIND_END && seal == BlockSeal.MAC_SEAL_BYTES;
+        }
+        int payload = parts[1].size();
+        return parts[0].size() == BlockHeader.BYTES && (kind == BlockSeal.KIND_CLEAR
+                && seal == BlockSeal.MAC_SEAL_BYTES && payload == SECTOR_BYTES || kind == BlockSeal.KIND_ENCRYPTED
+                && seal == BlockSeal.GCM_SEAL_BYTES && payload == BlockSeal.ENCRYPTED_PAYLOAD_BYTES);
+    }
+
+    private String sizes(int count) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            out.append(i == 0 ? "" : " + ").append(parts[i].size());
+        }
+        return out.toString();
+    }
+
+    private SectorMessage block(Msg header, Msg payload) {
         stats.received(BlockHeader.BYTES + SECTOR_BYTES);
-        return new SectorMessage.Block(sector, header, payload);
+        return new SectorMessage.Block(sector, BlockHeader.read(header.buf()), payload(payload));
     }
 
     private SectorMessage endOfScan(Msg message) {
@@ -193,11 +285,17 @@ public final class SectorReceiver implements AutoCloseable {
     }
 
     /**
-     * The pooled array JeroMQ decoded into: the socket's allocator gives every sector-sized message one, whole, so
-     * {@link Msg#data()} hands it over without a copy.
+     * The pooled array JeroMQ decoded into: the socket's allocator gives every payload-sized message one (a sector,
+     * or an encrypted sector and its tag), so it is taken without a copy.
      */
     private static byte[] payload(Msg message) {
-        return message.data();
+        return message.buf().array();
+    }
+
+    private void releaseParts(int count) {
+        for (int i = 1; i < count; i++) {
+            release(parts[i]);
+        }
     }
 
     private void release(Msg message) {

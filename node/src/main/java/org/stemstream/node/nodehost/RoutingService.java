@@ -1,6 +1,7 @@
 package org.stemstream.node.nodehost;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -10,8 +11,10 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.stemstream.node.coordinator.ScanCoordinator;
+import org.stemstream.node.security.ProducerSessions;
 import org.stemstream.protocol.StoredFrames;
 import org.stemstream.protocol.cluster.RoutingTable;
+import org.stemstream.protocol.security.SessionHandshake;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -21,15 +24,21 @@ import org.zeromq.ZMsg;
 /**
  * Serves the detector's producers, which are outside the cluster, on the node's routing socket
  * ({@code tcp://host:port+4}, a ZeroMQ ROUTER socket, asked by REQ or DEALER sockets): a stored-frames request is
- * answered from the node's {@link Acknowledgements}, any other request with the routing table's text form (every
- * node keeps the latest table from Distributed Data), or {@code stemstream-routing none} before there is one.
+ * answered from the node's {@link Acknowledgements}, a producer's hello by opening an authenticated session when the
+ * node has security on ({@link ProducerSessions}), any other request with the routing table's text form (every node
+ * keeps the latest table from Distributed Data), or {@code stemstream-routing none} before there is one. With
+ * security on, only {@code route sealed} gets the table: a producer that would send unsealed blocks is told at once.
  */
 public final class RoutingService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RoutingService.class);
+    /** The routing request of a producer that seals its messages, the only one a node with security on answers. */
+    private static final byte[] SEALED_ROUTE = "route sealed".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NONE = "stemstream-routing none\n".getBytes(StandardCharsets.UTF_8);
 
     private final AtomicReference<RoutingTable> current = new AtomicReference<>();
     private final Acknowledgements acknowledgements;
+    /** Null: security off, and producers' blocks are taken without sessions. */
+    private final ProducerSessions sessions;
     private final ZContext context;
     private final ZMQ.Socket socket;
     private final Thread thread;
@@ -38,9 +47,11 @@ public final class RoutingService implements AutoCloseable {
     private long rejected;
     private long lastRejectionLogNanos;
 
-    public RoutingService(ZContext context, String endpoint, Acknowledgements acknowledgements) {
+    public RoutingService(ZContext context, String endpoint, Acknowledgements acknowledgements,
+                          ProducerSessions sessions) {
         this.context = context;
         this.acknowledgements = acknowledgements;
+        this.sessions = sessions;
         // ROUTER, not REP: each request is answered on its own, so a peer that sends garbage or vanishes mid-request
         // never holds up the next producer's question
         this.socket = context.createSocket(SocketType.ROUTER);
@@ -117,6 +128,26 @@ public final class RoutingService implements AutoCloseable {
                 reject(e.getMessage());
                 reply.add(("stemstream-error " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
             }
+            return;
+        }
+        if (SessionHandshake.Hello.isOne(question)) {
+            try {
+                if (sessions == null) {
+                    throw new IllegalArgumentException("a producer's hello, but this node has security off (start it"
+                            + " with --security)");
+                }
+                reply.add(sessions.hello(question));
+            } catch (IllegalArgumentException e) {
+                reject(e.getMessage());
+                reply.add(("stemstream-error " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+            }
+            return;
+        }
+        if (sessions != null && !Arrays.equals(question, SEALED_ROUTE)) {
+            String why = "this node takes blocks only from producers with the deployment's producer key (start the"
+                    + " producer with it: stemstream detector --security DIR)";
+            reject(why);
+            reply.add(("stemstream-error " + why).getBytes(StandardCharsets.UTF_8));
             return;
         }
         RoutingTable table = current.get();

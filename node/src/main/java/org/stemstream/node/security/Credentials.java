@@ -14,13 +14,15 @@ import java.util.List;
 import java.util.Map;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import org.stemstream.protocol.security.ProducerKey;
 
 /**
  * A deployment's credentials directory, as {@code stemstream keys init} makes it: the certificate authority that
  * signs every certificate ({@code ca.crt}; its key, {@code ca.p12}, is needed only to sign more), the trust store
  * holding the CA ({@code trust.p12}), the nodes' key and certificate ({@code node.p12}), the actor CLI's
- * ({@code cli.p12}), the stores' password ({@code password}) and the HTTP operators' token ({@code http-token}),
- * the last two readable by their owner only.
+ * ({@code cli.p12}), the stores' password ({@code password}), the HTTP operators' token ({@code http-token}) and the
+ * key the detector's producers share with the nodes ({@code producer.key}), the last three readable by their owner
+ * only.
  *
  * <p>With them, Pekko's remoting runs over TLS 1.3 with mutual authentication: a node or CLI accepts a connection
  * only from a peer whose certificate the CA signed, so a process without credentials can neither join the cluster
@@ -49,7 +51,8 @@ public final class Credentials {
             throw new IllegalArgumentException("credentials: " + dir + " is not a directory (make one with"
                     + " stemstream keys init " + dir + ")");
         }
-        for (String file : List.of(TRUST_STORE, NODE_KEYS, CLI_KEYS, PASSWORD, HTTP_TOKEN)) {
+        for (String file : List.of(TRUST_STORE, NODE_KEYS, CLI_KEYS, PASSWORD, HTTP_TOKEN,
+                ProducerKey.FILE)) {
             if (!Files.isRegularFile(absolute.resolve(file))) {
                 throw new IllegalArgumentException("credentials: " + absolute.resolve(file) + " is missing (stemstream"
                         + " keys init makes every file a deployment needs)");
@@ -80,6 +83,11 @@ public final class Credentials {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The key producers prove they hold before a node takes their blocks. */
+    public ProducerKey producerKey() {
+        return ProducerKey.read(dir.resolve(ProducerKey.FILE));
     }
 
     /** TLS for the node's HTTPS port, presenting the node's certificate. */

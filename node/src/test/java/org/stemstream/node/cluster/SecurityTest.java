@@ -44,10 +44,10 @@ class SecurityTest {
         CliRun made = CliRun.of("keys", "init", keys.toString());
         assertEquals(0, made.exitCode(), made.err());
         for (String file : new String[] {"ca.p12", "ca.crt", "trust.p12", "node.p12", "cli.p12", "password",
-            "http-token"}) {
+            "http-token", "producer.key"}) {
             assertTrue(Files.isRegularFile(keys.resolve(file)), file);
         }
-        for (String secret : new String[] {"password", "http-token"}) {
+        for (String secret : new String[] {"password", "http-token", "producer.key"}) {
             assertEquals(PosixFilePermissions.fromString("rw-------"),
                     Files.getPosixFilePermissions(keys.resolve(secret)));
         }
