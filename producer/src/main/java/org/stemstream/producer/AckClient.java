@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.stemstream.protocol.StoredFrames;
 import org.stemstream.protocol.cluster.RoutingTable;
+import org.stemstream.protocol.security.BlockSeal;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -19,6 +20,7 @@ final class AckClient implements AutoCloseable {
 
     private final ZContext context;
     private final Map<RoutingTable.Endpoint, Asked> nodes = new HashMap<>();
+    private long forged;
 
     private static final class Asked {
         final ZMQ.Socket socket;
@@ -27,6 +29,9 @@ final class AckClient implements AutoCloseable {
         /** The node's last word on the scan: whether it still takes its frames. */
         boolean open = true;
         boolean answered;
+        /** Security on: the session's seal, and the challenge the question due was asked with. */
+        BlockSeal seal;
+        byte[] challenge;
 
         Asked(ZMQ.Socket socket) {
             this.socket = socket;
@@ -37,15 +42,23 @@ final class AckClient implements AutoCloseable {
         this.context = context;
     }
 
-    /** Sends the request to a node, unless its answer to the last one is still due. */
-    void ask(RoutingTable.Endpoint node, StoredFrames.Request request) {
+    /**
+     * Sends the request to a node, unless its answer to the last one is still due. With a session's seal (security
+     * on) the request carries a fresh challenge, and only an answer sealed for it is taken.
+     */
+    void ask(RoutingTable.Endpoint node, StoredFrames.Request request, BlockSeal seal) {
         Asked asked = nodes.computeIfAbsent(node, this::connect);
         long now = System.nanoTime();
         if (asked.waiting && now - asked.askedNanos < OVERDUE_NANOS) {
             return;
         }
-        if (asked.socket.send(new byte[0], ZMQ.SNDMORE | ZMQ.DONTWAIT)
-                && asked.socket.send(request.encode(), ZMQ.DONTWAIT)) {
+        asked.seal = seal;
+        asked.challenge = seal == null ? null : seal.challenge();
+        boolean sent = asked.socket.send(new byte[0], ZMQ.SNDMORE | ZMQ.DONTWAIT) && (seal == null
+                ? asked.socket.send(request.encode(), ZMQ.DONTWAIT)
+                : asked.socket.send(request.encode(), ZMQ.SNDMORE | ZMQ.DONTWAIT)
+                && asked.socket.send(asked.challenge, ZMQ.DONTWAIT));
+        if (sent) {
             asked.waiting = true;
             asked.askedNanos = now;
         }
@@ -62,12 +75,18 @@ final class AckClient implements AutoCloseable {
             while ((delimiter = asked.socket.recv(ZMQ.DONTWAIT)) != null) {
                 byte[] header = asked.socket.hasReceiveMore() ? asked.socket.recv(0) : delimiter;
                 byte[] bitmap = asked.socket.hasReceiveMore() ? asked.socket.recv(0) : null;
+                byte[] seal = asked.socket.hasReceiveMore() ? asked.socket.recv(0) : null;
                 while (asked.socket.hasReceiveMore()) {
                     asked.socket.recv(0);
                 }
                 asked.waiting = false;
                 if (bitmap == null || !StoredFrames.isOne(header)) {
                     continue; // an error answer: the request was refused, the next one asks again
+                }
+                if (asked.seal != null && !asked.seal.answerMatches(asked.challenge, new byte[][] {header, bitmap},
+                        seal)) {
+                    forged++;
+                    continue; // not the node's answer to this question: the frames stay kept
                 }
                 StoredFrames stored;
                 try {
@@ -84,6 +103,11 @@ final class AckClient implements AutoCloseable {
             }
         }
         return n;
+    }
+
+    /** Answers refused because their seal did not match the question (security on): forged, or stale. */
+    long forged() {
+        return forged;
     }
 
     /** Whether every one of these nodes has answered, and each said it takes no more of the scan's frames. */

@@ -57,9 +57,12 @@ public final class SectorSender implements AutoCloseable {
     private record Link(ZMQ.Socket socket, BlockSeal seal) {
     }
 
-    /** What a sender did: blocks sent (replays not included), and what retention cost. */
+    /**
+     * What a sender did: blocks sent (replays not included), what retention cost, and the answers about stored frames
+     * it refused because their seal did not match (security on).
+     */
     public record Stats(long sent, long undeliverable, long replayed, long retentionWaits, long retentionWaitNanos,
-                        long unacknowledged, long peakRetainedBytes) {
+                        long unacknowledged, long peakRetainedBytes, long forgedAnswers) {
     }
 
     private final ZContext context;
@@ -193,7 +196,7 @@ public final class SectorSender implements AutoCloseable {
     public Stats stats() {
         return new Stats(sent, undeliverable, replayed, retentionWaits, retentionWaitNanos,
                 retention == null ? 0 : Math.max(unacknowledged, retention.held()),
-                retention == null ? 0 : retention.peakBytes());
+                retention == null ? 0 : retention.peakBytes(), acks == null ? 0 : acks.forged());
     }
 
     /** Closes the sockets: a finished sender lets what is queued go out first (at most the send timeout). */
@@ -230,7 +233,14 @@ public final class SectorSender implements AutoCloseable {
             long to = Math.min(retention.highestFrame() + 1, from + StoredFrames.MAX_WINDOW);
             StoredFrames.Request request = new StoredFrames.Request(scanNumber, from, to);
             for (RoutingTable.Endpoint node : tablesInUse()) {
-                acks.ask(node, request);
+                if (settings.producerKey() == null) {
+                    acks.ask(node, request, null);
+                } else {
+                    Link link = links.get(node); // its session seals the answer; no session, nothing sent there
+                    if (link != null) {
+                        acks.ask(node, request, link.seal());
+                    }
+                }
             }
         }
         acks.collect(scanNumber, retention::acknowledge);
@@ -374,6 +384,9 @@ public final class SectorSender implements AutoCloseable {
     private void awaitStored() throws NodesUnreachable, InterruptedException {
         Deadline wait = Deadline.after(settings.ackTimeoutMillis());
         Deadline tables = Deadline.after(-1);
+        if (settings.producerKey() != null) {
+            table.endpoints().forEach(this::linkFor); // a session with every node, to hear whether it closed the scan
+        }
         while (retention.held() > 0 && !wait.passed() && !acks.allClosed(table.endpoints())) {
             maintain(tables, ACK_WAITING_MILLIS);
             LockSupport.parkNanos(WAIT_STEP_NANOS);

@@ -1,7 +1,5 @@
 package org.stemstream.tools;
 
-import org.stemstream.node.cli.OptionRange;
-import org.stemstream.node.cli.ScanSize;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -9,7 +7,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.stemstream.benchmarks.KernelThroughput;
 import org.stemstream.node.FreePorts;
-import org.stemstream.tools.bench.StreamBenchmark;
+import org.stemstream.node.cli.OptionRange;
+import org.stemstream.node.cli.ScanSize;
 import org.stemstream.node.counting.CountSummary;
 import org.stemstream.node.counting.CountingSetup;
 import org.stemstream.node.counting.OfflineCounter;
@@ -18,6 +17,8 @@ import org.stemstream.node.counting.ThresholdPolicy;
 import org.stemstream.protocol.RawScan;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
+import org.stemstream.tools.bench.NodeCpu;
+import org.stemstream.tools.bench.StreamBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -326,8 +327,22 @@ final class BenchCommand implements Runnable {
                         + " benchmark itself on others (taskset -c 8-15 bin/stemstream bench node ...).")
         String nodeCpus;
 
+        @Option(names = "--protection", paramLabel = "MODE", split = ",", defaultValue = "plain",
+                description = "How the blocks come, one run each: plain (security off), sealed (security on: each"
+                        + " block authenticated), encrypted (sealed and encrypted) (default: ${DEFAULT-VALUE}).")
+        List<String> protection;
+
         @Override
         public Integer call() throws Exception {
+            List<NodeCpu.Protection> modes = new java.util.ArrayList<>();
+            for (String mode : protection) {
+                try {
+                    modes.add(NodeCpu.Protection.valueOf(mode.toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--protection: '" + mode
+                            + "' is none of plain, sealed, encrypted");
+                }
+            }
             OptionRange.atLeast(spec, "--distinct-frames", distinctFrames, 1);
             OptionRange.atLeast(spec, "--counting-threads", countingThreads, 0);
             OptionRange.atLeast(spec, "--warm-up-scans", warmUpScans, 0);
@@ -340,14 +355,21 @@ final class BenchCommand implements Runnable {
                         "--large must have more positions than --small");
             }
             Path dir = Files.createTempDirectory("stemstream-node-cpu");
-            org.stemstream.tools.bench.NodeCpu.Result r;
             try {
-                var setup = new org.stemstream.tools.bench.NodeCpu.NodeSetup(countingThreads, nodeCpus);
-                r = new org.stemstream.tools.bench.NodeCpu(distinctFrames, setup, warmUpScans, dir).run(
-                        new int[] {small.width(), small.height()}, new int[] {large.width(), large.height()});
+                for (var mode : modes) {
+                    var setup = new NodeCpu.NodeSetup(countingThreads, nodeCpus, mode);
+                    print(mode, new NodeCpu(distinctFrames, setup, warmUpScans, dir).run(
+                            new int[] {small.width(), small.height()}, new int[] {large.width(), large.height()}));
+                }
             } finally {
                 deleteTree(dir);
             }
+            return 0;
+        }
+
+        private static void print(NodeCpu.Protection mode,
+                                  NodeCpu.Result r) {
+            System.out.println("protection=" + mode.name().toLowerCase(Locale.ROOT));
             System.out.printf(Locale.ROOT, "node_cold_cpu_us_per_frame=%.0f (its first two scans)%n",
                     r.coldNodeMicros());
             System.out.println("the node's warm CPU per frame by thread group:");
@@ -359,7 +381,8 @@ final class BenchCommand implements Runnable {
                     r.nodeFramesPerSecond(), r.bareFramesPerSecond());
             System.out.printf(Locale.ROOT, "node_cpu_us_per_frame=%.0f kernel_us_per_frame=%.0f"
                     + " bare_recv_cpu_us_per_frame=%.0f%n", r.nodeMicros(), r.kernelMicros(), r.bareReceiveMicros());
-            return 0;
+            System.out.printf(Locale.ROOT, "producer_cpu_us_per_frame=%.0f (the emulator's four producers)%n",
+                    r.producerMicros());
         }
     }
 }

@@ -24,7 +24,7 @@ import org.zeromq.ZMsg;
 /**
  * Serves the detector's producers, which are outside the cluster, on the node's routing socket
  * ({@code tcp://host:port+4}, a ZeroMQ ROUTER socket, asked by REQ or DEALER sockets): a stored-frames request is
- * answered from the node's {@link Acknowledgements}, a producer's hello by opening an authenticated session when the
+ * answered from the node's {@link Acknowledgements} (with security on, sealed for the challenge it came with), a producer's hello by opening an authenticated session when the
  * node has security on ({@link ProducerSessions}), any other request with the routing table's text form (every node
  * keeps the latest table from Distributed Data), or {@code stemstream-routing none} before there is one. With
  * security on, only {@code route sealed} gets the table: a producer that would send unsealed blocks is told at once.
@@ -104,7 +104,8 @@ public final class RoutingService implements AutoCloseable {
                     ZMsg reply = new ZMsg();
                     reply.add(identity);
                     reply.add(delimiter);
-                    answer(request.pop().getData(), reply);
+                    byte[] question = request.pop().getData();
+                    answer(question, request.isEmpty() ? null : request.pop().getData(), reply);
                     reply.send(socket, true);
                 }
                 request.destroy();
@@ -118,11 +119,24 @@ public final class RoutingService implements AutoCloseable {
         }
     }
 
-    private void answer(byte[] question, ZMsg reply) {
+    /** @param challenge a sealed question's second part (security on), or null */
+    private void answer(byte[] question, byte[] challenge, ZMsg reply) {
         if (StoredFrames.Request.isOne(question)) {
             try {
-                for (byte[] part : acknowledgements.answer(StoredFrames.Request.decode(question)).encode()) {
+                byte[][] parts = acknowledgements.answer(StoredFrames.Request.decode(question)).encode();
+                byte[] seal = null;
+                if (sessions != null) {
+                    seal = challenge == null ? null : sessions.sealAnswer(challenge, parts);
+                    if (seal == null) {
+                        throw new IllegalArgumentException("a stored-frames request without the challenge of a"
+                                + " session open here (security is on)");
+                    }
+                }
+                for (byte[] part : parts) {
                     reply.add(part);
+                }
+                if (seal != null) {
+                    reply.add(seal);
                 }
             } catch (IllegalArgumentException e) {
                 reject(e.getMessage());

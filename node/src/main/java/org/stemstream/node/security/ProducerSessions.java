@@ -4,10 +4,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.stemstream.protocol.security.BlockSeal;
 import org.stemstream.protocol.security.ProducerKey;
 import org.stemstream.protocol.security.SessionHandshake;
+import org.stemstream.protocol.security.SessionKeys;
 
 /**
- * The producers' sessions open on this node: the routing socket's thread opens them ({@link #hello}), each sector's
- * receiver thread checks its blocks against them ({@link #sealFor}). A session belongs to one sector, so its seal,
+ * The producers' sessions open on this node: the routing socket's thread opens them ({@link #hello}) and seals its
+ * answers in them ({@link #sealAnswer}), each sector's receiver thread checks its blocks against them
+ * ({@link #sealFor}). A session belongs to one sector, so its seal,
  * which is not thread-safe, is only ever used by that sector's thread.
  *
  * <p>A hello costs the node a session before the producer has proved anything, so sessions are bounded: ones idle for
@@ -22,12 +24,14 @@ public final class ProducerSessions {
     private final ConcurrentHashMap<Long, Session> sessions = new ConcurrentHashMap<>();
 
     private static final class Session {
+        final SessionKeys keys;
         final BlockSeal seal;
         final long openedNanos = System.nanoTime();
         volatile long usedNanos;
 
-        Session(BlockSeal seal) {
-            this.seal = seal;
+        Session(SessionKeys keys) {
+            this.keys = keys;
+            this.seal = new BlockSeal(keys);
         }
     }
 
@@ -49,7 +53,7 @@ public final class ProducerSessions {
             }
         }
         SessionHandshake.Opened opened = SessionHandshake.open(key, hello);
-        sessions.put(opened.keys().session(), new Session(new BlockSeal(opened.keys())));
+        sessions.put(opened.keys().session(), new Session(opened.keys()));
         return opened.welcome().encode();
     }
 
@@ -61,6 +65,18 @@ public final class ProducerSessions {
         }
         session.usedNanos = System.nanoTime();
         return session.seal;
+    }
+
+    /**
+     * The seal of an answer to a producer's question, for the challenge it came with (the routing socket's thread);
+     * null when the challenge names no session open here.
+     */
+    public byte[] sealAnswer(byte[] challenge, byte[][] parts) {
+        if (challenge.length != BlockSeal.CHALLENGE_BYTES) {
+            return null;
+        }
+        Session session = sessions.get(BlockSeal.sessionOf(challenge));
+        return session == null ? null : BlockSeal.sealAnswer(session.keys, challenge, parts);
     }
 
     public int open() {

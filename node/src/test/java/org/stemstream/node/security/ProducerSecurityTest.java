@@ -66,8 +66,11 @@ class ProducerSecurityTest {
                 boolean encrypt = scan == encrypted;
                 TestNodes.start(node, Scans.given(scan.scanNumber(), 8, 6, 29, 400,
                         dir.resolve(scan.scanNumber() + ".h5"), 20));
-                DetectorEmulator.run(new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH),
-                        to.withSecurity(key, encrypt), FaultInjection.NONE);
+                DetectorEmulator.Result sent = DetectorEmulator.run(new SyntheticFeed(scan,
+                        SyntheticDetector.NO_TRUTH), to.withSecurity(key, encrypt), FaultInjection.NONE);
+                // the node's sealed answers freed every kept block
+                assertEquals(0, sent.unacknowledged());
+                assertEquals(0, sent.forgedAnswers());
                 ScanView status = TestNodes.awaitFinished(node, scan.scanNumber(), Duration.ofSeconds(30));
                 assertEquals(ScanView.State.DONE, status.state(), status.describe());
                 assertEquals(48, status.framesCounted(), status.describe());

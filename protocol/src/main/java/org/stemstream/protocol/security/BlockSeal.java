@@ -29,6 +29,11 @@ import javax.crypto.spec.SecretKeySpec;
  * 17 bytes, then the header), followed by GCM's 16-byte tag. A node accepts a message only with a sequence above the
  * last it accepted in the session, so a message sent again by anyone else is refused as replayed.
  *
+ * <p>A producer's question about stored frames carries a challenge (the session, then 8 random bytes), and the node
+ * seals its answer to it: an HMAC-SHA256 with the session's mac key of "stemstream stored", the challenge, and each
+ * part of the answer after its length (uint32). So only a node that holds the session's keys can tell a producer its
+ * frames are stored, and only in answer to that question.
+ *
  * <p>HMAC rather than GCM's own authentication for blocks in clear: the JDK's GCM copies additional data it is given
  * (333 KB for a block), and its HMAC-SHA256 runs at about 1.4 GB/s with the CPU's SHA instructions (see
  * docs/benchmarks.md).
@@ -46,6 +51,11 @@ public final class BlockSeal {
     public static final int GCM_SEAL_BYTES = PREFIX_BYTES;
     /** An encrypted block's payload part: the encrypted payload and GCM's tag. */
     public static final int ENCRYPTED_PAYLOAD_BYTES = SECTOR_BYTES + TAG_BYTES;
+
+    /** A challenge's length. */
+    public static final int CHALLENGE_BYTES = 16;
+    private static final byte[] ANSWER_LABEL = "stemstream stored".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** What a node makes of a sealed message. */
     public enum Verdict { ACCEPTED, TAMPERED, REPLAYED }
@@ -132,7 +142,44 @@ public final class BlockSeal {
         }
     }
 
+    /** A challenge for a question to the node: the session, and 8 fresh random bytes. */
+    public byte[] challenge() {
+        byte[] challenge = new byte[CHALLENGE_BYTES];
+        RANDOM.nextBytes(challenge);
+        ByteBuffer.wrap(challenge).order(ByteOrder.LITTLE_ENDIAN).putLong(0, keys.session());
+        return challenge;
+    }
+
+    /** Whether an answer's seal is the node's, for this challenge. */
+    public boolean answerMatches(byte[] challenge, byte[][] parts, byte[] seal) {
+        if (seal == null || seal.length != MAC_BYTES) {
+            return false;
+        }
+        return java.security.MessageDigest.isEqual(answerMac(mac, challenge, parts), seal);
+    }
+
     // ---- node -------------------------------------------------------------------------------------------------------
+
+    /** The seal of an answer to a challenge, with a session's keys (any thread: it makes its own HMAC). */
+    public static byte[] sealAnswer(SessionKeys keys, byte[] challenge, byte[][] parts) {
+        try {
+            Mac answerMac = Mac.getInstance("HmacSHA256");
+            answerMac.init(new SecretKeySpec(keys.macKey(), "HmacSHA256"));
+            return answerMac(answerMac, challenge, parts);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 is part of every JDK", e);
+        }
+    }
+
+    private static byte[] answerMac(Mac mac, byte[] challenge, byte[][] parts) {
+        mac.update(ANSWER_LABEL);
+        mac.update(challenge);
+        for (byte[] part : parts) {
+            mac.update(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, part.length).array());
+            mac.update(part);
+        }
+        return mac.doFinal();
+    }
 
     /** The session a seal names (the caller checks its length first). */
     public static long sessionOf(byte[] seal) {

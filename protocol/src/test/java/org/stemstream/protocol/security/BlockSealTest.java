@@ -16,6 +16,8 @@ class BlockSealTest {
     private final ProducerKey key = ProducerKey.generate();
     private final byte[] header = new BlockHeader(7, 42, 8, 8, 2, 5).toBytes();
     private final byte[] payload = new byte[SECTOR_BYTES];
+    /** The node's keys of the last session made. */
+    private SessionKeys lastOpened;
 
     BlockSealTest() {
         new Random(1).nextBytes(payload);
@@ -25,6 +27,7 @@ class BlockSealTest {
     private BlockSeal[] session() {
         SessionHandshake.Hello hello = SessionHandshake.Hello.fresh(2);
         SessionHandshake.Opened opened = SessionHandshake.open(key, SessionHandshake.Hello.decode(hello.encode()));
+        lastOpened = opened.keys();
         SessionKeys producer = SessionHandshake.accept(key, hello,
                 SessionHandshake.Welcome.decode(opened.welcome().encode()));
         return new BlockSeal[] {new BlockSeal(producer), new BlockSeal(opened.keys())};
@@ -82,6 +85,20 @@ class BlockSealTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SessionHandshake.accept(key, hello, other.welcome()));
         assertEquals(true, e.getMessage().contains("does not hold this deployment's producer key"));
+    }
+
+    @Test
+    void onlyTheNodesAnswerToThisQuestionIsTaken() {
+        BlockSeal[] s = session();
+        SessionKeys nodeKeys = lastOpened;
+        byte[] challenge = s[0].challenge();
+        byte[][] answer = {"stemstream-stored 1 7 open 0".getBytes(), new byte[] {0x0f}};
+        byte[] seal = BlockSeal.sealAnswer(nodeKeys, challenge, answer);
+        assertEquals(true, s[0].answerMatches(challenge, answer, seal));
+        byte[][] forged = {answer[0], new byte[] {(byte) 0xff}};
+        assertEquals(false, s[0].answerMatches(challenge, forged, seal), "frames claimed stored that were not");
+        assertEquals(false, s[0].answerMatches(s[0].challenge(), answer, seal), "an old answer, to another question");
+        assertEquals(false, s[0].answerMatches(challenge, answer, null), "an answer without a seal");
     }
 
     @Test

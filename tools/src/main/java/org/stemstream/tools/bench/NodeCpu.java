@@ -29,9 +29,12 @@ import org.stemstream.kernel.Thresholds;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeProcess;
 import org.stemstream.node.cli.ClusterClient;
+import org.stemstream.node.cli.Main;
 import org.stemstream.node.cli.Scans;
+import org.stemstream.node.security.Credentials;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.ScanView;
+import org.stemstream.protocol.security.ProducerKey;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 
@@ -54,11 +57,17 @@ public final class NodeCpu {
      */
     public record Result(double coldNodeMicros, double nodeMicros, Map<ThreadGroupCpu.Group, Double> nodeMicrosByGroup,
                          double kernelMicros, double bareReceiveMicros, double nodeFramesPerSecond,
-                         double bareFramesPerSecond) {
+                         double bareFramesPerSecond, double producerMicros) {
     }
 
-    /** How the node runs: its counting parallelism (0: the processors available), and its CPUs (null: any). */
-    public record NodeSetup(int countingThreads, String cpus) {
+    /** What protects the detector's blocks: nothing, a seal on each (security on), or a seal and encryption. */
+    public enum Protection { PLAIN, SEALED, ENCRYPTED }
+
+    /**
+     * How the node runs: its counting parallelism (0: the processors available), its CPUs (null: any), and how the
+     * blocks come.
+     */
+    public record NodeSetup(int countingThreads, String cpus, Protection protection) {
     }
 
     private final int distinctFrames;
@@ -99,11 +108,16 @@ public final class NodeCpu {
         return new Result((node[1].cpuNanos() - node[0].cpuNanos()) / frames / 1e3,
                 (warmLarge.cpuNanos() - warmSmall.cpuNanos()) / frames / 1e3, byGroup, kernel,
                 (bareLarge.cpuNanos() - bareSmall.cpuNanos()) / frames / 1e3,
-                scans.get(1).frames() / warmLarge.seconds(), scans.get(1).frames() / bareLarge.seconds());
+                scans.get(1).frames() / warmLarge.seconds(), scans.get(1).frames() / bareLarge.seconds(),
+                (warmLarge.producerCpuNanos() - warmSmall.producerCpuNanos()) / frames / 1e3);
     }
 
-    /** What streaming one scan cost the receiving process: its CPU, by thread group, and the time it took. */
-    private record Streamed(long cpuNanos, Map<ThreadGroupCpu.Group, Double> msByGroup, double seconds) {
+    /**
+     * What streaming one scan cost the receiving process: its CPU, by thread group, and the time it took; and the CPU
+     * of this process, the producers'.
+     */
+    private record Streamed(long cpuNanos, Map<ThreadGroupCpu.Group, Double> msByGroup, double seconds,
+                            long producerCpuNanos) {
     }
 
     /** Streams the scans one after the other into one node, each measured on its own. */
@@ -114,23 +128,40 @@ public final class NodeCpu {
         if (setup.cpus() != null) {
             command.addAll(List.of("taskset", "-c", setup.cpus()));
         }
+        List<String> options = new ArrayList<>(List.of("--port", String.valueOf(port), "--cluster-port",
+                String.valueOf(clusterPort)));
+        Path keys = null;
+        if (setup.protection() != Protection.PLAIN) {
+            keys = dir.resolve("keys");
+            if (!Files.isDirectory(keys) && Main.run("keys", "init", keys.toString()) != 0) {
+                throw new IllegalStateException("keys init " + keys + " failed");
+            }
+            options.addAll(List.of("--security", keys.toString()));
+        }
         command.addAll(NodeProcess.child(List.of("-Xmx2g", "-Dstemstream.management.enabled=false",
-                        "-Dstemstream.stream.counting-parallelism=" + setup.countingThreads()),
-                List.of("--port", String.valueOf(port), "--cluster-port", String.valueOf(clusterPort))));
+                        "-Dstemstream.stream.counting-parallelism=" + setup.countingThreads()), options));
         Process node = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             // up, and done compiling its kernel in the background: that CPU is no scan's
             new Lines(node).await(Duration.ofSeconds(60), "detector sockets", "counting kernel compiled");
-            try (ClusterClient client = ClusterClient.connect("127.0.0.1:" + clusterPort, Duration.ofSeconds(10))) {
+            DetectorEmulator.Settings producers = DetectorEmulator.Settings.to("127.0.0.1", port);
+            if (keys != null) {
+                producers = producers.withSecurity(ProducerKey.read(keys.resolve(ProducerKey.FILE)),
+                        setup.protection() == Protection.ENCRYPTED);
+            }
+            try (ClusterClient client = ClusterClient.connect("127.0.0.1:" + clusterPort, Duration.ofSeconds(10),
+                    keys == null ? null : Credentials.at(keys))) {
                 Streamed[] streamed = new Streamed[scans.size()];
                 for (int i = 0; i < scans.size(); i++) {
                     long cpu = cpuNanos(node);
                     Map<ThreadGroupCpu.Group, Double> groups = ThreadGroupCpu.read(node.pid());
+                    long ownCpu = cpuNanos(ProcessHandle.current());
                     long begun = System.nanoTime();
-                    stream(client, port, scans.get(i));
+                    stream(client, producers, scans.get(i));
                     double seconds = (System.nanoTime() - begun) / 1e9;
                     streamed[i] = new Streamed(cpuNanos(node) - cpu,
-                            ThreadGroupCpu.minus(ThreadGroupCpu.read(node.pid()), groups), seconds);
+                            ThreadGroupCpu.minus(ThreadGroupCpu.read(node.pid()), groups), seconds,
+                            cpuNanos(ProcessHandle.current()) - ownCpu);
                     System.out.printf(Locale.ROOT, "node, scan %d: %.2f s of CPU for %d frames, %.0f frames/s%n",
                             i + 1, streamed[i].cpuNanos() / 1e9, scans.get(i).frames(),
                             scans.get(i).frames() / seconds);
@@ -143,14 +174,15 @@ public final class NodeCpu {
         }
     }
 
-    private void stream(ClusterClient client, int port, SyntheticScan scan) throws Exception {
+    private void stream(ClusterClient client, DetectorEmulator.Settings producers, SyntheticScan scan)
+            throws Exception {
         Path output = dir.resolve("node-cpu-" + scan.scanNumber() + ".h5");
         GatewayProtocol.ScanReply started = client.start(Scans.given(scan.scanNumber(), scan.scanWidth(),
                 scan.scanHeight(), THRESHOLDS.background(), THRESHOLDS.xray(), output, 30));
         if (started instanceof GatewayProtocol.ScanRefused refused) {
             throw new IllegalStateException(refused.reason());
         }
-        DetectorEmulator.run(feed(scan), DetectorEmulator.Settings.to("127.0.0.1", port), FaultInjection.NONE);
+        DetectorEmulator.run(feed(scan), producers, FaultInjection.NONE);
         ScanView view = client.status(scan.scanNumber());
         while (!view.state().isFinal()) {
             Thread.sleep(100);
@@ -181,7 +213,7 @@ public final class NodeCpu {
             String cpu = lines.await(Duration.ofSeconds(60), "cpu_ns=");
             double seconds = (System.nanoTime() - begun) / 1e9;
             return new Streamed(Long.parseLong(cpu.substring(cpu.indexOf("cpu_ns=") + "cpu_ns=".length()).strip()),
-                    Map.of(), seconds);
+                    Map.of(), seconds, 0);
         } finally {
             sink.destroy();
             sink.waitFor(30, TimeUnit.SECONDS);
@@ -227,6 +259,10 @@ public final class NodeCpu {
 
     /** The process's CPU time so far (all its threads). */
     private static long cpuNanos(Process process) {
+        return cpuNanos(process.toHandle());
+    }
+
+    private static long cpuNanos(ProcessHandle process) {
         return process.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException(
                 "this system does not report a process's CPU time")).toNanos();
     }
