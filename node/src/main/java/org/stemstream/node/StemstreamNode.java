@@ -61,6 +61,7 @@ import org.stemstream.node.nodehost.NodeHost;
 import org.stemstream.node.nodehost.RoutingService;
 import org.stemstream.node.security.Credentials;
 import org.stemstream.node.security.ProducerSessions;
+import org.stemstream.node.security.SealWarmUp;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
@@ -120,7 +121,11 @@ public final class StemstreamNode implements AutoCloseable {
         this.zmq = new ZContext(settings.ioThreads());
         zmq.setNotificationExceptionHandler(this::zeroMqNotice);
         List<SectorReceiver> receivers = new ArrayList<>();
-        ProducerSessions sessions = credentials == null ? null : new ProducerSessions(credentials.producerKey());
+        ProducerSessions sessions = null;
+        if (credentials != null) {
+            sessions = new ProducerSessions(credentials.producerKey());
+            warmUpSeals();
+        }
         try {
             for (int s = 0; s < SECTORS; s++) {
                 stats[s] = new SectorStats(s);
@@ -197,6 +202,19 @@ public final class StemstreamNode implements AutoCloseable {
                 LOG.info("counting kernel compiled in {} ms", (System.nanoTime() - start) / 1_000_000);
             }
         }, "kernel-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.setPriority(Thread.MIN_PRIORITY);
+        warmUp.start();
+    }
+
+    /** In the background, as the kernel's: checking seals compiled before the first sealed block comes. */
+    private static void warmUpSeals() {
+        Thread warmUp = new Thread(() -> {
+            long start = System.nanoTime();
+            if (SealWarmUp.run(Duration.ofSeconds(20))) {
+                LOG.info("seal checks compiled in {} ms", (System.nanoTime() - start) / 1_000_000);
+            }
+        }, "seal-warm-up");
         warmUp.setDaemon(true);
         warmUp.setPriority(Thread.MIN_PRIORITY);
         warmUp.start();
