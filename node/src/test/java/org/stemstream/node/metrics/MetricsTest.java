@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -12,17 +13,24 @@ import org.junit.jupiter.api.io.TempDir;
 import org.stemstream.emulator.DetectorEmulator;
 import org.stemstream.emulator.FaultInjection;
 import org.stemstream.emulator.SyntheticFeed;
+import org.stemstream.node.CliRun;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.TestNodes;
 import org.stemstream.node.cli.Scans;
+import org.stemstream.protocol.BlockHeader;
+import org.stemstream.protocol.FrameGeometry;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
 
 /**
  * A real Prometheus server scrapes a node's {@code /metrics} every second while a scan streams in: it parses every
- * scrape, sees the counts grow during the scan, and at the end the node's counters equal the scan's status.
+ * scrape, sees the counts grow during the scan, and at the end the node's counters equal the scan's status. A secured
+ * node is scraped over HTTPS, as docs/security.md says.
  */
 class MetricsTest {
     private static final int W = 32;
@@ -69,6 +77,32 @@ class MetricsTest {
             // scraped while the scan ran: a sample between none counted and all of them
             List<Double> samples = prometheus.query("stemstream_frames_counted_total[5m]");
             assertTrue(samples.stream().anyMatch(v -> v > 0 && v < W * H), "samples during the scan: " + samples);
+        }
+    }
+
+    @Test
+    void prometheusScrapesASecuredNodeOverHttpsAndSeesTheBlocksItRefused() throws Exception {
+        Path keys = dir.resolve("keys");
+        assertEquals(0, CliRun.of("keys", "init", keys.toString()).exitCode());
+        int http = FreePorts.any();
+        Map<String, Object> settings = new HashMap<>(TestNodes.httpOn(http));
+        settings.put("stemstream.security.dir", keys.toString());
+        try (StemstreamNode node = TestNodes.node(settings);
+             PrometheusServer prometheus = PrometheusServer.scraping("127.0.0.1:" + http, dir,
+                     keys.resolve("ca.crt"));
+             ZContext context = new ZContext(1)) {
+            assertTrue(TestNodes.eventually(Duration.ofSeconds(30),
+                    () -> prometheus.value("up{job=\"stemstream\"}") == 1.0),
+                    "Prometheus scrapes the node over HTTPS, trusting the deployment's CA: " + prometheus.log());
+            ZMQ.Socket unsealed = context.createSocket(SocketType.PUSH);
+            unsealed.connect("tcp://127.0.0.1:" + (node.settings().ingressPort() + 3));
+            for (int f = 0; f < 3; f++) {
+                unsealed.sendMore(new BlockHeader(1, f, 2, 2, f % 2, f / 2).toBytes());
+                unsealed.send(new byte[FrameGeometry.SECTOR_BYTES], 0);
+            }
+            String refused = "stemstream_rejected_messages_total{sector=\"3\",reason=\"unauthenticated\"}";
+            assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> prometheus.value(refused) == 3.0),
+                    refused + " = " + prometheus.value(refused));
         }
     }
 }

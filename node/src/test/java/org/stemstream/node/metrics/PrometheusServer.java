@@ -37,16 +37,29 @@ final class PrometheusServer implements AutoCloseable {
 
     /** Starts Prometheus on a free port, scraping {@code target} (host:port) as job "stemstream" every second. */
     static PrometheusServer scraping(String target, Path dir) throws Exception {
+        return scraping(target, dir, null);
+    }
+
+    /**
+     * As {@link #scraping(String, Path)}, over HTTPS when {@code caFile} is given: the way docs/security.md tells an
+     * operator to scrape a secured node, trusting only the deployment's CA.
+     */
+    static PrometheusServer scraping(String target, Path dir, Path caFile) throws Exception {
         Path config = dir.resolve("prometheus.yml");
+        String https = caFile == null ? "" : """
+                    scheme: https
+                    tls_config:
+                      ca_file: '%s'
+                """.formatted(caFile);
         Files.writeString(config, """
                 global:
                   scrape_interval: 1s
                   scrape_timeout: 1s
                 scrape_configs:
                   - job_name: stemstream
-                    static_configs:
+                %s    static_configs:
                       - targets: ['%s']
-                """.formatted(target));
+                """.formatted(https, target));
         int port = FreePorts.any();
         Path log = dir.resolve("prometheus.log");
         Process process = new ProcessBuilder("prometheus", "--config.file=" + config,

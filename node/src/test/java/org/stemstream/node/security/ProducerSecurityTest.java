@@ -145,21 +145,26 @@ class ProducerSecurityTest {
             assertEquals(15, status.framesCounted() - status.framesIncomplete(), status.describe());
             assertEquals(1, status.framesIncomplete(), "the frame whose block was tampered with: " + status.describe());
 
-            // sector 2's 16 blocks and its end of scan, as captured on their way, sent again: every one refused
+            // sector 2's 16 blocks and its end of scan, as captured on their way, sent again into the next scan of
+            // the same size: every one refused, none taken
+            TestNodes.start(node, Scans.given(36, 4, 4, 29, 400, dir.resolve("36.h5"), 20));
             long taken = node.sectorStats(2).messages();
             List<List<byte[]>> captured = proxy.recordedMessages();
             assertEquals(17, captured.size());
             try (ZContext context = new ZContext(1)) {
                 ZMQ.Socket again = context.createSocket(SocketType.PUSH);
+                again.setImmediate(true); // a send waits for the connection
+                again.setSendTimeOut(10_000);
                 again.connect("tcp://127.0.0.1:" + (node.settings().ingressPort() + 2));
                 for (List<byte[]> message : captured) {
                     for (int i = 0; i < message.size(); i++) {
-                        again.send(message.get(i), i < message.size() - 1 ? ZMQ.SNDMORE : 0);
+                        assertTrue(again.send(message.get(i), i < message.size() - 1 ? ZMQ.SNDMORE : 0));
                     }
                 }
                 assertTrue(TestNodes.eventually(Duration.ofSeconds(20),
                         () -> node.sectorStats(2).rejectedFor("replayed") == 17),
-                        node.sectorStats(2).rejections().toString());
+                        node.sectorStats(2).rejections() + ", " + node.sectorStats(2).producersConnected()
+                                + " producer(s) connected");
             }
             assertEquals(taken, node.sectorStats(2).messages(), "nothing sent again was taken");
         }
