@@ -31,6 +31,8 @@ final class NodeRoster {
 
     private final Map<String, Node> nodes = new TreeMap<>();
     private final Map<String, Long> upSince = new HashMap<>();
+    /** Nodes that left the roster, until a member at their address is up again. */
+    private final Set<String> departed = new java.util.HashSet<>();
     private RoutingTable table;
     private long epoch;
 
@@ -70,7 +72,13 @@ final class NodeRoster {
     /** Forgets a node; false when it was not in the roster. */
     boolean remove(String address) {
         upSince.remove(address);
+        departed.add(address);
         return nodes.remove(address) != null;
+    }
+
+    /** Whether the node left the roster and no member at its address has been up since. */
+    boolean departed(String address) {
+        return departed.contains(address);
     }
 
     /** Marks a node leaving; true the first time. */
@@ -84,6 +92,7 @@ final class NodeRoster {
     }
 
     void memberUp(String address) {
+        departed.remove(address);
         upSince.putIfAbsent(address, System.currentTimeMillis());
     }
 

@@ -146,12 +146,30 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
 
     private Behavior<CoordinatorProtocol.Command> onNodeUp(CoordinatorProtocol.NodeUp up) {
         String address = up.ingress().node();
+        if (nodes.get(address) == null && !admissible(address)) {
+            // a node that left still sends heartbeats while it shuts down: taking one would route to it again and
+            // open its scans anew (a member not yet up sends more)
+            return this;
+        }
         if (nodes.heartbeat(up)) {
             getContext().getLog().info("node {} counts at {}:{}", address, up.ingress().host(), up.ingress().port());
             reroute(joinPoint());
             coordinator.tell(new ScanCoordinator.NodeJoined(address, up.host()));
         }
         return this;
+    }
+
+    /**
+     * Whether a node not in the roster may enter it: an up member may; a member in any other state, or a node that
+     * left and is not up again (a new incarnation at its address), may not.
+     */
+    private boolean admissible(String address) {
+        for (Member m : cluster.state().getMembers()) {
+            if (m.address().toString().equals(address)) {
+                return m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp();
+            }
+        }
+        return !nodes.departed(address);
     }
 
     private Behavior<CoordinatorProtocol.Command> onNodeLeaving(CoordinatorProtocol.NodeLeaving leaving) {
@@ -182,7 +200,7 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     private Behavior<CoordinatorProtocol.Command> onMemberEvent(MemberEvent message) {
         ClusterEvent.MemberEvent event = message.event();
         String address = event.member().address().toString();
-        if (event instanceof ClusterEvent.MemberUp) {
+        if (event instanceof ClusterEvent.MemberUp || event instanceof ClusterEvent.MemberWeaklyUp) {
             nodes.memberUp(address);
         } else if (event instanceof ClusterEvent.MemberRemoved) {
             nodeGone(address, "removed from the cluster");
