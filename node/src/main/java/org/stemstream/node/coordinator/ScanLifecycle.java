@@ -432,13 +432,15 @@ final class ScanLifecycle {
     private Behavior<CoordinatorProtocol.Command> checkIdle() {
         tickUpdate();
         long idle = Long.MAX_VALUE;
-        boolean someEnded = !scan.ended.isEmpty();
+        // the detector finished when a node's input ended with every producer's end of scan; a node's input that
+        // ended otherwise (it left, and drained) says nothing about the others, still taking frames
+        boolean detectorDone = scan.progress.values().stream().anyMatch(ScanLifecycle::endedByTheDetector);
         for (String address : scan.participants) {
             CoordinatorProtocol.NodeProgress p = scan.progress.get(address);
             long nodeIdle = p == null ? (System.nanoTime() - scan.startedNanos) / 1_000_000 : p.idleMillis();
             idle = Math.min(idle, nodeIdle);
             ActorRef<NodeProtocol.Command> host = hosts.get(address);
-            if (someEnded && !scan.ended.contains(address) && nodeIdle > STRAGGLER_IDLE_MILLIS && host != null) {
+            if (detectorDone && !scan.ended.contains(address) && nodeIdle > STRAGGLER_IDLE_MILLIS && host != null) {
                 host.tell(new NodeProtocol.EndScanInput(number(), false));
             }
         }
@@ -451,6 +453,10 @@ final class ScanLifecycle {
                     + (missing.isEmpty() ? "" : " (no end of scan from " + missing + ")") + scan.rejections(), false);
         }
         return Behaviors.same();
+    }
+
+    private static boolean endedByTheDetector(CoordinatorProtocol.NodeProgress p) {
+        return p.inputEnded() && java.util.Arrays.stream(p.sent()).allMatch(blocks -> blocks >= 0);
     }
 
     private Behavior<CoordinatorProtocol.Command> tickUpdate() {
