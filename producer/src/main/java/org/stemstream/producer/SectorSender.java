@@ -284,23 +284,25 @@ public final class SectorSender implements AutoCloseable {
     private void replay() {
         replayDue = false;
         Set<RoutingTable.Endpoint> alive = tablesInUse();
+        // an owner that did not take one block (or answer a hello) in this pass is not asked again until the next:
+        // each try may wait, and thousands of kept blocks may be its
+        Set<RoutingTable.Endpoint> busy = new HashSet<>();
         retention.forEachHeld(slot -> {
             RoutingTable.Endpoint was = retention.sentTo(slot);
             if (was == null || alive.contains(was)) {
                 return;
             }
             RoutingTable.Endpoint owner = table.ownerOf(retention.frame(slot));
-            Link link = linkFor(owner);
-            if (link == null) {
-                replayDue = true;
-                return;
+            Link link = busy.contains(owner) ? null : linkFor(owner);
+            if (link != null) {
+                link.socket().setSendTimeOut(TRY_MILLIS);
             }
-            link.socket().setSendTimeOut(TRY_MILLIS);
-            if (transmit(link, retention.header(slot), retention.payload(slot))) {
+            if (link != null && transmit(link, retention.header(slot), retention.payload(slot))) {
                 retention.sentTo(slot, owner);
                 blocksTo.merge(owner, 1L, Long::sum);
                 replayed++;
             } else {
+                busy.add(owner);
                 replayDue = true;
             }
         });
