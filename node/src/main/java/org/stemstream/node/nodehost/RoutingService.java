@@ -24,10 +24,11 @@ import org.zeromq.ZMsg;
 /**
  * Serves the detector's producers, which are outside the cluster, on the node's routing socket
  * ({@code tcp://host:port+4}, a ZeroMQ ROUTER socket, asked by REQ or DEALER sockets): a stored-frames request is
- * answered from the node's {@link Acknowledgements} (with security on, sealed for the challenge it came with), a producer's hello by opening an authenticated session when the
- * node has security on ({@link ProducerSessions}), any other request with the routing table's text form (every node
- * keeps the latest table from Distributed Data), or {@code stemstream-routing none} before there is one. With
- * security on, only {@code route sealed} gets the table: a producer that would send unsealed blocks is told at once.
+ * answered from the node's {@link Acknowledgements} (with security on, sealed for the challenge it came with), a
+ * producer's hello by opening an authenticated session when the node has security on ({@link ProducerSessions}), any
+ * other request with the routing table's text form (every node keeps the latest table from Distributed Data), or
+ * {@code stemstream-routing none} before there is one. With security on, only {@code route sealed} gets the table: a
+ * producer that would send unsealed blocks is told at once.
  */
 public final class RoutingService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RoutingService.class);
