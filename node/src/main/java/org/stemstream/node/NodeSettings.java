@@ -8,7 +8,8 @@ import org.stemstream.node.ingest.IngestPipeline;
 /** The node's settings, read once from the {@code stemstream} section of the configuration. */
 public record NodeSettings(String ingressHost, int ingressPort, int receiveHighWaterMark, int bufferPool, int ioThreads,
                            IngestPipeline.Settings stream,
-                           ScanCoordinator.Settings coordinator, Duration leaveDrain, boolean management) {
+                           ScanCoordinator.Settings coordinator, Duration leaveDrain, boolean management,
+                           boolean encryptedBlocksOnly) {
 
     /** Ports a node uses above its ingress port: 4 sector sockets and the routing socket. */
     public static final int PORTS = 5;
@@ -32,7 +33,8 @@ public record NodeSettings(String ingressHost, int ingressPort, int receiveHighW
                 new ScanCoordinator.Settings(s.getInt("cluster.partitions"), s.getDuration("cluster.switch-delay"),
                         s.getLong("cluster.switch-margin-frames"), s.getInt("stream.calibration-frames")),
                 s.getDuration("cluster.leave-drain"),
-                s.getBoolean("management.enabled"));
+                s.getBoolean("management.enabled"),
+                s.getBoolean("security.encrypted-blocks-only"));
         settings.check();
         return settings;
     }

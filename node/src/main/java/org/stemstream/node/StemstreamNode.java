@@ -123,7 +123,7 @@ public final class StemstreamNode implements AutoCloseable {
         List<SectorReceiver> receivers = new ArrayList<>();
         ProducerSessions sessions = null;
         if (credentials != null) {
-            sessions = new ProducerSessions(credentials.producerKey());
+            sessions = new ProducerSessions(credentials.producerKey(), settings.encryptedBlocksOnly());
             warmUpSeals();
         }
         try {

@@ -18,15 +18,19 @@ final class RoutingClient implements AutoCloseable {
     private static final int TIMEOUT_MILLIS = 1_000;
 
     private final ZContext context;
-    /** What the producer asks: "route sealed" when it seals its messages, as nodes with security on require. */
+    /**
+     * What the producer asks: "route sealed" when it seals its messages, as nodes with security on require, and
+     * "route sealed encrypted" when it also encrypts their pixels.
+     */
     private final byte[] request;
     private final Set<String> contacts = new LinkedHashSet<>();
     private ZMQ.Socket socket;
     private String connected;
 
-    RoutingClient(ZContext context, String host, int port, boolean sealed) {
+    RoutingClient(ZContext context, String host, int port, boolean sealed, boolean encrypted) {
         this.context = context;
-        this.request = (sealed ? "route sealed" : "route").getBytes(StandardCharsets.US_ASCII);
+        this.request = (encrypted ? "route sealed encrypted" : sealed ? "route sealed" : "route")
+                .getBytes(StandardCharsets.US_ASCII);
         contacts.add(host + ":" + port);
     }
 

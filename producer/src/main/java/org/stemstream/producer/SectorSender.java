@@ -108,7 +108,8 @@ public final class SectorSender implements AutoCloseable {
                     settings.port())));
             return;
         }
-        routing = new RoutingClient(context, settings.host(), settings.port(), settings.producerKey() != null);
+        routing = new RoutingClient(context, settings.host(), settings.port(), settings.producerKey() != null,
+                settings.encrypt());
         table = fetchTable(Deadline.after(settings.sendTimeoutMillis() >= 0 ? settings.sendTimeoutMillis()
                 : FIRST_TABLE_MILLIS), " (is a node running there?)");
         lastRefreshNanos = System.nanoTime();

@@ -222,6 +222,12 @@ public final class SectorReceiver implements AutoCloseable {
             reject("malformed", "a sealed " + count + "-part message of " + sizes(count) + " bytes");
             return null;
         }
+        if (kind == BlockSeal.KIND_CLEAR && sessions.encryptedOnly()) {
+            releaseParts(count);
+            reject("unencrypted", "a sealed block in clear: this node takes only encrypted blocks"
+                    + " (stemstream.security.encrypted-blocks-only; stemstream detector --encrypt)");
+            return null;
+        }
         BlockSeal session = sessions.sealFor(sector, seal);
         if (session == null) {
             releaseParts(count);

@@ -27,13 +27,18 @@ import org.zeromq.ZMsg;
  * answered from the node's {@link Acknowledgements} (with security on, sealed for the challenge it came with), a
  * producer's hello by opening an authenticated session when the node has security on ({@link ProducerSessions}), any
  * other request with the routing table's text form (every node keeps the latest table from Distributed Data), or
- * {@code stemstream-routing none} before there is one. With security on, only {@code route sealed} gets the table: a
- * producer that would send unsealed blocks is told at once.
+ * {@code stemstream-routing none} before there is one. With security on, only {@code route sealed} (or
+ * {@code route sealed encrypted}) gets the table: a producer that would send unsealed blocks, or blocks in clear to a
+ * node that takes only encrypted ones, is told at once.
  */
 public final class RoutingService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RoutingService.class);
-    /** The routing request of a producer that seals its messages, the only one a node with security on answers. */
+    /**
+     * The routing requests of a producer that seals its messages, and of one that also encrypts its pixels: the only
+     * ones a node with security on answers (the second only, when it takes only encrypted blocks).
+     */
     private static final byte[] SEALED_ROUTE = "route sealed".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ENCRYPTED_ROUTE = "route sealed encrypted".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NONE = "stemstream-routing none\n".getBytes(StandardCharsets.UTF_8);
 
     private final AtomicReference<RoutingTable> current = new AtomicReference<>();
@@ -158,8 +163,11 @@ public final class RoutingService implements AutoCloseable {
             }
             return;
         }
-        if (sessions != null && !Arrays.equals(question, SEALED_ROUTE)) {
-            String why = "this node takes blocks only from producers with the deployment's producer key (start the"
+        if (sessions != null && !Arrays.equals(question, ENCRYPTED_ROUTE)
+                && (sessions.encryptedOnly() || !Arrays.equals(question, SEALED_ROUTE))) {
+            String why = Arrays.equals(question, SEALED_ROUTE)
+                    ? "this node takes only encrypted blocks (start the producer with --encrypt)"
+                    : "this node takes blocks only from producers with the deployment's producer key (start the"
                     + " producer with it: stemstream detector --security DIR)";
             reject(why);
             reply.add(("stemstream-error " + why).getBytes(StandardCharsets.UTF_8));

@@ -21,6 +21,7 @@ public final class ProducerSessions {
     private static final long UNUSED_NANOS = 60_000_000_000L;
 
     private final ProducerKey key;
+    private final boolean encryptedOnly;
     private final ConcurrentHashMap<Long, Session> sessions = new ConcurrentHashMap<>();
 
     private static final class Session {
@@ -35,8 +36,14 @@ public final class ProducerSessions {
         }
     }
 
-    public ProducerSessions(ProducerKey key) {
+    /** @param encryptedOnly whether only blocks with their pixels encrypted are taken */
+    public ProducerSessions(ProducerKey key, boolean encryptedOnly) {
         this.key = key;
+        this.encryptedOnly = encryptedOnly;
+    }
+
+    public boolean encryptedOnly() {
+        return encryptedOnly;
     }
 
     /**

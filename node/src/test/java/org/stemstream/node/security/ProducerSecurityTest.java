@@ -128,6 +128,37 @@ class ProducerSecurityTest {
     }
 
     @Test
+    void aNodeThatTakesOnlyEncryptedBlocksRefusesSealedBlocksInClear() throws Exception {
+        Path keys = dir.resolve("keys");
+        ProducerKey key = keys(keys);
+        SyntheticScan scan = new SyntheticScan(37, 4, 4, 1, SyntheticDetector.typical(7));
+        try (StemstreamNode node = TestNodes.node(Map.of("stemstream.security.dir", keys.toString(),
+                "stemstream.security.encrypted-blocks-only", true))) {
+            int port = node.settings().ingressPort();
+            TestNodes.start(node, Scans.given(37, 4, 4, 29, 400, dir.resolve("37.h5"), 20));
+            SessionRefused refused = assertThrows(SessionRefused.class, () -> DetectorEmulator.run(
+                    new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH), DetectorEmulator.Settings.to("127.0.0.1",
+                            port).withSendTimeout(10_000).withSecurity(key, false), FaultInjection.NONE));
+            assertTrue(refused.getMessage().contains("takes only encrypted blocks"), refused.getMessage());
+
+            DetectorEmulator.run(new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH),
+                    DetectorEmulator.Settings.to("127.0.0.1", port).withSecurity(key, true), FaultInjection.NONE);
+            ScanView status = TestNodes.awaitFinished(node, 37, Duration.ofSeconds(30));
+            assertEquals(ScanView.State.DONE, status.state(), status.describe());
+            assertEquals(16, status.framesCounted());
+            assertEquals(0, status.framesIncomplete() + status.framesMissing(), status.describe());
+
+            // a producer that skips the routing table (direct) and seals in clear: every block refused, counted
+            DetectorEmulator.run(new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH),
+                    DetectorEmulator.Settings.directTo("127.0.0.1", port).withSecurity(key, false),
+                    FaultInjection.NONE);
+            assertTrue(TestNodes.eventually(Duration.ofSeconds(10),
+                    () -> node.sectorStats(0).rejectedFor("unencrypted") == 16),
+                    node.sectorStats(0).rejections().toString());
+        }
+    }
+
+    @Test
     void aBitFlippedInFlightAndCapturedTrafficSentAgainAreRejected() throws Exception {
         Path keys = dir.resolve("keys");
         ProducerKey key = keys(keys);
