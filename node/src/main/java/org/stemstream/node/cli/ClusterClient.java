@@ -82,6 +82,13 @@ public final class ClusterClient implements AutoCloseable {
         }
     }
 
+    /** No answer came within the ask timeout: the question may still have taken effect. */
+    public static final class NoAnswer extends IllegalArgumentException {
+        NoAnswer(String message) {
+            super(message);
+        }
+    }
+
     public GatewayProtocol.ScanReply start(org.stemstream.protocol.cluster.ScanRequest request) {
         return ask(reply -> new GatewayProtocol.StartScan(request, reply));
     }
@@ -119,8 +126,8 @@ public final class ClusterClient implements AutoCloseable {
             return AskPattern.ask(gateway, make::apply, timeout, system.scheduler()).toCompletableFuture().join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof TimeoutException) {
-                throw new IllegalArgumentException("the cluster at " + contact + " did not answer within "
-                        + timeout.toSeconds() + " s");
+                throw new NoAnswer("the cluster at " + contact + " did not answer within " + timeout.toSeconds()
+                        + " s");
             }
             throw e;
         }

@@ -1,5 +1,6 @@
 package org.stemstream.node.cli;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.ScanRequest;
@@ -45,13 +46,44 @@ final class ScanCommand implements Runnable {
         public Integer call() throws Exception {
             ScanRequest request = scan.toRequest();
             try (ClusterClient client = contact.connect()) {
-                GatewayProtocol.ScanReply reply = client.start(request);
+                GatewayProtocol.ScanReply reply;
+                try {
+                    reply = client.start(request);
+                } catch (ClusterClient.NoAnswer noAnswer) {
+                    reply = new GatewayProtocol.ScanFound(startedAnyway(client, request, noAnswer));
+                }
                 if (reply instanceof GatewayProtocol.ScanRefused refused) {
                     throw new IllegalArgumentException(refused.reason());
                 }
                 System.out.println(((GatewayProtocol.ScanFound) reply).view().line());
                 return follow ? follow(client, request.scanNumber()) : 0;
             }
+        }
+
+        /**
+         * The start's answer did not come in time, yet the start may have taken effect (a busy coordinator, a node
+         * leaving): the scan's status tells. Returns the scan when this request started it; otherwise throws, saying
+         * whether it was not started (starting it again is safe) or cannot be told.
+         */
+        static ScanView startedAnyway(ClusterClient client, ScanRequest request, ClusterClient.NoAnswer noAnswer) {
+            long n = request.scanNumber();
+            ScanView view;
+            try {
+                view = client.status(n);
+            } catch (ClusterClient.NoAnswer again) {
+                throw new IllegalArgumentException(noAnswer.getMessage() + ", nor then to a status request: whether"
+                        + " scan " + n + " started is not known (stemstream scan status " + n + " tells)");
+            } catch (IllegalArgumentException unknown) {
+                throw new IllegalArgumentException(noAnswer.getMessage() + "; scan " + n + " was not started ("
+                        + unknown.getMessage() + "): starting it again is safe");
+            }
+            if (!Path.of(view.output()).toAbsolutePath().normalize().equals(
+                    Path.of(request.output()).toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException(noAnswer.getMessage() + "; a scan " + n + " exists, but for"
+                        + " another output (" + view.output() + "): this command did not start it");
+            }
+            System.err.println(noAnswer.getMessage() + ", but scan " + n + " was started: the answer came late");
+            return view;
         }
     }
 
