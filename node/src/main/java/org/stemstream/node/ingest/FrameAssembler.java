@@ -147,7 +147,11 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
                 if (f.gone) {
                     it.remove();
                 } else if (now - f.openedNanos > frameTimeoutNanos) {
-                    handOn(f);
+                    if (f.input.handingOver()) {
+                        drop(f);
+                    } else {
+                        handOn(f);
+                    }
                     it.remove();
                 }
             }
@@ -161,6 +165,11 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
             if (command instanceof ScanControl.Open open) {
                 if (scans.putIfAbsent(open.scanNumber(), new ScanInput(open.scan())) == null) {
                     reports.tell(new IngestReport.Opened(open.scanNumber()));
+                }
+            } else if (command instanceof ScanControl.HandOver handOver) {
+                ScanInput input = scans.get(handOver.scanNumber());
+                if (input != null) {
+                    input.handOver();
                 }
             } else if (command instanceof ScanControl.EndInput end) {
                 ScanInput input = scans.get(end.scanNumber());
@@ -245,7 +254,7 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
 
         /**
          * The scan's input is over (every producer ended, or the host ended it): its open frames will get no more
-         * sectors, so they go on now (or are dropped, when cancelled), followed by the end mark.
+         * sectors, so they go on now (or are dropped, when cancelled or handed over), followed by the end mark.
          */
         private void endInput(ScanInput input, boolean cancel) {
             if (!input.end(cancel)) {
@@ -254,7 +263,7 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
             List<ScanInput.OpenFrame> remaining = new ArrayList<>(input.open.values());
             remaining.sort((a, b) -> Long.compare(a.frameNumber, b.frameNumber));
             for (ScanInput.OpenFrame f : remaining) {
-                if (cancel) {
+                if (cancel || input.handingOver()) {
                     drop(f);
                 } else {
                     handOn(f);

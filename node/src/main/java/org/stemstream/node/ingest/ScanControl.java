@@ -21,6 +21,14 @@ public sealed interface ScanControl extends IngestInput {
     record Decide(long scanNumber, CountingPlan plan) implements ScanControl {
     }
 
+    /**
+     * This node is leaving: the scan's frames still missing sectors when they time out or the input ends are dropped,
+     * not counted incomplete and acknowledged here. Their producers, which keep every block until its frame is
+     * stored, send them again to the frames' new owners once this node has left the routing table.
+     */
+    record HandOver(long scanNumber) implements ScanControl {
+    }
+
     /** Stop taking the scan's blocks: hand on (or, cancelled, drop) its open frames, then its end mark. */
     record EndInput(long scanNumber, boolean cancel) implements ScanControl {
     }

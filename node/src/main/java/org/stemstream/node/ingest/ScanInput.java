@@ -27,6 +27,8 @@ final class ScanInput {
     private long lastActivityNanos = System.nanoTime();
     private boolean ended;
     private boolean cancelled;
+    /** This node is leaving: frames still missing sectors go to their new owners, not counted here. */
+    private boolean handingOver;
 
     ScanInput(StreamedScan scan) {
         this.scan = scan;
@@ -42,6 +44,14 @@ final class ScanInput {
 
     boolean cancelled() {
         return cancelled;
+    }
+
+    void handOver() {
+        handingOver = true;
+    }
+
+    boolean handingOver() {
+        return handingOver;
     }
 
     /** Ends the input (every producer ended, or the host said so); false when it had already ended. */

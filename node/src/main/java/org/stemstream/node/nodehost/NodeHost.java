@@ -228,6 +228,7 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
     private Behavior<NodeProtocol.Command> onLeave(Leave leave) {
         leaving = leave.replyTo();
         coordinator.tell(new CoordinatorProtocol.NodeLeaving(endpoint.node()));
+        scans.keySet().forEach(n -> stream.tell(new ScanControl.HandOver(n)));
         endInputsAtNanos = System.nanoTime() + (scans.isEmpty() ? 0 : leave.drain().toNanos());
         handOver();
         return this;

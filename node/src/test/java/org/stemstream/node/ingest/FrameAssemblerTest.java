@@ -157,4 +157,18 @@ class FrameAssemblerTest {
         inlets.get(FrameAssembler.CONTROL).offer(new ScanControl.EndInput(7, true));
         assertInstanceOf(Assembled.InputEnded.class, next(), "the open frame went nowhere");
     }
+
+    @Test
+    void aLeavingNodeHandsItsIncompleteFramesOverInsteadOfCountingThem() throws Exception {
+        run(Duration.ofMillis(300));
+        inlets.get(FrameAssembler.CONTROL).offer(new ScanControl.HandOver(7));
+        block(7, 5, 0); // times out while handed over: dropped, its producers send it again elsewhere
+        block(7, 6, 1);
+        for (int s = 0; s < SECTORS; s++) {
+            block(7, 7, s); // whole: counted here as ever
+        }
+        assertEquals(7, assertInstanceOf(Assembled.Frame.class, next()).frameNumber());
+        inlets.get(FrameAssembler.CONTROL).offer(new ScanControl.EndInput(7, false));
+        assertInstanceOf(Assembled.InputEnded.class, next(), "the incomplete frames went nowhere");
+    }
 }
