@@ -95,10 +95,12 @@ class MetricsTest {
                     () -> prometheus.value("up{job=\"stemstream\"}") == 1.0),
                     "Prometheus scrapes the node over HTTPS, trusting the deployment's CA: " + prometheus.log());
             ZMQ.Socket unsealed = context.createSocket(SocketType.PUSH);
+            unsealed.setImmediate(true); // sends wait for the connection, which has been seen to take ~30 s
+            unsealed.setSendTimeOut(45_000);
             unsealed.connect("tcp://127.0.0.1:" + (node.settings().ingressPort() + 3));
             for (int f = 0; f < 3; f++) {
-                unsealed.sendMore(new BlockHeader(1, f, 2, 2, f % 2, f / 2).toBytes());
-                unsealed.send(new byte[FrameGeometry.SECTOR_BYTES], 0);
+                assertTrue(unsealed.sendMore(new BlockHeader(1, f, 2, 2, f % 2, f / 2).toBytes())
+                        && unsealed.send(new byte[FrameGeometry.SECTOR_BYTES], 0), "sent");
             }
             String refused = "stemstream_rejected_messages_total{sector=\"3\",reason=\"unauthenticated\"}";
             assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> prometheus.value(refused) == 3.0),
