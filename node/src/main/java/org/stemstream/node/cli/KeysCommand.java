@@ -89,13 +89,12 @@ public final class KeysCommand {
             return 0;
         }
 
-        /** A random secret in a file of the directory that only its owner can read; returns it. */
-        private String writeSecret(String name) throws IOException {
+        /** A random secret in a file of the directory that only its owner can read. */
+        private void writeSecret(String name) throws IOException {
             byte[] secret = new byte[24];
             new SecureRandom().nextBytes(secret);
             String text = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
             writeOwnerOnly(name, text);
-            return text;
         }
 
         private void writeOwnerOnly(String name, String text) throws IOException {
