@@ -3,6 +3,7 @@ package org.stemstream.node.coordinator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,18 +17,25 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.stemstream.node.nodehost.CountingWorker;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
+import org.stemstream.protocol.cluster.ReplicaProtocol;
 import org.stemstream.protocol.cluster.RoutingTable;
+import org.stemstream.protocol.cluster.ScanCheckpoint;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.ScanView;
+import org.stemstream.protocol.cluster.WorkerProtocol;
+import org.stemstream.protocol.cluster.WriterProtocol;
 
 /**
  * The cluster's scan coordinator, a singleton. It only wires: the {@link Roster} (nodes, routing table, worker
  * placement) and one {@link ScanLifecycle} per scan are its children; it checks scan requests, starts scans, and
  * passes every message to the child it concerns (by scan number, or to the roster). Each scan's latest view goes to
- * the {@link ScanLedger}, so that a coordinator that takes over knows every scan that was started.
+ * the {@link ScanLedger}, so that a coordinator that takes over knows every scan that was started and goes on with
+ * those still running.
  */
 public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.Command> {
     /** The routing table in Distributed Data. */
@@ -50,8 +58,8 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
     record NodeGone(String address, String why, boolean left) implements CoordinatorProtocol.Command {
     }
 
-    /** From a scan: how it looks now (for listing every scan). */
-    record ScanUpdated(ScanView view) implements CoordinatorProtocol.Command {
+    /** From a scan: how it looks now (for listing every scan), and what a successor needs to go on with it. */
+    record ScanUpdated(ScanCheckpoint checkpoint) implements CoordinatorProtocol.Command {
     }
 
     private record ScanStopped(long scanNumber) implements CoordinatorProtocol.Command {
@@ -70,7 +78,8 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
     private final Set<Long> orphaned = new HashSet<>();
 
     /**
-     * Starts once it has read the scan ledger (a coordinator that takes over learns the scans its predecessor ran).
+     * Starts once it has read the scan ledger (a coordinator that takes over learns the scans its predecessor ran, and
+     * resumes those still running).
      *
      * @param listeners observers of counted frames in the JVM the coordinator runs in (the demo's)
      */
@@ -79,7 +88,7 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
             ScanLedger.read(context);
             return Behaviors.receive(CoordinatorProtocol.Command.class)
                     .onMessage(ScanLedger.Read.class, read -> stash.unstashAll(
-                            new ScanCoordinator(context, settings, listeners, read.views())))
+                            new ScanCoordinator(context, settings, listeners, read.checkpoints())))
                     .onMessage(CoordinatorProtocol.Command.class, early -> {
                         stash.stash(early);
                         return Behaviors.same();
@@ -89,22 +98,42 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
     }
 
     private ScanCoordinator(ActorContext<CoordinatorProtocol.Command> context, Settings settings,
-                            LocalListeners listeners, List<ScanView> ledger) {
+                            LocalListeners listeners, List<ScanCheckpoint> ledger) {
         super(context);
         this.settings = settings;
         this.listeners = listeners;
         this.ledger = new ScanLedger(context);
         this.roster = context.spawn(Roster.create(settings, context.getSelf()), "roster");
-        ledger.stream().sorted(java.util.Comparator.comparingLong(ScanView::scanNumber)).forEach(view -> {
-            ScanView known = view;
-            if (!view.state().isFinal()) {
-                known = ScanLedger.orphaned(view);
-                orphaned.add(view.scanNumber());
-                this.ledger.record(known);
-                context.getLog().warn(known.line() + "; " + known.message());
-            }
-            views.put(known.scanNumber(), known);
-        });
+        ledger.stream().sorted(Comparator.comparingLong(c -> c.view().scanNumber())).forEach(this::takeOver);
+    }
+
+    /** A scan a coordinator before this one ran: known, and gone on with if it was running and can be. */
+    private void takeOver(ScanCheckpoint checkpoint) {
+        ScanView view = checkpoint.view();
+        views.put(view.scanNumber(), view);
+        if (view.state().isFinal()) {
+            return;
+        }
+        String why = ScanLifecycle.whyNotResumable(checkpoint);
+        if (why == null) {
+            getContext().getLog().warn("scan {}: its coordinator went while it ran; going on with it here",
+                    view.scanNumber());
+            ScanRequest r = checkpoint.request();
+            ActorRef<CoordinatorProtocol.Command> scan = getContext().spawn(ScanLifecycle.resume(checkpoint, hosts,
+                    getContext().getSelf(), roster, listeners), "scan-" + r.scanNumber());
+            getContext().watchWith(scan, new ScanStopped(r.scanNumber()));
+            scans.put(r.scanNumber(), scan);
+            outputs.put(r.scanNumber(), outputOf(r));
+            return;
+        }
+        ScanView failed = ScanLedger.orphaned(view, why);
+        if (checkpoint.replica() != null) {
+            checkpoint.replica().tell(new ReplicaProtocol.Release(view.scanNumber()));
+        }
+        orphaned.add(view.scanNumber());
+        views.put(view.scanNumber(), failed);
+        ledger.record(ScanCheckpoint.finished(failed));
+        getContext().getLog().warn(failed.line() + "; " + failed.message());
     }
 
     @Override
@@ -147,11 +176,10 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
                     hosts.remove(gone.address());
                     return toEveryScan(gone);
                 })
-                .onMessage(ScanUpdated.class, updated -> {
-                    views.put(updated.view().scanNumber(), updated.view());
-                    ledger.record(updated.view());
-                    return this;
-                })
+                .onMessage(ScanUpdated.class, this::onScanUpdated)
+                .onMessage(WriterProtocol.Frames.class, this::onFrames)
+                .onMessage(CoordinatorProtocol.ReplicaReady.class, r -> toScan(r.scanNumber(), r))
+                .onMessage(CoordinatorProtocol.Restored.class, r -> toScan(r.scanNumber(), r))
                 .onMessage(ScanStopped.class, stopped -> {
                     scans.remove(stopped.scanNumber());
                     if (views.remove(stopped.scanNumber()) != null) {
@@ -167,6 +195,31 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
                     return this;
                 })
                 .build();
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onScanUpdated(ScanUpdated updated) {
+        ScanView view = updated.checkpoint().view();
+        ScanView before = views.put(view.scanNumber(), view);
+        ledger.record(updated.checkpoint());
+        if (view.state().isFinal() && (before == null || !before.state().isFinal())) {
+            ClusterSharding sharding = ClusterSharding.get(getContext().getSystem());
+            for (int p = 0; p < settings.partitions(); p++) { // the workers' accounts of the scan are final
+                sharding.entityRefFor(CountingWorker.TYPE_KEY, Integer.toString(p))
+                        .tell(new WorkerProtocol.ScanClosed(view.scanNumber()));
+            }
+        }
+        return this;
+    }
+
+    /** Counted frames go to their scan's writer; those of a scan that no longer runs are acknowledged and closed. */
+    private Behavior<CoordinatorProtocol.Command> onFrames(WriterProtocol.Frames frames) {
+        ActorRef<CoordinatorProtocol.Command> scan = scans.get(frames.scanNumber());
+        if (scan != null) {
+            scan.tell(frames);
+        } else {
+            ScanLifecycle.closeForWorker(frames);
+        }
+        return this;
     }
 
     private Behavior<CoordinatorProtocol.Command> onStart(GatewayProtocol.StartScan start) {

@@ -16,35 +16,36 @@ import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.ScanCheckpoint;
 import org.stemstream.protocol.cluster.ScanView;
 
 /**
- * Every scan's latest view in Distributed Data, written to a majority of the nodes as it changes, so that a
- * coordinator that takes over (its predecessor's node died or left) knows every scan that was started: a scan is never
- * "unknown". A scan that was still running when its coordinator went is failed, truthfully: its writer, and with it the
- * file's events, went with the node.
+ * Every scan's latest {@link ScanCheckpoint} in Distributed Data, written to a majority of the nodes as it changes,
+ * so that a coordinator that takes over (its predecessor's node died or left) knows every scan that was started: a
+ * scan is never "unknown", and one still running goes on from its checkpoint (its request, thresholds and the replica
+ * of its stored events).
  */
 final class ScanLedger {
-    static final Key<LWWMap<String, ScanView>> SCANS = LWWMapKey.create("stemstream-scans");
+    static final Key<LWWMap<String, ScanCheckpoint>> SCANS = LWWMapKey.create("stemstream-scans");
     private static final Duration TIMEOUT = Duration.ofSeconds(3);
 
     /** The ledger as a coordinator found it when it started. */
-    record Read(Replicator.GetResponse<LWWMap<String, ScanView>> response) implements CoordinatorProtocol.Command {
-        List<ScanView> views() {
-            if (response instanceof Replicator.GetSuccess<LWWMap<String, ScanView>> found) {
+    record Read(Replicator.GetResponse<LWWMap<String, ScanCheckpoint>> response) implements CoordinatorProtocol.Command {
+        List<ScanCheckpoint> checkpoints() {
+            if (response instanceof Replicator.GetSuccess<LWWMap<String, ScanCheckpoint>> found) {
                 return new ArrayList<>(found.get(SCANS).getEntries().values());
             }
             return List.of();
         }
     }
 
-    private record Written(Replicator.UpdateResponse<LWWMap<String, ScanView>> response)
+    private record Written(Replicator.UpdateResponse<LWWMap<String, ScanCheckpoint>> response)
             implements CoordinatorProtocol.Command {
     }
 
     private final ActorRef<Replicator.Command> replicator;
     private final SelfUniqueAddress self;
-    private final ActorRef<Replicator.UpdateResponse<LWWMap<String, ScanView>>> written;
+    private final ActorRef<Replicator.UpdateResponse<LWWMap<String, ScanCheckpoint>>> written;
 
     ScanLedger(ActorContext<CoordinatorProtocol.Command> context) {
         DistributedData data = DistributedData.get(context.getSystem());
@@ -64,9 +65,9 @@ final class ScanLedger {
         return command instanceof Written;
     }
 
-    void record(ScanView view) {
+    void record(ScanCheckpoint checkpoint) {
         replicator.tell(new Replicator.Update<>(SCANS, LWWMap.create(), new Replicator.WriteMajority(TIMEOUT),
-                written, map -> map.put(self, Long.toString(view.scanNumber()), view)));
+                written, map -> map.put(self, Long.toString(checkpoint.view().scanNumber()), checkpoint)));
     }
 
     void forget(long scanNumber) {
@@ -75,16 +76,18 @@ final class ScanLedger {
     }
 
     /**
-     * A scan that was running when its coordinator went: failed, every frame missing (no file was committed), and a
-     * temporary file its writer left beside the output removed where this node can see it.
+     * A scan that was running when its coordinator went and cannot go on (it was still deciding its thresholds, or
+     * no other node kept its events): failed, every frame missing (no file was committed), and a temporary file its
+     * writer left beside the output removed where this node can see it.
      */
-    static ScanView orphaned(ScanView running) {
+    static ScanView orphaned(ScanView running, String why) {
         removeTemporaryFiles(Path.of(running.output()));
         return running.failedWithoutFile("the scan's coordinator went (its node died or left) while the scan ran, and"
-                + " its writer with it: no file was written (" + running.framesCounted() + " frames had been counted)");
+                + " " + why + ": no file was written (" + running.framesCounted() + " frames had been counted)");
     }
 
-    private static void removeTemporaryFiles(Path output) {
+    /** Removes the temporary files a writer of {@code output} left, where this node can see them. */
+    static void removeTemporaryFiles(Path output) {
         Path dir = output.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             return;
@@ -101,12 +104,12 @@ final class ScanLedger {
     }
 
     @SuppressWarnings("unchecked")
-    private static Class<Replicator.GetResponse<LWWMap<String, ScanView>>> getResponse() {
-        return (Class<Replicator.GetResponse<LWWMap<String, ScanView>>>) (Class<?>) Replicator.GetResponse.class;
+    private static Class<Replicator.GetResponse<LWWMap<String, ScanCheckpoint>>> getResponse() {
+        return (Class<Replicator.GetResponse<LWWMap<String, ScanCheckpoint>>>) (Class<?>) Replicator.GetResponse.class;
     }
 
     @SuppressWarnings("unchecked")
-    private static Class<Replicator.UpdateResponse<LWWMap<String, ScanView>>> updateResponse() {
-        return (Class<Replicator.UpdateResponse<LWWMap<String, ScanView>>>) (Class<?>) Replicator.UpdateResponse.class;
+    private static Class<Replicator.UpdateResponse<LWWMap<String, ScanCheckpoint>>> updateResponse() {
+        return (Class<Replicator.UpdateResponse<LWWMap<String, ScanCheckpoint>>>) (Class<?>) Replicator.UpdateResponse.class;
     }
 }

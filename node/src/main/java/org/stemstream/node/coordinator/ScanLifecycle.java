@@ -12,14 +12,18 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.stemstream.kernel.ThresholdCalculator;
 import org.stemstream.node.metrics.NodeMetrics;
 import org.stemstream.protocol.SampleStatistics;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
+import org.stemstream.protocol.cluster.ReplicaProtocol;
+import org.stemstream.protocol.cluster.ScanCheckpoint;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.ScanView;
+import org.stemstream.protocol.cluster.WorkerProtocol;
 import org.stemstream.protocol.cluster.WriterProtocol;
 
 /**
@@ -31,8 +35,10 @@ import org.stemstream.protocol.cluster.WriterProtocol;
  * </pre>
  *
  * A scan with given thresholds skips calibrating. The scan's facts live in its {@link ScanRecord}; the writer is its
- * child, so a counting node that dies never takes the scan's file with it. A node that dies takes its uncounted
- * frames with it: they end as missing, by slot, in the file and the status.
+ * child, so a counting node that dies never takes the scan's file with it, and a replica of the writer's batches on
+ * another node keeps them should the writer's own node die. Then the coordinator that takes over resumes the scan
+ * from its checkpoint ({@link #resume}): a new writer, the replica's batches sent to it, and the producers sending
+ * again what was not stored.
  */
 final class ScanLifecycle {
     private static final Duration TICK = Duration.ofMillis(200);
@@ -44,6 +50,10 @@ final class ScanLifecycle {
      * the idle timeout counts only from this long after the loss.
      */
     private static final long NODE_LOSS_GRACE_NANOS = 20_000_000_000L;
+    /** A resumed scan waits this long for the nodes' heartbeats before it opens on them again. */
+    private static final long HOSTS_SETTLE_NANOS = 2_000_000_000L;
+    /** ... and at most this long for its replica's batches. */
+    private static final long RESTORE_TIMEOUT_NANOS = 15_000_000_000L;
 
     private record Tick() implements CoordinatorProtocol.Command {
     }
@@ -62,6 +72,7 @@ final class ScanLifecycle {
     /** Who started the scan: answered once every node has it open, so the detector may start at once. */
     private ActorRef<GatewayProtocol.ScanReply> starter;
     private boolean cancelled;
+    private final String self;
 
     /**
      * @param hosts     the counting nodes when the scan starts
@@ -75,13 +86,61 @@ final class ScanLifecycle {
                                                         LocalListeners listeners) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(new Tick(), TICK);
-            ActorRef<WriterProtocol.Command> writer = context.spawn(
-                    ScanWriter.create(request.scanNumber(), listeners), "writer", DispatcherSelector.blocking());
-            writer.tell(new WriterProtocol.OpenFile(request, context.getSelf()));
-            context.watchWith(writer, new WriterStopped());
-            return new ScanLifecycle(context, new ScanRecord(request, writer), starter, hosts, coordinator, roster)
-                    .opening();
+            ScanLifecycle lifecycle = new ScanLifecycle(context, new ScanRecord(request,
+                    spawnWriter(context, request, listeners)), starter, hosts, coordinator, roster);
+            lifecycle.keepReplica();
+            return lifecycle.opening();
         }));
+    }
+
+    /**
+     * Goes on with a scan whose coordinator went while it ran: a new writer opens the file again, the replica sends it
+     * every batch acknowledged so far, and once the nodes are known again the scan opens on them and streams on; the
+     * producers send again what was never acknowledged.
+     */
+    static Behavior<CoordinatorProtocol.Command> resume(ScanCheckpoint checkpoint,
+                                                        Map<String, ActorRef<NodeProtocol.Command>> hosts,
+                                                        ActorRef<CoordinatorProtocol.Command> coordinator,
+                                                        ActorRef<CoordinatorProtocol.Command> roster,
+                                                        LocalListeners listeners) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            timers.startTimerWithFixedDelay(new Tick(), TICK);
+            ScanRequest request = checkpoint.request();
+            ScanLedger.removeTemporaryFiles(Path.of(request.output())); // the writer that went may have left one
+            ScanRecord record = new ScanRecord(request, spawnWriter(context, request, listeners));
+            record.resumeFrom(checkpoint);
+            record.idleFromNanos = System.nanoTime() + NODE_LOSS_GRACE_NANOS;
+            if (checkpoint.replica() != null) {
+                checkpoint.replica().tell(new ReplicaProtocol.Restore(record.writer, context.getSelf()));
+            }
+            return new ScanLifecycle(context, record, null, hosts, coordinator, roster).resuming(checkpoint);
+        }));
+    }
+
+    /** Why a scan whose coordinator went cannot go on, or null when it can. */
+    static String whyNotResumable(ScanCheckpoint checkpoint) {
+        if (checkpoint.request() == null) {
+            return "its request was not kept";
+        }
+        if (Double.isNaN(checkpoint.view().backgroundThreshold())) {
+            return "its thresholds were still being computed";
+        }
+        return null;
+    }
+
+    /** Counted frames of a scan that no longer runs: acknowledged (nothing will store them) and the worker told. */
+    static void closeForWorker(WriterProtocol.Frames frames) {
+        frames.storedTo().tell(new WorkerProtocol.FramesStored(frames.scanNumber(), frames.batch()));
+        frames.storedTo().tell(new WorkerProtocol.ScanClosed(frames.scanNumber()));
+    }
+
+    private static ActorRef<WriterProtocol.Command> spawnWriter(ActorContext<CoordinatorProtocol.Command> context,
+                                                                ScanRequest request, LocalListeners listeners) {
+        ActorRef<WriterProtocol.Command> writer = context.spawn(
+                ScanWriter.create(request.scanNumber(), listeners), "writer", DispatcherSelector.blocking());
+        writer.tell(new WriterProtocol.OpenFile(request, context.getSelf()));
+        context.watchWith(writer, new WriterStopped());
+        return writer;
     }
 
     private ScanLifecycle(ActorContext<CoordinatorProtocol.Command> context, ScanRecord scan,
@@ -94,6 +153,7 @@ final class ScanLifecycle {
         this.hosts = new HashMap<>(hosts);
         this.coordinator = coordinator;
         this.roster = roster;
+        this.self = Cluster.get(context.getSystem()).selfMember().address().toString();
     }
 
     private long number() {
@@ -113,13 +173,95 @@ final class ScanLifecycle {
                     cancel.replyTo().tell(new GatewayProtocol.ScanFound(scan.view()));
                     return abandon();
                 })
+                .onMessage(WriterProtocol.Frames.class, this::toWriter)
+                .onMessage(CoordinatorProtocol.ReplicaReady.class, this::onReplicaReady)
+                .onMessage(ScanCoordinator.NodeJoined.class, this::rememberHost)
+                .onMessage(ScanCoordinator.NodeGone.class, gone -> {
+                    hosts.remove(gone.address());
+                    replaceReplicaOn(gone.address());
+                    return Behaviors.same();
+                })
+                .onMessage(Tick.class, tick -> tickUpdate())
+                .build();
+    }
+
+    /**
+     * Resumed: the new writer opens the file and takes the replica's batches, and the nodes' heartbeats come in; then
+     * the scan opens again on every node whose input has not ended, and streams (or finalizes) on.
+     */
+    private Behavior<CoordinatorProtocol.Command> resuming(ScanCheckpoint checkpoint) {
+        long since = System.nanoTime();
+        return queries(Behaviors.receive(CoordinatorProtocol.Command.class))
+                .onMessage(GatewayProtocol.GetPictures.class, this::noPictures)
+                .onMessage(GatewayProtocol.CancelScan.class, this::replyWithView)
+                .onMessage(WriterProtocol.Frames.class, this::toWriter)
+                .onMessage(CoordinatorProtocol.FileOpened.class, opened -> {
+                    if (!opened.failure().isEmpty()) {
+                        scan.failure = opened.failure();
+                        return endInputs(scan.failure, false);
+                    }
+                    scan.fileOpen = true;
+                    return resumedOnceReady(checkpoint, since);
+                })
+                .onMessage(CoordinatorProtocol.Restored.class, r -> {
+                    scan.restored = r;
+                    return resumedOnceReady(checkpoint, since);
+                })
+                .onMessage(CoordinatorProtocol.ReplicaReady.class, this::onReplicaReady)
+                .onMessage(CoordinatorProtocol.NodeProgress.class, p -> {
+                    scan.record(p);
+                    if (p.inputEnded()) {
+                        scan.ended.add(p.node());
+                    }
+                    return Behaviors.same();
+                })
+                .onMessage(CoordinatorProtocol.PartitionProgress.class, p -> {
+                    scan.record(p);
+                    return Behaviors.same();
+                })
                 .onMessage(ScanCoordinator.NodeJoined.class, this::rememberHost)
                 .onMessage(ScanCoordinator.NodeGone.class, gone -> {
                     hosts.remove(gone.address());
                     return Behaviors.same();
                 })
-                .onMessage(Tick.class, tick -> tickUpdate())
+                .onMessage(Tick.class, tick -> {
+                    tickUpdate();
+                    return resumedOnceReady(checkpoint, since);
+                })
                 .build();
+    }
+
+    /** Resumes once the file is open, the nodes had time to be heard, and the replica's batches came (or not). */
+    private Behavior<CoordinatorProtocol.Command> resumedOnceReady(ScanCheckpoint checkpoint, long since) {
+        long waited = System.nanoTime() - since;
+        boolean restoreDone = scan.restored != null || checkpoint.replica() == null || waited > RESTORE_TIMEOUT_NANOS;
+        if (!scan.fileOpen || waited < HOSTS_SETTLE_NANOS || !restoreDone) {
+            return Behaviors.same();
+        }
+        CoordinatorProtocol.Restored restored = scan.restored;
+        ActorRef<ReplicaProtocol.Command> old = checkpoint.replica();
+        String from = old == null ? "none was kept: no frame had been acknowledged"
+                : restored == null ? "the copy did not answer, so frames stored before may be missing"
+                : restored.batches() + " stored batches came back from the copy on " + restored.node();
+        scan.moved = "the scan's coordinator moved to " + self + " after its node went (" + from + ")";
+        context.getLog().warn("scan {}: {}", number(), scan.moved);
+        if (old != null && !old.path().address().hasLocalScope()) {
+            useReplica(old, old.path().address().toString());
+        } else {
+            if (old != null) {
+                old.tell(new ReplicaProtocol.Release(number())); // on this node, beside the writer: no use
+            }
+            keepReplica();
+        }
+        for (String address : hosts.keySet()) {
+            if (!scan.ended.contains(address)) {
+                openOn(address);
+            }
+        }
+        scan.progress.keySet().stream().filter(node -> !hosts.containsKey(node) && !scan.ended.contains(node))
+                .forEach(scan.lost::add);
+        return checkpoint.view().state() == ScanView.State.FINALIZING
+                ? endInputs(checkpoint.view().message(), false) : streaming();
     }
 
     /** Open on the nodes; they send samples of their first complete frames, and the thresholds are decided. */
@@ -210,10 +352,17 @@ final class ScanLifecycle {
         waiting.clear();
         replyToStarter();
         roster.tell(new Roster.Pace(number(), scan.maxFrameSeen, scan.frameRate, scan.request.frames(), false));
-        coordinator.tell(new ScanCoordinator.ScanUpdated(view));
+        coordinator.tell(new ScanCoordinator.ScanUpdated(ScanCheckpoint.finished(view)));
+        if (scan.replica != null) {
+            scan.replica.tell(new ReplicaProtocol.Release(number()));
+        }
         return queries(Behaviors.receive(CoordinatorProtocol.Command.class))
                 .onMessage(GatewayProtocol.GetPictures.class, this::noPictures)
                 .onMessage(GatewayProtocol.CancelScan.class, this::replyWithView)
+                .onMessage(WriterProtocol.Frames.class, frames -> {
+                    closeForWorker(frames);
+                    return Behaviors.same();
+                })
                 .onMessage(CoordinatorProtocol.Command.class, other -> Behaviors.same())
                 .build();
     }
@@ -245,6 +394,8 @@ final class ScanLifecycle {
     /** What the nodes and workers report while the scan runs on them. */
     private BehaviorBuilder<CoordinatorProtocol.Command> reports(BehaviorBuilder<CoordinatorProtocol.Command> b) {
         return b.onMessage(CoordinatorProtocol.NodeProgress.class, this::onProgress)
+                .onMessage(WriterProtocol.Frames.class, this::toWriter)
+                .onMessage(CoordinatorProtocol.ReplicaReady.class, this::onReplicaReady)
                 .onMessage(GatewayProtocol.GetPictures.class, get -> { // the writer has the file open
                     scan.writer.tell(new WriterProtocol.RenderPictures(number(), get.pattern(), get.brightField(),
                             get.darkFieldInner(), get.darkFieldOuter(), get.replyTo()));
@@ -282,6 +433,9 @@ final class ScanLifecycle {
                 .onMessage(ScanCoordinator.NodeJoined.class, joined -> {
                     rememberHost(joined);
                     openOn(joined.address());
+                    if (scan.replica == null && scan.replicaNode == null) {
+                        keepReplica(); // a scan that began alone has a node to keep its copy now
+                    }
                     return Behaviors.same();
                 })
                 .onMessage(ScanCoordinator.NodeGone.class, this::onNodeGone);
@@ -317,8 +471,11 @@ final class ScanLifecycle {
 
     private Behavior<CoordinatorProtocol.Command> onNodeGone(ScanCoordinator.NodeGone gone) {
         hosts.remove(gone.address());
+        replaceReplicaOn(gone.address());
         if (gone.left()) {
             scan.left.add(gone.address());
+        } else {
+            scan.lost.add(gone.address());
         }
         if (scan.participants.remove(gone.address()) && !scan.ended.contains(gone.address())) {
             CoordinatorProtocol.NodeProgress last = scan.progress.get(gone.address());
@@ -345,10 +502,52 @@ final class ScanLifecycle {
 
     // ---- steps ------------------------------------------------------------------------------------------------
 
+    private Behavior<CoordinatorProtocol.Command> toWriter(WriterProtocol.Frames frames) {
+        scan.writer.tell(frames);
+        return Behaviors.same();
+    }
+
+    /** Asks a node other than this one to keep the scan's replica; with none up, the writer acknowledges alone. */
+    private void keepReplica() {
+        String node = hosts.keySet().stream().filter(a -> !a.equals(self) && !a.equals(scan.replicaNode)).sorted()
+                .findFirst().orElse(null);
+        scan.replica = null;
+        scan.replicaNode = node;
+        if (node == null) {
+            scan.writer.tell(new WriterProtocol.UseReplica(null));
+        } else {
+            hosts.get(node).tell(new NodeProtocol.KeepReplica(number(), context.getSelf()));
+        }
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onReplicaReady(CoordinatorProtocol.ReplicaReady ready) {
+        if (ready.node().equals(scan.replicaNode) && scan.replica == null) {
+            useReplica(ready.replica(), ready.node());
+        } else {
+            ready.replica().tell(new ReplicaProtocol.Release(number())); // asked for before another was chosen
+        }
+        return Behaviors.same();
+    }
+
+    private void useReplica(ActorRef<ReplicaProtocol.Command> replica, String node) {
+        scan.replica = replica;
+        scan.replicaNode = node;
+        scan.writer.tell(new WriterProtocol.UseReplica(replica));
+        context.getLog().info("scan {}: node {} keeps the copy of its stored events", number(), node);
+    }
+
+    /** The node that kept the replica went: another keeps a new one, which the writer fills from its own log. */
+    private void replaceReplicaOn(String address) {
+        if (address.equals(scan.replicaNode)) {
+            scan.replicaNode = null;
+            keepReplica();
+        }
+    }
+
     private void openOn(String address) {
         ActorRef<NodeProtocol.Command> host = hosts.get(address);
         if (host != null && scan.participants.add(address)) {
-            host.tell(new NodeProtocol.OpenScan(scan.request, scan.writer));
+            host.tell(new NodeProtocol.OpenScan(scan.request));
             if (!Double.isNaN(scan.background)) {
                 host.tell(new NodeProtocol.UseThresholds(number(), scan.background, scan.xray));
             }
@@ -460,7 +659,7 @@ final class ScanLifecycle {
     }
 
     private Behavior<CoordinatorProtocol.Command> tickUpdate() {
-        coordinator.tell(new ScanCoordinator.ScanUpdated(scan.view()));
+        coordinator.tell(new ScanCoordinator.ScanUpdated(scan.checkpoint()));
         return Behaviors.same();
     }
 

@@ -14,6 +14,8 @@ import org.stemstream.kernel.ThresholdStatistics;
 import org.stemstream.node.counting.CountedScanMetadata;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.SampleStatistics;
+import org.stemstream.protocol.cluster.ReplicaProtocol;
+import org.stemstream.protocol.cluster.ScanCheckpoint;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.protocol.cluster.WriterProtocol;
@@ -40,6 +42,16 @@ final class ScanRecord {
     final Set<String> ended = new HashSet<>();
     /** Nodes that left the cluster gracefully during the scan. */
     final Set<String> left = new HashSet<>();
+    /** Nodes lost (died, or stopped answering) during the scan: their ends of scan will never come. */
+    final Set<String> lost = new HashSet<>();
+    /** The node keeping the replica of the writer's batches, and the replica once it is ready. */
+    String replicaNode;
+    ActorRef<ReplicaProtocol.Command> replica;
+    /** Whether and how the scan's coordinator moved (empty: it never did). */
+    String moved = "";
+    /** While resuming: the new writer's file is open, and what the replica sent back. */
+    boolean fileOpen;
+    CoordinatorProtocol.Restored restored;
     final Map<String, CoordinatorProtocol.NodeProgress> progress = new TreeMap<>();
     /** Each counting worker's account, by partition and the node its incarnation ran on. */
     final Map<String, CoordinatorProtocol.PartitionProgress> partitions = new TreeMap<>();
@@ -120,7 +132,7 @@ final class ScanRecord {
         }
         List<String> missing = new ArrayList<>();
         progress.forEach((node, p) -> {
-            if (left.contains(node)) {
+            if (left.contains(node) || lost.contains(node)) {
                 return;
             }
             List<String> sectors = new ArrayList<>();
@@ -193,7 +205,29 @@ final class ScanRecord {
         double eta = rate > 0 ? (request.frames() - counted) / rate : -1;
         return new ScanView(request.scanNumber(), state, request.frames(), counted, incomplete,
                 missing, events, rate, eta, sectors, duplicates, late, rejected, lastRejection, extra, background, xray,
-                perNode, written != null ? written.file() : request.output(), message);
+                perNode, written != null ? written.file() : request.output(),
+                moved.isEmpty() ? message : message.isEmpty() ? moved : message + "; " + moved);
+    }
+
+    /** The view, and what a coordinator that takes over needs to go on with the scan. */
+    ScanCheckpoint checkpoint() {
+        return new ScanCheckpoint(view(), request, replica, List.copyOf(progress.values()),
+                List.copyOf(partitions.values()));
+    }
+
+    /** Takes the accounts and thresholds a coordinator that went had, to go on with its scan. */
+    void resumeFrom(ScanCheckpoint checkpoint) {
+        background = checkpoint.view().backgroundThreshold();
+        xray = checkpoint.view().xrayThreshold();
+        state = ScanView.State.STREAMING;
+        checkpoint.nodes().forEach(p -> {
+            progress.put(p.node(), p);
+            maxFrameSeen = Math.max(maxFrameSeen, p.maxFrameSeen());
+            if (p.inputEnded()) {
+                ended.add(p.node());
+            }
+        });
+        checkpoint.partitions().forEach(this::record);
     }
 
     /** The metadata the coordinator knows (the writer adds the frame accounting). */
@@ -211,6 +245,9 @@ final class ScanRecord {
         a.put("nodes", String.join(" ", progress.keySet()));
         if (!message.isEmpty()) {
             a.put("ended", message);
+        }
+        if (!moved.isEmpty()) {
+            a.put("coordinator_moved", moved);
         }
         return a;
     }

@@ -3,6 +3,12 @@ package org.stemstream.node.coordinator;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.agrona.collections.LongHashSet;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.stemstream.node.counting.References;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
@@ -10,20 +16,30 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
+import org.stemstream.protocol.cluster.ReplicaProtocol;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.WorkerProtocol;
 import org.stemstream.protocol.cluster.WriterProtocol;
 
 /**
  * A scan's writer, one per scan: receives the counted frames of every counting worker (sparse events only, in
- * acknowledged batches) and owns the scan's {@link ScanFile}. The coordinator spawns it as its child on the blocking dispatcher
- * (it writes files): a writer lives exactly as long as the coordinator that commits its file, so a counting node
- * that dies never takes a scan's file with it.
+ * acknowledged batches) and owns the scan's {@link ScanFile}. The scan's lifecycle spawns it as its child on the
+ * blocking dispatcher (it writes files), so a counting node that dies never takes a scan's file with it.
+ *
+ * <p>So that the writer's own node may die too, every batch it stores goes on to the scan's replica on another node,
+ * which tells the worker the batch is stored; until the lifecycle names the replica, acknowledgements wait. The writer
+ * keeps every batch until the commit, to give a new replica all of them should the first one's node die.
  */
 public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Command> {
     private final long scanNumber;
     private final LocalListeners listeners;
     private ScanFile file;
+    /** Every batch taken, in order, and which ones by worker: a batch sent again is stored once. */
+    private final List<WriterProtocol.Frames> log = new ArrayList<>();
+    private final Map<ActorRef<WorkerProtocol.Command>, LongHashSet> taken = new HashMap<>();
+    private ActorRef<ReplicaProtocol.Command> replica;
+    /** No other node is up to keep a replica: the writer acknowledges what it stores itself. */
+    private boolean alone;
     /** Why storing failed (a full disk, say): the frames are acknowledged all the same, and the commit refused. */
     private String failure;
 
@@ -57,16 +73,23 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
         if (command instanceof WriterProtocol.OpenFile open) {
             open.replyTo().tell(new CoordinatorProtocol.FileOpened(scanNumber, open(open.request())));
         } else if (command instanceof WriterProtocol.Frames frames) {
-            if (failure == null) {
-                try {
-                    store(frames);
-                } catch (IOException | RuntimeException e) {
-                    failure = "writing the output failed: " + e.getMessage();
-                    getContext().getLog().error("scan {}: {}", scanNumber, failure);
+            if (taken.computeIfAbsent(frames.storedTo(), w -> new LongHashSet()).add(frames.batch())) {
+                log.add(frames);
+                if (failure == null) {
+                    try {
+                        store(frames);
+                    } catch (IOException | RuntimeException e) {
+                        failure = "writing the output failed: " + e.getMessage();
+                        getContext().getLog().error("scan {}: {}", scanNumber, failure);
+                    }
                 }
             }
             // acknowledged even when not stored, so that no worker waits for ever: the commit says why
-            frames.storedTo().tell(new WorkerProtocol.FramesStored(scanNumber, frames.batch()));
+            acknowledge(frames);
+        } else if (command instanceof WriterProtocol.UseReplica use) {
+            replica = use.replica();
+            alone = replica == null;
+            log.forEach(this::acknowledge);
         } else if (command instanceof WriterProtocol.CommitFile commit) {
             commit(commit);
             file = null;
@@ -77,6 +100,15 @@ public final class ScanWriter extends AbstractMatchingBehavior<WriterProtocol.Co
             return Behaviors.stopped(); // PostStop drops the file
         }
         return this;
+    }
+
+    /** A batch is stored once its replica has it (or, with no other node up, once it is in the file). */
+    private void acknowledge(WriterProtocol.Frames frames) {
+        if (replica != null) {
+            replica.tell(frames);
+        } else if (alone) {
+            frames.storedTo().tell(new WorkerProtocol.FramesStored(scanNumber, frames.batch()));
+        }
     }
 
     private GatewayProtocol.PicturesReply pictures(WriterProtocol.RenderPictures r) {

@@ -164,8 +164,7 @@ public final class WorkerHop extends GraphStage<FlowShape<Assembled, Assembled>>
 
         private void count(Pending pending) {
             Assembled.Counted c = (Assembled.Counted) pending.element;
-            to(pending.partition).tell(new WorkerProtocol.Count(c.scan().scanNumber(), c.scan().writer(),
-                    c.frameNumber(), c.position(), c.complete(), c.events(), acceptedTo));
+            to(pending.partition).tell(new WorkerProtocol.Count(c.scan().scanNumber(), c.frameNumber(), c.position(), c.complete(), c.events(), acceptedTo));
         }
 
         private RecipientRef<WorkerProtocol.Command> to(int partition) {

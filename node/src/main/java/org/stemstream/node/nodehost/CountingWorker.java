@@ -32,7 +32,8 @@ import org.stemstream.protocol.cluster.WorkerProtocol;
  * {@code counting-worker}, shard id = partition, placed by external shard allocation on the node the routing table
  * sends the partition's frames to. The node's stream counts the frames in place and hands the worker only their
  * sparse events; the worker owns the partition's accounts of each scan and carries its events to the scan's writer
- * in batches, at most {@link #MAX_UNSTORED_BATCHES} unacknowledged. While it is out of credit it holds back its
+ * (through the coordinator, so that they reach whichever coordinator runs the scan) in batches, at most
+ * {@link #MAX_UNSTORED_BATCHES} unacknowledged. While it is out of credit it holds back its
  * replies to the stream, which is how a slow writer slows the stream: nothing blocks, nothing waits on itself.
  */
 public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Command> {
@@ -49,10 +50,6 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
     private static final int TICKS_PER_REPORT = 4;
 
     private record Tick() implements WorkerProtocol.Command {
-    }
-
-    /** The scan's writer stopped (its file is committed or dropped): the scan's accounts here are final. */
-    private record WriterGone(long scanNumber) implements WorkerProtocol.Command {
     }
 
     private final int partition;
@@ -135,16 +132,15 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
                 .onMessage(WorkerProtocol.Flush.class, this::onFlush)
                 .onMessage(Tick.class, this::onTick)
                 .onMessage(WorkerProtocol.HandOff.class, this::onHandOff)
-                .onMessage(WriterGone.class, this::onWriterGone)
+                .onMessage(WorkerProtocol.ScanClosed.class, this::onScanClosed)
                 .build();
     }
 
     private Behavior<WorkerProtocol.Command> onCount(WorkerProtocol.Count count) {
         PartitionScan scan = scans.get(count.scanNumber());
         if (scan == null) {
-            scan = new PartitionScan(count.scanNumber(), count.writer(), getContext().getSelf(), metrics);
+            scan = new PartitionScan(count.scanNumber(), coordinator, getContext().getSelf(), metrics);
             scans.put(count.scanNumber(), scan);
-            getContext().watchWith(count.writer(), new WriterGone(count.scanNumber()));
         }
         if (scan.add(count)) {
             scan.sendFullBatches(MAX_UNSTORED_BATCHES);
@@ -185,7 +181,9 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
 
     private Behavior<WorkerProtocol.Command> onTick(Tick tick) {
         boolean reporting = ++ticks % TICKS_PER_REPORT == 0;
+        long now = System.nanoTime();
         for (PartitionScan scan : List.copyOf(scans.values())) {
+            scan.resendOverdue(now);
             scan.sendPending(handingOff ? Integer.MAX_VALUE : MAX_UNSTORED_BATCHES);
             settleFlushes(scan);
             if (reporting && scan.changedSinceReport()) {
@@ -195,8 +193,8 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
         return stoppedOnceHandedOff();
     }
 
-    private Behavior<WorkerProtocol.Command> onWriterGone(WriterGone gone) {
-        PartitionScan scan = scans.remove(gone.scanNumber());
+    private Behavior<WorkerProtocol.Command> onScanClosed(WorkerProtocol.ScanClosed closed) {
+        PartitionScan scan = scans.remove(closed.scanNumber());
         if (scan != null) {
             scan.replyToFlushes(partition); // nothing more can be stored
             scan.releaseReplies();

@@ -27,6 +27,7 @@ import org.stemstream.node.ingest.ScanControl;
 import org.stemstream.node.ingest.StreamedScan;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
+import org.stemstream.protocol.cluster.ReplicaProtocol;
 import org.stemstream.protocol.cluster.RoutingTable;
 import org.stemstream.protocol.cluster.ScanRequest;
 
@@ -123,6 +124,7 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
                 .onMessage(NodeProtocol.OpenScan.class, this::onOpen)
                 .onMessage(SetupLoaded.class, this::onSetupLoaded)
                 .onMessage(NodeProtocol.UseThresholds.class, this::onThresholds)
+                .onMessage(NodeProtocol.KeepReplica.class, this::onKeepReplica)
                 .onMessage(NodeProtocol.EndScanInput.class, this::onEndInput)
                 .onMessage(FromStream.class, this::onStreamReport)
                 .onMessage(Leave.class, this::onLeave)
@@ -161,8 +163,7 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
                         : "computed from the first " + request.thresholdFrames() + " complete frame(s)");
         CountingPlan given = request.thresholdsGiven() ? CountingPlan.of(loaded.correction(),
                 new Thresholds(request.backgroundThreshold(), request.xrayThreshold())) : null;
-        stream.tell(new ScanControl.Open(new StreamedScan(request, loaded.correction(), loaded.open().writer(),
-                given)));
+        stream.tell(new ScanControl.Open(new StreamedScan(request, loaded.correction(), given)));
         Thresholds known = decided.get(request.scanNumber());
         if (known != null && given == null) {
             stream.tell(new ScanControl.Decide(request.scanNumber(), CountingPlan.of(scan.correction, known)));
@@ -180,6 +181,16 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
                 stream.tell(new ScanControl.Decide(use.scanNumber(), CountingPlan.of(scan.correction, thresholds)));
             }
         }
+        return this;
+    }
+
+    /** A replica lives as this host's child: it goes when the node does, and is found by the scan's number. */
+    private Behavior<NodeProtocol.Command> onKeepReplica(NodeProtocol.KeepReplica keep) {
+        String name = "replica-" + keep.scanNumber();
+        ActorRef<ReplicaProtocol.Command> replica = getContext().getChild(name)
+                .map(child -> child.<ReplicaProtocol.Command>unsafeUpcast())
+                .orElseGet(() -> getContext().spawn(ScanReplica.create(keep.scanNumber(), endpoint.node()), name));
+        keep.replyTo().tell(new CoordinatorProtocol.ReplicaReady(keep.scanNumber(), endpoint.node(), replica));
         return this;
     }
 

@@ -16,13 +16,18 @@ import org.stemstream.protocol.cluster.WriterProtocol;
  * One scan as one counting worker carries it: the batch of counted frames being filled, the batches sent to the
  * writer and not yet stored, the replies held back while out of credit, and the partition's accounts. Owned by its
  * worker; touched by nothing else.
+ *
+ * <p>Batches go to the coordinator, which passes them to the scan's writer wherever it runs; one not stored within
+ * {@link #RESEND_AFTER_NANOS} goes again (the coordinator may have moved, losing what it held), and the writer takes
+ * each batch once.
  */
 final class PartitionScan {
     static final int MAX_FRAMES = 64;
     private static final int MAX_EVENTS = 32_768;
+    static final long RESEND_AFTER_NANOS = 5_000_000_000L;
 
     private final long scanNumber;
-    private final ActorRef<WriterProtocol.Command> writer;
+    private final ActorRef<CoordinatorProtocol.Command> coordinator;
     private final ActorRef<WorkerProtocol.Command> storedTo;
 
     private final long[] frameNumbers = new long[MAX_FRAMES];
@@ -55,11 +60,11 @@ final class PartitionScan {
     private long reportedCounted = -1;
     private long reportedStored = -1;
 
-    PartitionScan(long scanNumber, ActorRef<WriterProtocol.Command> writer, ActorRef<WorkerProtocol.Command> storedTo,
-                  NodeMetrics metrics) {
+    PartitionScan(long scanNumber, ActorRef<CoordinatorProtocol.Command> coordinator,
+                  ActorRef<WorkerProtocol.Command> storedTo, NodeMetrics metrics) {
         this.scanNumber = scanNumber;
         this.metrics = metrics;
-        this.writer = writer;
+        this.coordinator = coordinator;
         this.storedTo = storedTo;
     }
 
@@ -110,6 +115,17 @@ final class PartitionScan {
         if (full.isEmpty() && frames > 0 && unstored.size() < credit) {
             send(batch());
         }
+    }
+
+    /** Sends again every batch unstored for {@link #RESEND_AFTER_NANOS}. */
+    void resendOverdue(long nowNanos) {
+        unstored.forEach((batch, frames) -> {
+            long number = batch;
+            if (nowNanos - sentNanos.get(number) > RESEND_AFTER_NANOS) {
+                coordinator.tell(frames);
+                sentNanos.put(number, nowNanos);
+            }
+        });
     }
 
     /** True while the stream may send more: no full batch is waiting for credit. */
@@ -180,7 +196,7 @@ final class PartitionScan {
     }
 
     private void send(WriterProtocol.Frames batch) {
-        writer.tell(batch);
+        coordinator.tell(batch);
         unstored.put(batch.batch(), batch);
         sentNanos.put(batch.batch(), System.nanoTime());
         eventsSent += batch.events().length;

@@ -24,6 +24,7 @@ import org.stemstream.protocol.FrameGeometry;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
+import org.stemstream.protocol.cluster.ReplicaProtocol;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.simulator.SyntheticDetector;
@@ -48,12 +49,14 @@ class ScanLifecycleTest {
     private final TestProbe<GatewayProtocol.ScanReply> replies = KIT.createTestProbe();
     private final TestProbe<CoordinatorProtocol.Command> coordinator = KIT.createTestProbe();
     private final TestProbe<CoordinatorProtocol.Command> roster = KIT.createTestProbe();
+    private final TestProbe<ReplicaProtocol.Command> replica = KIT.createTestProbe();
 
     private ActorRef<CoordinatorProtocol.Command> start(ScanRequest request, boolean twoNodes) {
         Map<String, ActorRef<NodeProtocol.Command>> hosts = twoNodes
                 ? Map.of("n1", node1.getRef(), "n2", node2.getRef()) : Map.of("n1", node1.getRef());
         ActorRef<CoordinatorProtocol.Command> scan = KIT.spawn(ScanLifecycle.create(request, starter.getRef(), hosts,
                 coordinator.getRef(), roster.getRef(), new LocalListeners()));
+        keepsTheReplica(node1, request.scanNumber(), scan);
         for (TestProbe<NodeProtocol.Command> node : twoNodes ? List.of(node1, node2) : List.of(node1)) {
             node.expectMessageClass(NodeProtocol.OpenScan.class, WAIT);
             if (request.thresholdsGiven()) {
@@ -67,6 +70,14 @@ class ScanLifecycleTest {
         }
         starter.expectMessageClass(GatewayProtocol.ScanFound.class, WAIT);
         return scan;
+    }
+
+    /** The scan asks a node other than the coordinator's to keep the copy of its stored events; the node does. */
+    private void keepsTheReplica(TestProbe<NodeProtocol.Command> node, long number,
+                                 ActorRef<CoordinatorProtocol.Command> scan) {
+        NodeProtocol.KeepReplica keep = node.expectMessageClass(NodeProtocol.KeepReplica.class, WAIT);
+        assertEquals(number, keep.scanNumber());
+        scan.tell(new CoordinatorProtocol.ReplicaReady(number, "n1", replica.getRef()));
     }
 
     private ScanView view(ActorRef<CoordinatorProtocol.Command> scan, long number) {

@@ -29,7 +29,6 @@ import org.stemstream.kernel.PixelCorrection;
 import org.stemstream.node.cli.Scans;
 import org.stemstream.protocol.BlockHeader;
 import org.stemstream.protocol.EndOfScan;
-import org.stemstream.protocol.cluster.WriterProtocol;
 
 /** The frame assembler on its own: sector messages and scan control in, frames and end marks out. */
 class FrameAssemblerTest {
@@ -46,9 +45,8 @@ class FrameAssemblerTest {
     private final SectorStats[] stats = {new SectorStats(0), new SectorStats(1), new SectorStats(2),
             new SectorStats(3)};
     private final TestProbe<IngestReport> reports = KIT.createTestProbe();
-    private final TestProbe<WriterProtocol.Command> writer = KIT.createTestProbe();
     private final StreamedScan scan = new StreamedScan(Scans.given(7, W, H, 29, 400, Path.of("unused.h5"), 20),
-            PixelCorrection.none(), writer.getRef(), null);
+            PixelCorrection.none(), null);
     private final List<BoundedSourceQueue<IngestInput>> inlets = new ArrayList<>();
     private SinkQueueWithCancel<Assembled> out;
 

@@ -31,7 +31,6 @@ import org.stemstream.kernel.CountingPlan;
 import org.stemstream.kernel.PixelCorrection;
 import org.stemstream.kernel.Thresholds;
 import org.stemstream.node.cli.Scans;
-import org.stemstream.protocol.cluster.WriterProtocol;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 
@@ -46,7 +45,6 @@ class ThresholdGateTest {
     }
 
     private final TestProbe<IngestReport> reports = KIT.createTestProbe();
-    private final TestProbe<WriterProtocol.Command> writer = KIT.createTestProbe();
     private BoundedSourceQueue<Assembled> frames;
     private BoundedSourceQueue<ScanControl> control;
     private SinkQueueWithCancel<Assembled> out;
@@ -73,7 +71,7 @@ class ThresholdGateTest {
     private StreamedScan scan(long number, CountingPlan given) {
         return new StreamedScan(given == null ? Scans.computed(number, 2, 2, Path.of("unused.h5"), 20)
                 : Scans.given(number, 2, 2, 29, 400, Path.of("unused.h5"), 20), PixelCorrection.none(),
-                writer.getRef(), given);
+                given);
     }
 
     private static Assembled.Frame frame(StreamedScan scan, long frameNumber) {

@@ -24,7 +24,6 @@ import org.stemstream.kernel.PixelCorrection;
 import org.stemstream.node.cli.Scans;
 import org.stemstream.node.nodehost.CountingWorker;
 import org.stemstream.protocol.cluster.WorkerProtocol;
-import org.stemstream.protocol.cluster.WriterProtocol;
 
 /**
  * The hop to the counting workers, with probes for workers: elements leave in order once accepted, a scan's end mark
@@ -43,9 +42,8 @@ class WorkerHopTest {
     private final TestProbe<WorkerProtocol.Command> sharding1 = KIT.createTestProbe();
     private final TestProbe<WorkerProtocol.Command> worker0 = KIT.createTestProbe();
     private final TestProbe<IngestReport> reports = KIT.createTestProbe();
-    private final TestProbe<WriterProtocol.Command> writer = KIT.createTestProbe();
     private final StreamedScan scan = new StreamedScan(Scans.given(3, 4, 4, 29, 400, Path.of("unused.h5"), 20),
-            PixelCorrection.none(), writer.getRef(), null);
+            PixelCorrection.none(), null);
     private BoundedSourceQueue<Assembled> in;
     private SinkQueueWithCancel<Assembled> out;
 

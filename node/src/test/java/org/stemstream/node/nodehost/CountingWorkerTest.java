@@ -9,6 +9,7 @@ import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
@@ -31,15 +32,20 @@ class CountingWorkerTest {
         KIT.shutdownTestKit();
     }
 
-    private final TestProbe<WriterProtocol.Command> writer = KIT.createTestProbe();
-    private final TestProbe<CoordinatorProtocol.Command> coordinator = KIT.createTestProbe();
+    /** The batches the worker sends towards the writer (through the coordinator; its progress reports left out). */
+    private final TestProbe<WriterProtocol.Frames> writer = KIT.createTestProbe();
+    private final ActorRef<CoordinatorProtocol.Command> coordinator = KIT.spawn(Behaviors.receiveMessage(m -> {
+        if (m instanceof WriterProtocol.Frames batch) {
+            writer.getRef().tell(batch);
+        }
+        return Behaviors.same();
+    }));
     private final TestProbe<WorkerProtocol.Accepted> stream = KIT.createTestProbe();
     private final ActorRef<WorkerProtocol.Command> worker =
-            KIT.spawn(CountingWorker.create(3, coordinator.getRef(), new Acknowledgements()));
+            KIT.spawn(CountingWorker.create(3, coordinator, new Acknowledgements()));
 
     private void count(long frame) {
-        worker.tell(new WorkerProtocol.Count(9, writer.getRef(), frame, (int) frame, true, new int[] {(int) frame},
-                stream.getRef()));
+        worker.tell(new WorkerProtocol.Count(9, frame, (int) frame, true, new int[] {(int) frame}, stream.getRef()));
     }
 
     /** Counts frames {@code from} until {@code to}, each accepted at once. */

@@ -75,4 +75,11 @@ public interface CoordinatorProtocol {
                       long events, long extraFrames, long duplicateFrames, String failure) implements Command {
     }
 
+    /** A node keeps the scan's replica: {@code replica} takes the writer's batches. */
+    record ReplicaReady(long scanNumber, String node, ActorRef<ReplicaProtocol.Command> replica) implements Command {
+    }
+
+    /** A replica sent the batches it kept to the scan's new writer. */
+    record Restored(long scanNumber, String node, long batches) implements Command {
+    }
 }

@@ -46,7 +46,10 @@ public final class KryoSerializer extends JSerializer {
             GatewayProtocol.GetSectorHealth.class,
             ArrayList.class, LinkedHashMap.class, long[].class, int[].class, boolean[].class, double[].class,
             GatewayProtocol.GetPictures.class, GatewayProtocol.Picture.class, GatewayProtocol.NoPictures.class,
-            WriterProtocol.RenderPictures.class, byte[].class);
+            WriterProtocol.RenderPictures.class, byte[].class,
+            WorkerProtocol.ScanClosed.class, NodeProtocol.KeepReplica.class, CoordinatorProtocol.ReplicaReady.class,
+            CoordinatorProtocol.Restored.class, ReplicaProtocol.Restore.class, ReplicaProtocol.Release.class,
+            WriterProtocol.UseReplica.class, ScanCheckpoint.class);
 
     /** Bytes of stemstream messages serialized in this JVM: what went to other nodes (local sends are not). */
     private static final java.util.concurrent.atomic.LongAdder SERIALIZED = new java.util.concurrent.atomic.LongAdder();

@@ -7,8 +7,15 @@ public interface NodeProtocol {
     interface Command extends ClusterMessage {
     }
 
-    /** Take blocks of this scan from now on, and send its counted frames to {@code writer}. */
-    record OpenScan(ScanRequest request, ActorRef<WriterProtocol.Command> writer) implements Command {
+    /** Take blocks of this scan from now on. */
+    record OpenScan(ScanRequest request) implements Command {
+    }
+
+    /**
+     * Keep a copy of the scan's stored events on this node until the scan is closed, so that they outlive the
+     * writer's node; {@code replyTo} hears {@link CoordinatorProtocol.ReplicaReady}.
+     */
+    record KeepReplica(long scanNumber, ActorRef<CoordinatorProtocol.Command> replyTo) implements Command {
     }
 
     /** The scan's thresholds, decided from the samples of every node. */

@@ -5,7 +5,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 /**
  * What a counting worker hears: a sharded entity, one per partition of frame numbers ({@code f mod P}), living on
  * the node the routing table sends the partition's frames to. It takes the sparse result of each frame the node's
- * stream counted and carries it to the scan's writer with credit-based flow control.
+ * stream counted and carries it to the scan's writer (through the coordinator, wherever that runs) with credit-based flow control.
  */
 public interface WorkerProtocol {
     interface Command extends ClusterMessage {
@@ -15,8 +15,8 @@ public interface WorkerProtocol {
      * One counted frame of the partition; {@code replyTo} hears {@link Accepted} once the worker has room for more
      * (that reply is the stream's backpressure; it names the worker, so the next frames can go to it directly).
      */
-    record Count(long scanNumber, ActorRef<WriterProtocol.Command> writer, long frameNumber, int position,
-                 boolean complete, int[] events, ActorRef<Accepted> replyTo) implements Command {
+    record Count(long scanNumber, long frameNumber, int position, boolean complete, int[] events,
+                 ActorRef<Accepted> replyTo) implements Command {
     }
 
     record Accepted(long scanNumber, long frameNumber, ActorRef<Command> worker) implements ClusterMessage {
@@ -29,8 +29,12 @@ public interface WorkerProtocol {
     record Flushed(long scanNumber, int partition, long framesStored) implements ClusterMessage {
     }
 
-    /** From the scan's writer: every frame of this batch is stored. */
+    /** Every frame of this batch is stored by the scan's writer and kept by its replica on another node. */
     record FramesStored(long scanNumber, long batch) implements Command {
+    }
+
+    /** The scan's file is committed or dropped: nothing more of it will be stored, its accounts here are final. */
+    record ScanClosed(long scanNumber) implements Command {
     }
 
     /** Sharding moves the partition elsewhere: send what is held, stop once it is stored. */

@@ -14,10 +14,20 @@ public interface WriterProtocol {
 
     /**
      * Counted frames from one counting worker, in a batch: frame i has {@code counts[i]} events starting at
-     * {@code sum(counts[0..i))} in {@code events}. {@code storedTo} hears when the batch is stored.
+     * {@code sum(counts[0..i))} in {@code events}. {@code storedTo} (the worker) hears when the batch is stored
+     * and kept by the scan's replica; {@code storedTo} and {@code batch} name the batch, so one sent again is taken
+     * once. Workers send it to the coordinator, which passes it to the scan's writer wherever it now runs.
      */
     record Frames(long scanNumber, long batch, long[] frameNumbers, int[] positions, boolean[] complete,
-                  int[] counts, int[] events, ActorRef<WorkerProtocol.Command> storedTo) implements Command {
+                  int[] counts, int[] events, ActorRef<WorkerProtocol.Command> storedTo)
+            implements Command, CoordinatorProtocol.Command, ReplicaProtocol.Command {
+    }
+
+    /**
+     * Where the scan's stored batches are kept on another node (null: no other node is up, so the writer
+     * acknowledges alone): the writer sends it every batch it has, then each one it stores.
+     */
+    record UseReplica(ActorRef<ReplicaProtocol.Command> replica) implements Command {
     }
 
     /** Write the metadata and commit the file. */

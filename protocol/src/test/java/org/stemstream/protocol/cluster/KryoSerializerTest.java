@@ -74,9 +74,9 @@ class KryoSerializerTest {
                 new CoordinatorProtocol.ThresholdSamples(7, "a", List.of(sample)),
                 new CoordinatorProtocol.FileOpened(7, ""),
                 new CoordinatorProtocol.FileClosed(7, "/out/scan7.1.h5", 16, 1, 0, 640, 2, 3, ""),
-                new NodeProtocol.OpenScan(request, Adapter.toTyped(Adapter.toClassic(ref))), new NodeProtocol.UseThresholds(7, 28, 1000),
+                new NodeProtocol.OpenScan(request), new NodeProtocol.UseThresholds(7, 28, 1000),
                 new NodeProtocol.EndScanInput(7, true), 
-                new WorkerProtocol.Count(7, Adapter.toTyped(Adapter.toClassic(ref)), 44, 43, true, new int[] {1, 9},
+                new WorkerProtocol.Count(7, 44, 43, true, new int[] {1, 9},
                         Adapter.toTyped(Adapter.toClassic(ref))),
                 new WorkerProtocol.Accepted(7, 44, Adapter.toTyped(Adapter.toClassic(ref))), new WorkerProtocol.Flush(7, Adapter.toTyped(Adapter.toClassic(ref))),
                 new WorkerProtocol.Flushed(7, 3, 120), new WorkerProtocol.FramesStored(7, 12),
@@ -96,7 +96,20 @@ class KryoSerializerTest {
                 new GatewayProtocol.GetPictures(7, false, 100, 140, 270, Adapter.toTyped(Adapter.toClassic(ref))),
                 new GatewayProtocol.Picture(7, new byte[] {1, 2, 3}, 287.5, 289.25, 100, 140, 270),
                 new GatewayProtocol.NoPictures("scan 7 has no file open"),
-                new WriterProtocol.RenderPictures(7, true, 0, 0, 0, Adapter.toTyped(Adapter.toClassic(ref))));
+                new WriterProtocol.RenderPictures(7, true, 0, 0, 0, Adapter.toTyped(Adapter.toClassic(ref))),
+                new WorkerProtocol.ScanClosed(7),
+                new NodeProtocol.KeepReplica(7, Adapter.toTyped(Adapter.toClassic(ref))),
+                new CoordinatorProtocol.ReplicaReady(7, "a", Adapter.toTyped(Adapter.toClassic(ref))),
+                new CoordinatorProtocol.Restored(7, "a", 12),
+                new ReplicaProtocol.Restore(Adapter.toTyped(Adapter.toClassic(ref)),
+                        Adapter.toTyped(Adapter.toClassic(ref))),
+                new ReplicaProtocol.Release(7),
+                new WriterProtocol.UseReplica(Adapter.toTyped(Adapter.toClassic(ref))),
+                new ScanCheckpoint(view, request, Adapter.toTyped(Adapter.toClassic(ref)),
+                        List.of(new CoordinatorProtocol.NodeProgress(7, "a", 10, new long[] {10, 10, 10, 9},
+                                new long[] {-1, 10, 10, 10}, 0, 1, 3, "", 44, 250, false, "")),
+                        List.of(new CoordinatorProtocol.PartitionProgress(7, 3, "a", 10, 1, 44, 400, 380))),
+                ScanCheckpoint.finished(view));
     }
 
     @Test
