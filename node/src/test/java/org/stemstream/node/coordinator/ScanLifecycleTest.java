@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
@@ -25,8 +26,11 @@ import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
 import org.stemstream.protocol.cluster.ReplicaProtocol;
+import org.stemstream.protocol.cluster.ScanCheckpoint;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.ScanView;
+import org.stemstream.protocol.cluster.WorkerProtocol;
+import org.stemstream.protocol.cluster.WriterProtocol;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 
@@ -163,5 +167,78 @@ class ScanLifecycleTest {
         ScanView done = finished(scan, 34);
         assertEquals(ScanView.State.DONE, done.state(), done.describe());
         assertTrue(done.message().contains("n2 removed from the cluster"), done.message());
+    }
+
+    /** A batch of counted frames from {@code worker}, one event each, frame f at position f. */
+    private static WriterProtocol.Frames batch(long scan, long number, TestProbe<WorkerProtocol.Command> worker,
+                                               long... frames) {
+        int[] positions = new int[frames.length];
+        boolean[] complete = new boolean[frames.length];
+        int[] counts = new int[frames.length];
+        int[] events = new int[frames.length];
+        for (int i = 0; i < frames.length; i++) {
+            positions[i] = (int) frames[i];
+            complete[i] = true;
+            counts[i] = 1;
+            events[i] = 1000 + (int) frames[i];
+        }
+        return new WriterProtocol.Frames(scan, number, frames, positions, complete, counts, events, worker.getRef());
+    }
+
+    @Test
+    void aStoredBatchIsAcknowledgedByTheReplicaNotTheWriter() {
+        ScanRequest request = Scans.given(36, 2, 2, 29, 400, dir.resolve("replicated.h5"), 20);
+        ActorRef<CoordinatorProtocol.Command> scan = start(request, false);
+        TestProbe<WorkerProtocol.Command> worker = KIT.createTestProbe();
+        WriterProtocol.Frames stored = batch(36, 0, worker, 0, 1);
+        scan.tell(stored);
+        assertEquals(stored, replica.expectMessageClass(WriterProtocol.Frames.class, WAIT));
+        worker.expectNoMessage(Duration.ofMillis(300)); // until the replica on the other node has it
+        scan.tell(stored); // sent again (its acknowledgement was late): stored once, sent on again
+        assertEquals(stored, replica.expectMessageClass(WriterProtocol.Frames.class, WAIT));
+    }
+
+    @Test
+    void aScanWhoseCoordinatorWentGoesOnFromItsCheckpointWithEveryAcknowledgedFrame() throws Exception {
+        ScanRequest request = Scans.given(35, 2, 2, 29, 400, dir.resolve("resumed.h5"), 20);
+        ActorRef<CoordinatorProtocol.Command> first = start(request, true);
+        TestProbe<WorkerProtocol.Command> worker = KIT.createTestProbe();
+        WriterProtocol.Frames acknowledged = batch(35, 0, worker, 0, 1);
+        first.tell(acknowledged);
+        replica.expectMessageClass(WriterProtocol.Frames.class, WAIT);
+        ScanCheckpoint checkpoint = ((ScanCoordinator.ScanUpdated) coordinator.fishForMessage(WAIT, m ->
+                m instanceof ScanCoordinator.ScanUpdated u && u.checkpoint().replica() != null
+                        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0)).checkpoint();
+        KIT.stop(first); // the coordinator's node died, and the writer with it
+
+        ActorRef<CoordinatorProtocol.Command> resumed = KIT.spawn(ScanLifecycle.resume(checkpoint,
+                Map.of("n1", node1.getRef(), "n2", node2.getRef()), coordinator.getRef(), roster.getRef(),
+                new LocalListeners()));
+        ReplicaProtocol.Restore restore = replica.expectMessageClass(ReplicaProtocol.Restore.class, WAIT);
+        restore.writer().tell(acknowledged); // the replica sends what it kept to the new writer
+        resumed.tell(new CoordinatorProtocol.Restored(35, "n1", 1));
+        // the old replica is in this JVM, beside the new writer: it is released and another node keeps a new one
+        replica.expectMessageClass(ReplicaProtocol.Release.class, WAIT);
+        TestProbe<ReplicaProtocol.Command> second = KIT.createTestProbe();
+        node1.expectMessageClass(NodeProtocol.KeepReplica.class, WAIT);
+        resumed.tell(new CoordinatorProtocol.ReplicaReady(35, "n1", second.getRef()));
+        assertEquals(acknowledged, second.expectMessageClass(WriterProtocol.Frames.class, WAIT),
+                "the new replica gets every batch stored so far");
+        for (TestProbe<NodeProtocol.Command> node : List.of(node1, node2)) { // the scan opens again on the nodes
+            node.expectMessageClass(NodeProtocol.OpenScan.class, WAIT);
+            assertEquals(29, node.expectMessageClass(NodeProtocol.UseThresholds.class, WAIT).background());
+        }
+        resumed.tell(batch(35, 1, worker, 2, 3)); // the producers sent the others again
+        second.expectMessageClass(WriterProtocol.Frames.class, WAIT);
+
+        resumed.tell(ended(35, "n1", ""));
+        resumed.tell(ended(35, "n2", ""));
+        ScanView done = finished(resumed, 35);
+        assertEquals(ScanView.State.DONE, done.state(), done.describe());
+        assertEquals(4, done.framesCounted(), done.describe());
+        assertEquals(0, done.framesMissing(), done.describe());
+        assertTrue(done.message().contains("the scan's coordinator moved to"), done.message());
+        assertTrue(Files.exists(dir.resolve("resumed.h5")));
+        second.expectMessageClass(ReplicaProtocol.Release.class, WAIT); // closed: the copy goes
     }
 }
