@@ -133,7 +133,7 @@ public final class SectorSender implements AutoCloseable {
 
     private boolean send(BlockHeader header, byte[] payload, boolean shared)
             throws NodesUnreachable, InterruptedException {
-        position = header.frameNumber();
+        moveTo(header.frameNumber());
         Deadline deadline = Deadline.after(settings.sendTimeoutMillis());
         maintain(deadline, ACK_MILLIS);
         if (retention == null) {
@@ -178,7 +178,7 @@ public final class SectorSender implements AutoCloseable {
      * sends an end of scan to every node of the table and to any node of the tables used that got blocks.
      */
     public void finish() throws NodesUnreachable, InterruptedException {
-        position = Long.MAX_VALUE;
+        moveTo(Long.MAX_VALUE);
         if (retention != null) {
             awaitStored();
         }
@@ -260,6 +260,18 @@ public final class SectorSender implements AutoCloseable {
         if (fetched != null && fetched.epoch() > table.epoch()) {
             previous = table;
             table = fetched;
+            replayDue = retention != null;
+        }
+    }
+
+    /**
+     * The detector is at this frame. Once it passes the newest table's switch frame, the previous table is out of use:
+     * blocks kept for a node only that table had (it left) go again to their frames' owners.
+     */
+    private void moveTo(long frameNumber) {
+        position = frameNumber;
+        if (previous != null && position >= table.effectiveFrom()) {
+            previous = null;
             replayDue = retention != null;
         }
     }

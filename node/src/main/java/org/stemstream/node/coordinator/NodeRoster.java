@@ -36,9 +36,10 @@ final class NodeRoster {
     private RoutingTable table;
     private long epoch;
 
-    /** @param lastEpoch the epoch of the last table published in the cluster (0 when there is none) */
-    NodeRoster(long lastEpoch) {
-        this.epoch = lastEpoch;
+    /** @param last the last table published in the cluster, to go on from (null when there is none) */
+    NodeRoster(RoutingTable last) {
+        this.table = last;
+        this.epoch = last == null ? 0 : last.epoch();
     }
 
     /** Takes a heartbeat; true when the node is new to the roster. */
@@ -112,6 +113,23 @@ final class NodeRoster {
         }
         table = RoutingTable.rebalanced(table, ++epoch, effectiveFrom, partitions, endpoints);
         return table;
+    }
+
+    /** Whether the nodes that are not leaving are exactly those of the current table. */
+    boolean matchesTable() {
+        return table != null && nodes.entrySet().stream().filter(e -> !e.getValue().leaving).map(Map.Entry::getKey)
+                .collect(java.util.stream.Collectors.toSet()).equals(tableNodes());
+    }
+
+    /** Whether every node that is not leaving is in the current table (nodes only went since it was made). */
+    boolean onlyWentSinceTable() {
+        Set<String> inTable = tableNodes();
+        return nodes.entrySet().stream().filter(e -> !e.getValue().leaving).allMatch(e -> inTable.contains(e.getKey()));
+    }
+
+    private Set<String> tableNodes() {
+        return table == null ? Set.of() : table.endpoints().stream().map(RoutingTable.Endpoint::node)
+                .collect(java.util.stream.Collectors.toSet());
     }
 
     /** The current routing table, or null before the first. */

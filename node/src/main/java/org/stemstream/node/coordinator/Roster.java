@@ -47,6 +47,12 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
      * where their partitions' frames arrive.
      */
     private static final Duration PLACE_AFTER_REMOVAL = Duration.ofSeconds(10);
+    /**
+     * A roster that takes over from another (the coordinator moved) hears every live node's heartbeat and the running
+     * scans' pace within this, and publishes nothing before: a table made from the first heartbeat alone would move
+     * live nodes' partitions under frames already on their way.
+     */
+    private static final long TAKE_OVER_SETTLE_NANOS = Duration.ofSeconds(3).toNanos();
 
     /**
      * A scan's pace, for the switch point: the highest frame seen, the frame rate (0 before it is measured) and the
@@ -79,6 +85,8 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     private final Map<Long, Pace> running = new HashMap<>();
     /** When the workers are placed again after a node was removed (0: not due). */
     private long placeWorkersAtNanos;
+    /** While taking over: when the first table may be published (0: settled). */
+    private long settledAtNanos;
     private final ActorRef<Replicator.UpdateResponse<LWWRegister<RoutingTable>>> published;
 
     /** @param coordinator hears {@link ScanCoordinator.NodeJoined} and {@link ScanCoordinator.NodeGone} */
@@ -92,9 +100,10 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
             // coordinator moved to this node) goes on from the last table's epoch, so it waits for it first.
             return Behaviors.receive(CoordinatorProtocol.Command.class)
                     .onMessage(LastTable.class, last -> {
-                        long epoch = last.response() instanceof Replicator.GetSuccess<LWWRegister<RoutingTable>> found
-                                ? found.get(ROUTING).getValue().epoch() : 0;
-                        return stash.unstashAll(new Roster(context, settings, coordinator, epoch));
+                        RoutingTable table = last.response()
+                                instanceof Replicator.GetSuccess<LWWRegister<RoutingTable>> found
+                                ? found.get(ROUTING).getValue() : null;
+                        return stash.unstashAll(new Roster(context, settings, coordinator, table));
                     })
                     .onMessage(CoordinatorProtocol.Command.class, early -> {
                         stash.stash(early);
@@ -111,9 +120,10 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
 
     @SuppressWarnings("unchecked")
     private Roster(ActorContext<CoordinatorProtocol.Command> context, ScanCoordinator.Settings settings,
-                   ActorRef<CoordinatorProtocol.Command> coordinator, long lastEpoch) {
+                   ActorRef<CoordinatorProtocol.Command> coordinator, RoutingTable lastTable) {
         super(context);
-        this.nodes = new NodeRoster(lastEpoch);
+        this.nodes = new NodeRoster(lastTable);
+        this.settledAtNanos = lastTable == null ? 0 : System.nanoTime() + TAKE_OVER_SETTLE_NANOS;
         this.settings = settings;
         this.coordinator = coordinator;
         this.cluster = Cluster.get(context.getSystem());
@@ -224,6 +234,14 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     }
 
     private Behavior<CoordinatorProtocol.Command> onTick(Tick tick) {
+        if (settledAtNanos != 0 && System.nanoTime() - settledAtNanos >= 0) {
+            settledAtNanos = 0;
+            if (!nodes.matchesTable()) {
+                // nodes that went since the last table lose their partitions at once (their frames come again
+                // whole); a node new to it takes part from the switch point
+                reroute(nodes.onlyWentSinceTable() ? 0 : joinPoint());
+            }
+        }
         if (placeWorkersAtNanos != 0 && System.nanoTime() - placeWorkersAtNanos >= 0) {
             placeWorkersAtNanos = 0;
             placeWorkers(nodes.table());
@@ -285,6 +303,9 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     }
 
     private void reroute(long effectiveFrom, boolean placeWorkers) {
+        if (settledAtNanos != 0) {
+            return; // taking over: the first table comes once the live nodes are known
+        }
         RoutingTable next = nodes.nextTable(effectiveFrom, settings.partitions());
         if (next == null) {
             return;

@@ -210,6 +210,8 @@ final class ScanLifecycle {
                 .onMessage(CoordinatorProtocol.ReplicaReady.class, this::onReplicaReady)
                 .onMessage(CoordinatorProtocol.NodeProgress.class, p -> {
                     scan.record(p);
+                    roster.tell(new Roster.Pace(number(), scan.maxFrameSeen, scan.frameRate, scan.request.frames(),
+                            true)); // the first table of a roster that took over switches beyond what was sent
                     if (p.inputEnded()) {
                         scan.ended.add(p.node());
                     }

@@ -346,6 +346,18 @@ class ClusterProcessTest {
                 moved.strip());
     }
 
+    @Test
+    void theCoordinatorsNodeLeavingMidScanLosesNoFrame() throws Exception {
+        Path output = dir.resolve("coordinator-left.h5");
+        CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, 100);
+        nodes.get(0).destroy(); // SIGTERM: the seed leaves gracefully, and the coordinator moves to the next oldest
+        DetectorEmulator.Result sent = sending.join();
+        assertEveryFrameCountedOnce(output, sent, 1);
+        String[] status = cli("scan", "status", "1", "--contact", contact(2));
+        assertTrue(status[1].contains("coordinator moved"), status[1]);
+        System.out.printf("SIGTERM of the coordinator's node: %d blocks sent again%n", sent.replayed());
+    }
+
     /**
      * Three nodes, a scan started, and the detector sending at {@code rate} frames/s through node 1: returns once 300
      * frames have been sent (the scan streams through all three nodes), with what the detector will have sent.
