@@ -247,11 +247,11 @@ final class ScanLifecycle {
                 : restored.batches() + " stored batches came back from the copy on " + restored.node();
         scan.moved = "the scan's coordinator moved to " + self + " after its node went (" + from + ")";
         context.getLog().warn("scan {}: {}", number(), scan.moved);
-        if (old != null && !old.path().address().hasLocalScope()) {
+        if (restored != null && !old.path().address().hasLocalScope()) {
             useReplica(old, old.path().address().toString());
         } else {
-            if (old != null) {
-                old.tell(new ReplicaProtocol.Release(number())); // on this node, beside the writer: no use
+            if (old != null) { // on this node, beside the writer, or not answering: no use
+                old.tell(new ReplicaProtocol.Release(number()));
             }
             keepReplica();
         }
@@ -511,8 +511,7 @@ final class ScanLifecycle {
 
     /** Asks a node other than this one to keep the scan's replica; with none up, the writer acknowledges alone. */
     private void keepReplica() {
-        String node = hosts.keySet().stream().filter(a -> !a.equals(self) && !a.equals(scan.replicaNode)).sorted()
-                .findFirst().orElse(null);
+        String node = hosts.keySet().stream().filter(a -> !a.equals(self)).sorted().findFirst().orElse(null);
         scan.replica = null;
         scan.replicaNode = node;
         if (node == null) {
