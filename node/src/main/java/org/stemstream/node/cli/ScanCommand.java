@@ -121,13 +121,39 @@ final class ScanCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (ClusterClient client = contact.connect()) {
-                GatewayProtocol.ScanReply reply = client.cancel(scanNumber);
+                GatewayProtocol.ScanReply reply;
+                try {
+                    reply = client.cancel(scanNumber);
+                } catch (ClusterClient.NoAnswer noAnswer) {
+                    reply = new GatewayProtocol.ScanFound(cancelledAnyway(client, scanNumber, noAnswer));
+                }
                 if (reply instanceof GatewayProtocol.ScanRefused refused) {
                     throw new IllegalArgumentException(refused.reason());
                 }
                 System.out.println(((GatewayProtocol.ScanFound) reply).view().line());
                 return 0;
             }
+        }
+
+        /**
+         * The cancel's answer did not come in time: the scan's status tells whether it took effect. Returns the scan
+         * when it is cancelled (or being cancelled); otherwise throws, saying what it is. Cancelling again is safe.
+         */
+        static ScanView cancelledAnyway(ClusterClient client, long n, ClusterClient.NoAnswer noAnswer) {
+            ScanView view;
+            try {
+                view = client.status(n);
+            } catch (ClusterClient.NoAnswer again) {
+                throw new IllegalArgumentException(noAnswer.getMessage() + ", nor then to a status request: whether"
+                        + " scan " + n + " was cancelled is not known; cancelling it again is safe");
+            }
+            if (view.state() == ScanView.State.CANCELLED || view.message().startsWith("cancelled")) {
+                System.err.println(noAnswer.getMessage() + ", but scan " + n + " was cancelled: the answer came late");
+                return view;
+            }
+            throw new IllegalArgumentException(noAnswer.getMessage() + "; scan " + n + " was not cancelled ("
+                    + view.state().name().toLowerCase(java.util.Locale.ROOT) + ")"
+                    + (view.state().isFinal() ? ": it had ended" : ": cancelling it again is safe"));
         }
     }
 
