@@ -74,6 +74,14 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
     /** Each scan's output file, to refuse a second scan writing the same one. */
     private final Map<Long, Path> outputs = new HashMap<>();
     private final ScanLedger ledger;
+    /**
+     * Each scan's last checkpoint written, and when: a new state or replica is written at once, progress once a
+     * second (writing to a majority five times a second cost the nodes enough to delay sectors past the frame
+     * timeout on a loaded machine).
+     */
+    private final Map<Long, ScanCheckpoint> checkpointed = new HashMap<>();
+    private final Map<Long, Long> checkpointedNanos = new HashMap<>();
+    private static final long CHECKPOINT_EVERY_NANOS = 1_000_000_000L;
     /** Scans whose coordinator went while they ran: nodes that still have them open are told to end them. */
     private final Set<Long> orphaned = new HashSet<>();
 
@@ -186,6 +194,8 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
                         ledger.forget(stopped.scanNumber());
                     }
                     outputs.remove(stopped.scanNumber());
+                    checkpointed.remove(stopped.scanNumber());
+                    checkpointedNanos.remove(stopped.scanNumber());
                     return this;
                 })
                 .onMessage(CoordinatorProtocol.Command.class, other -> {
@@ -200,7 +210,9 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
     private Behavior<CoordinatorProtocol.Command> onScanUpdated(ScanUpdated updated) {
         ScanView view = updated.checkpoint().view();
         ScanView before = views.put(view.scanNumber(), view);
-        ledger.record(updated.checkpoint());
+        if (isDue(updated.checkpoint())) {
+            ledger.record(updated.checkpoint());
+        }
         if (view.state().isFinal() && (before == null || !before.state().isFinal())) {
             ClusterSharding sharding = ClusterSharding.get(getContext().getSystem());
             for (int p = 0; p < settings.partitions(); p++) { // the workers' accounts of the scan are final
@@ -209,6 +221,20 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
             }
         }
         return this;
+    }
+
+    private boolean isDue(ScanCheckpoint checkpoint) {
+        long scan = checkpoint.view().scanNumber();
+        long now = System.nanoTime();
+        ScanCheckpoint last = checkpointed.get(scan);
+        boolean due = last == null || last.view().state() != checkpoint.view().state()
+                || !java.util.Objects.equals(last.replica(), checkpoint.replica())
+                || now - checkpointedNanos.get(scan) >= CHECKPOINT_EVERY_NANOS;
+        if (due) {
+            checkpointed.put(scan, checkpoint);
+            checkpointedNanos.put(scan, now);
+        }
+        return due;
     }
 
     /** Counted frames go to their scan's writer; those of a scan that no longer runs are acknowledged and closed. */
