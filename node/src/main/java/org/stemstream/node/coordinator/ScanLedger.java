@@ -20,7 +20,8 @@ import org.stemstream.protocol.cluster.ScanCheckpoint;
 import org.stemstream.protocol.cluster.ScanView;
 
 /**
- * Every scan's latest {@link ScanCheckpoint} in Distributed Data, written to a majority of the nodes as it changes,
+ * Every scan's latest {@link ScanCheckpoint} in Distributed Data, written to a majority of the nodes (its progress
+ * once a second, a new state or replica at once),
  * so that a coordinator that takes over (its predecessor's node died or left) knows every scan that was started: a
  * scan is never "unknown", and one still running goes on from its checkpoint (its request, thresholds and the replica
  * of its stored events).
