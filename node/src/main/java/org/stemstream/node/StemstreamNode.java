@@ -158,7 +158,7 @@ public final class StemstreamNode implements AutoCloseable {
                 int threads = settings.stream().countingParallelism();
                 host.complete(context.spawn(NodeHost.create(coordinator, endpoint, threads, acknowledgements,
                         reports -> IngestPipeline.run(sys, sources, buffers, stats, settings.stream(), counting,
-                                p -> CountingWorker.of(sys, p), reports)), "node-host"));
+                                p -> CountingWorker.of(sys, routing.current(), p), reports)), "node-host"));
                 gateway.complete(context.spawn(Gateway.create(coordinator), Gateway.NAME));
                 context.spawn(routing.subscriber(self), "routing");
                 return Behaviors.empty();

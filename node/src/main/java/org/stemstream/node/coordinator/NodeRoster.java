@@ -104,14 +104,17 @@ final class NodeRoster {
                 .toList();
     }
 
-    /** The next table over the nodes that are not leaving, from {@code effectiveFrom}; null when there are none. */
-    RoutingTable nextTable(long effectiveFrom, int partitions) {
+    /**
+     * The next table over the nodes that are not leaving, from {@code effectiveFrom}; null when there are none. The
+     * partitions of the nodes in {@code died} enter their next generation.
+     */
+    RoutingTable nextTable(long effectiveFrom, int partitions, Set<String> died) {
         List<RoutingTable.Endpoint> endpoints = nodes.values().stream().filter(n -> !n.leaving)
                 .map(n -> n.endpoint).sorted(Comparator.comparing(RoutingTable.Endpoint::node)).toList();
         if (endpoints.isEmpty()) {
             return null;
         }
-        table = RoutingTable.rebalanced(table, ++epoch, effectiveFrom, partitions, endpoints);
+        table = RoutingTable.rebalanced(table, ++epoch, effectiveFrom, partitions, endpoints, died);
         return table;
     }
 
@@ -125,6 +128,13 @@ final class NodeRoster {
     boolean onlyWentSinceTable() {
         Set<String> inTable = tableNodes();
         return nodes.entrySet().stream().filter(e -> !e.getValue().leaving).allMatch(e -> inTable.contains(e.getKey()));
+    }
+
+    /** The nodes of the current table that the roster no longer has. */
+    Set<String> wentSinceTable() {
+        Set<String> went = new java.util.HashSet<>(tableNodes());
+        went.removeAll(nodes.keySet());
+        return went;
     }
 
     private Set<String> tableNodes() {

@@ -5,8 +5,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import org.apache.pekko.actor.Address;
-import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -27,6 +25,7 @@ import org.stemstream.node.nodehost.CountingWorker;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.RoutingTable;
+import org.stemstream.protocol.cluster.WorkerProtocol;
 
 /**
  * The counting nodes and the routing table over them, on the singleton side: it takes the nodes' heartbeats and
@@ -41,12 +40,7 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     private static final Duration TICK = Duration.ofMillis(200);
     private static final long NODE_SILENT_NANOS = Duration.ofSeconds(10).toNanos();
     private static final String SILENT = "stopped sending heartbeats";
-    /**
-     * How long after a node's removal its workers are placed where the table says: by then sharding has let go of
-     * its shards (a move begun before would wait the whole hand-off timeout on the dead node); until then they start
-     * where their partitions' frames arrive.
-     */
-    private static final Duration PLACE_AFTER_REMOVAL = Duration.ofSeconds(10);
+    private static final String LEFT = "left";
     /**
      * A roster that takes over from another (the coordinator moved) hears every live node's heartbeat and the running
      * scans' pace within this, and publishes nothing before: a table made from the first heartbeat alone would move
@@ -68,6 +62,13 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     private record MemberEvent(ClusterEvent.MemberEvent event) implements CoordinatorProtocol.Command {
     }
 
+    private record ReachabilityEvent(ClusterEvent.ReachabilityEvent event) implements CoordinatorProtocol.Command {
+    }
+
+    /** From the coordinator: a scan is final, and every partition's worker may forget its accounts of it. */
+    record ScanClosed(long scanNumber) implements CoordinatorProtocol.Command {
+    }
+
     private record Published(Replicator.UpdateResponse<LWWRegister<RoutingTable>> response)
             implements CoordinatorProtocol.Command {
     }
@@ -83,8 +84,8 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     private final NodeRoster nodes;
     private final PartitionTotals partitionTotals = new PartitionTotals();
     private final Map<Long, Pace> running = new HashMap<>();
-    /** When the workers are placed again after a node was removed (0: not due). */
-    private long placeWorkersAtNanos;
+    /** The members the failure detector says this node cannot reach, by address. */
+    private final Set<String> unreachable = new HashSet<>();
     /** While taking over: when the first table may be published (0: settled). */
     private long settledAtNanos;
     private final ActorRef<Replicator.UpdateResponse<LWWRegister<RoutingTable>>> published;
@@ -132,6 +133,8 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
                 Published::new);
         cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(ClusterEvent.MemberEvent.class,
                 MemberEvent::new), ClusterEvent.MemberEvent.class));
+        cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(ClusterEvent.ReachabilityEvent.class,
+                ReachabilityEvent::new), ClusterEvent.ReachabilityEvent.class));
         for (Member m : cluster.state().getMembers()) {
             if (m.status() == MemberStatus.up()) {
                 nodes.memberUp(m.address().toString());
@@ -147,6 +150,8 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
                 .onMessage(CoordinatorProtocol.PartitionProgress.class, this::onPartitionProgress)
                 .onMessage(Pace.class, this::onPace)
                 .onMessage(MemberEvent.class, this::onMemberEvent)
+                .onMessage(ReachabilityEvent.class, this::onReachabilityEvent)
+                .onMessage(ScanClosed.class, this::onScanClosed)
                 .onMessage(GatewayProtocol.GetMembers.class, this::onGetMembers)
                 .onMessage(GatewayProtocol.GetPartitions.class, this::onGetPartitions)
                 .onMessage(Tick.class, this::onTick)
@@ -213,10 +218,37 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
         if (event instanceof ClusterEvent.MemberUp || event instanceof ClusterEvent.MemberWeaklyUp) {
             nodes.memberUp(address);
         } else if (event instanceof ClusterEvent.MemberRemoved) {
+            unreachable.remove(address);
             nodeGone(address, "removed from the cluster");
-            placeWorkersAtNanos = System.nanoTime() + PLACE_AFTER_REMOVAL.toNanos();
         } else if (event instanceof ClusterEvent.MemberExited) {
-            nodeGone(address, "left");
+            nodeGone(address, LEFT);
+        }
+        return this;
+    }
+
+    /**
+     * A node this one cannot reach is routed around at once (its heartbeats would take 10 s to be called silent, and
+     * the split brain resolver downs it only {@code stable-after} later), but only while this node reaches a
+     * majority of the members: on the minority side of a cut, it is this node that will be downed.
+     */
+    private Behavior<CoordinatorProtocol.Command> onReachabilityEvent(ReachabilityEvent message) {
+        String address = message.event().member().address().toString();
+        if (message.event() instanceof ClusterEvent.UnreachableMember) {
+            unreachable.add(address);
+            int members = cluster.state().members().size();
+            if (2 * (members - unreachable.size()) > members) {
+                nodeGone(address, "is unreachable");
+            }
+        } else {
+            unreachable.remove(address);
+        }
+        return this;
+    }
+
+    private Behavior<CoordinatorProtocol.Command> onScanClosed(ScanClosed closed) {
+        org.apache.pekko.actor.typed.ActorSystem<?> system = getContext().getSystem();
+        for (int p = 0; p < settings.partitions(); p++) {
+            CountingWorker.of(system, nodes.table(), p).tell(new WorkerProtocol.ScanClosed(closed.scanNumber()));
         }
         return this;
     }
@@ -239,12 +271,8 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
             if (!nodes.matchesTable()) {
                 // nodes that went since the last table lose their partitions at once (their frames come again
                 // whole); a node new to it takes part from the switch point
-                reroute(nodes.onlyWentSinceTable() ? 0 : joinPoint());
+                reroute(nodes.onlyWentSinceTable() ? 0 : joinPoint(), nodes.wentSinceTable());
             }
-        }
-        if (placeWorkersAtNanos != 0 && System.nanoTime() - placeWorkersAtNanos >= 0) {
-            placeWorkersAtNanos = 0;
-            placeWorkers(nodes.table());
         }
         nodes.silentFor(NODE_SILENT_NANOS).forEach(address -> nodeGone(address, SILENT));
         return this;
@@ -255,15 +283,17 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
         if (address.equals(cluster.selfMember().address().toString()) || !nodes.remove(address)) {
             return; // this node itself is stopping: there is no one left to route to
         }
-        if (why.equals("left")) {
+        boolean left = why.equals(LEFT);
+        if (left) {
             getContext().getLog().info("node {} left: its partitions move now", address);
+            reroute(0, Set.of());
         } else {
+            // Its workers' shards cannot be handed off until it is removed (sharding waits for its region): its
+            // partitions' workers start afresh, in their next generation, where the frames now go.
             getContext().getLog().warn("node {} {}: its partitions move now", address, why);
+            reroute(0, Set.of(address));
         }
-        // A silent node may still be a member: its shards cannot be handed off until it is removed (sharding would
-        // wait for its region), so its workers are placed then; the producers stop sending to it now.
-        reroute(0, !why.equals(SILENT));
-        coordinator.tell(new ScanCoordinator.NodeGone(address, why, why.equals("left")));
+        coordinator.tell(new ScanCoordinator.NodeGone(address, why, left));
     }
 
     /**
@@ -299,14 +329,15 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
      * partition's counting worker on the node the table sends its frames to.
      */
     private void reroute(long effectiveFrom) {
-        reroute(effectiveFrom, true);
+        reroute(effectiveFrom, Set.of());
     }
 
-    private void reroute(long effectiveFrom, boolean placeWorkers) {
+    /** The same, when the nodes in {@code died} died: their partitions' workers start afresh. */
+    private void reroute(long effectiveFrom, Set<String> died) {
         if (settledAtNanos != 0) {
             return; // taking over: the first table comes once the live nodes are known
         }
-        RoutingTable next = nodes.nextTable(effectiveFrom, settings.partitions());
+        RoutingTable next = nodes.nextTable(effectiveFrom, settings.partitions(), died);
         if (next == null) {
             return;
         }
@@ -316,25 +347,11 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
         data.replicator().tell(new Replicator.Update<>(ROUTING, LWWRegister.create(data.selfUniqueAddress(), next),
                 new Replicator.WriteAll(Duration.ofSeconds(3)), published,
                 register -> register.withValue(data.selfUniqueAddress(), next)));
-        if (placeWorkers) {
-            placeWorkers(next);
-        }
-    }
-
-    /** Places every partition's counting worker on the node the table sends its frames to. */
-    private void placeWorkers(RoutingTable table) {
-        if (table == null) {
-            return;
-        }
-        Map<Integer, Address> locations = new HashMap<>();
-        for (int p = 0; p < table.partitions(); p++) {
-            locations.put(p, AddressFromURIString.parse(table.endpoints().get(table.owners()[p]).node()));
-        }
         org.apache.pekko.actor.typed.ActorSystem<?> system = getContext().getSystem();
-        CountingWorker.place(system, locations).whenComplete((done, error) -> {
+        CountingWorker.place(system, next).whenComplete((done, error) -> {
             if (error != null) {
                 system.log().warn("counting workers of routing epoch {} not placed: {}",
-                        table.epoch(), error.toString());
+                        next.epoch(), error.toString());
             }
         });
     }

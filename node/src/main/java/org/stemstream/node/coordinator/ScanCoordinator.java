@@ -17,8 +17,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.LWWRegister;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.stemstream.node.nodehost.CountingWorker;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
@@ -27,7 +25,6 @@ import org.stemstream.protocol.cluster.RoutingTable;
 import org.stemstream.protocol.cluster.ScanCheckpoint;
 import org.stemstream.protocol.cluster.ScanRequest;
 import org.stemstream.protocol.cluster.ScanView;
-import org.stemstream.protocol.cluster.WorkerProtocol;
 import org.stemstream.protocol.cluster.WriterProtocol;
 
 /**
@@ -214,11 +211,7 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
             ledger.record(updated.checkpoint());
         }
         if (view.state().isFinal() && (before == null || !before.state().isFinal())) {
-            ClusterSharding sharding = ClusterSharding.get(getContext().getSystem());
-            for (int p = 0; p < settings.partitions(); p++) { // the workers' accounts of the scan are final
-                sharding.entityRefFor(CountingWorker.TYPE_KEY, Integer.toString(p))
-                        .tell(new WorkerProtocol.ScanClosed(view.scanNumber()));
-            }
+            roster.tell(new Roster.ScanClosed(view.scanNumber())); // the workers' accounts of the scan are final
         }
         return this;
     }

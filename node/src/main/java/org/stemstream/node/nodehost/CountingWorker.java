@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -25,12 +26,14 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.stemstream.node.metrics.NodeMetrics;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
+import org.stemstream.protocol.cluster.RoutingTable;
 import org.stemstream.protocol.cluster.WorkerProtocol;
 
 /**
  * The counting of one partition of frame numbers ({@code f mod P}): a sharded entity of type
- * {@code counting-worker}, shard id = partition, placed by external shard allocation on the node the routing table
- * sends the partition's frames to. The node's stream counts the frames in place and hands the worker only their
+ * {@code counting-worker}, one shard each, placed by external shard allocation on the node the routing table
+ * sends the partition's frames to. Its id is the partition, and {@code partition.generation} once the partition's
+ * node has died (see {@link RoutingTable#generations()}): a new generation starts on its new node at once. The node's stream counts the frames in place and hands the worker only their
  * sparse events; the worker owns the partition's accounts of each scan and carries its events to the scan's writer
  * (through the coordinator, so that they reach whichever coordinator runs the scan) in batches, at most
  * {@link #MAX_UNSTORED_BATCHES} unacknowledged. While it is out of credit it holds back its
@@ -69,25 +72,42 @@ public final class CountingWorker extends AbstractBehavior<WorkerProtocol.Comman
     public static void initSharding(ActorSystem<?> system, ActorRef<CoordinatorProtocol.Command> coordinator,
                                     Acknowledgements acknowledgements) {
         ClusterSharding.get(system).init(Entity.of(TYPE_KEY,
-                        entity -> create(Integer.parseInt(entity.getEntityId()), coordinator, acknowledgements))
+                        entity -> create(partitionOf(entity.getEntityId()), coordinator, acknowledgements))
                 .withMessageExtractor(new PartitionExtractor())
                 .withAllocationStrategy(ExternalShardAllocationStrategy.create(system, TYPE_KEY.name(),
                         Duration.ofSeconds(5)))
                 .withStopMessage(new WorkerProtocol.HandOff()));
     }
 
-    public static EntityRef<WorkerProtocol.Command> of(ActorSystem<?> system, int partition) {
-        return ClusterSharding.get(system).entityRefFor(TYPE_KEY, Integer.toString(partition));
+    /** The worker of a partition in the generation the table gives it (the first, before there is a table). */
+    public static EntityRef<WorkerProtocol.Command> of(ActorSystem<?> system, RoutingTable table, int partition) {
+        int generation = table == null || table.partitions() <= partition ? 0 : table.generations()[partition];
+        return ClusterSharding.get(system).entityRefFor(TYPE_KEY, entityId(partition, generation));
     }
 
-    /** Moves partitions' workers to the given nodes (sharding rebalances them within its rebalance interval). */
-    public static CompletionStage<Done> place(ActorSystem<?> system, Map<Integer, Address> locations) {
+    /** The worker's entity id (and shard id): the partition, and its generation after the first. */
+    public static String entityId(int partition, int generation) {
+        return generation == 0 ? Integer.toString(partition) : partition + "." + generation;
+    }
+
+    static int partitionOf(String entityId) {
+        int dot = entityId.indexOf('.');
+        return Integer.parseInt(dot < 0 ? entityId : entityId.substring(0, dot));
+    }
+
+    /**
+     * Moves every partition's worker to the node the table sends its frames to (sharding rebalances them within its
+     * rebalance interval; a new generation starts there).
+     */
+    public static CompletionStage<Done> place(ActorSystem<?> system, RoutingTable table) {
         Map<String, Address> byShard = new HashMap<>();
-        locations.forEach((partition, address) -> byShard.put(Integer.toString(partition), address));
+        for (int p = 0; p < table.partitions(); p++) {
+            byShard.put(entityId(p, table.generations()[p]), AddressFromURIString.parse(table.nodeOf(p)));
+        }
         return ExternalShardAllocation.get(system).getClient(TYPE_KEY.name()).setShardLocations(byShard);
     }
 
-    /** One shard per partition, named by the partition, so that shard locations are partition locations. */
+    /** One shard per worker, named as the worker, so that shard locations are worker locations. */
     static final class PartitionExtractor
             extends ShardingMessageExtractor<ShardingEnvelope<WorkerProtocol.Command>, WorkerProtocol.Command> {
         @Override

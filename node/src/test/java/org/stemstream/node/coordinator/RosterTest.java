@@ -79,11 +79,13 @@ class RosterTest {
             RoutingTable table = publishedTable();
             assertEquals(nodes, table == null ? 0 : table.endpoints().size(), "nodes in the published table");
             Map<String, Address> expected = new HashMap<>();
+            Map<String, Address> placed = new HashMap<>();
             for (int p = 0; p < table.partitions(); p++) {
-                expected.put(Integer.toString(p),
-                        AddressFromURIString.parse(table.endpoints().get(table.owners()[p]).node()));
+                String worker = CountingWorker.entityId(p, table.generations()[p]);
+                expected.put(worker, AddressFromURIString.parse(table.nodeOf(p)));
+                placed.put(worker, placedWorkers().get(worker));
             }
-            assertEquals(expected, placedWorkers());
+            assertEquals(expected, placed);
             return table;
         });
     }
@@ -172,6 +174,12 @@ class RosterTest {
         next.tell(up(self(), 6200));
         awaitTableFrom(0, 1);
         assertEquals(last.epoch() + 1, publishedTable().epoch());
+        // the other node went with the old coordinator: its partitions' workers start afresh here, at once
+        RoutingTable taken = awaitTableAndPlacement(1);
+        for (int p = 0; p < taken.partitions(); p++) {
+            assertEquals(last.generations()[p] + (last.nodeOf(p).equals(OTHER) ? 1 : 0), taken.generations()[p],
+                    "partition " + p);
+        }
         KIT.stop(next);
     }
 }

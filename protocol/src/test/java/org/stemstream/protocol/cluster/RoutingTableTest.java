@@ -42,6 +42,21 @@ class RoutingTableTest {
     }
 
     @Test
+    void theDeadNodesPartitionsEnterTheirNextGenerationAndTheOthersKeepTheirs() {
+        RoutingTable three = RoutingTable.roundRobin(1, 0, 64, List.of(node(1), node(2), node(3)));
+        RoutingTable two = RoutingTable.rebalanced(three, 2, 0, 64, List.of(node(1), node(3)),
+                java.util.Set.of(node(2).node()));
+        RoutingTable back = RoutingTable.rebalanced(two, 3, 0, 64, List.of(node(1), node(2), node(3)));
+        for (int p = 0; p < 64; p++) {
+            int expected = three.nodeOf(p).equals(node(2).node()) ? 1 : 0;
+            assertEquals(expected, two.generations()[p], "partition " + p + " after node 2 died");
+            assertEquals(expected, back.generations()[p], "partition " + p + " after node 2 joined again");
+        }
+        RoutingTable left = RoutingTable.rebalanced(three, 2, 0, 64, List.of(node(1), node(3)));
+        assertEquals(0, java.util.Arrays.stream(left.generations()).sum(), "a node that left hands its workers over");
+    }
+
+    @Test
     void aNodeThatJoinsTakesItsShareAndNothingElseMoves() {
         RoutingTable two = RoutingTable.roundRobin(1, 0, 64, List.of(node(1), node(2)));
         RoutingTable three = RoutingTable.rebalanced(two, 2, 500, 64, List.of(node(1), node(2), node(3)));
