@@ -29,7 +29,10 @@ import org.stemstream.protocol.BlockHeader;
  * here, in a {@link ScanInput}, and its account goes to the host as messages.
  *
  * <p>A frame is handed on when its fourth sector arrives, when it has waited longer than the frame timeout (then
- * incomplete, its missing sectors counted as zeros), or when the scan's input ends. At most {@code maxHeldFrames}
+ * incomplete, its missing sectors counted as zeros), or when the scan's input ends. A frame past the timeout waits on
+ * while a sector it lacks has not reached it here and that sector's producer is not silent for
+ * {@value #PRODUCER_SILENCE_SECONDS} s: producers that wait for room in their retention stop at slightly different
+ * frames, and the one behind sends its block once the cluster has stored what it keeps. At most {@code maxHeldFrames}
  * frames are open or waiting for downstream: a block that would open one more is held and its inlet not pulled again
  * until a frame leaves, so a slow downstream stops the sockets from being read. A sector stream that lags never
  * deadlocks this: its next block belongs to a frame that is already open.
@@ -44,6 +47,8 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
     private static final Logger LOG = LoggerFactory.getLogger(FrameAssembler.class);
     private static final Duration TICK = Duration.ofMillis(50);
     private static final int REPORT_TICKS = 4;
+    private static final long PRODUCER_SILENCE_SECONDS = 30;
+    private static final long PRODUCER_SILENCE_NANOS = PRODUCER_SILENCE_SECONDS * 1_000_000_000L;
 
     private final SectorBuffers buffers;
     private final SectorStats[] stats;
@@ -146,7 +151,8 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
                 ScanInput.OpenFrame f = it.next();
                 if (f.gone) {
                     it.remove();
-                } else if (now - f.openedNanos > frameTimeoutNanos) {
+                } else if (now - f.openedNanos > frameTimeoutNanos
+                        && !f.input.awaitsSectorBehind(f, now, PRODUCER_SILENCE_NANOS)) {
                     if (f.input.handingOver()) {
                         drop(f);
                     } else {

@@ -17,6 +17,9 @@ final class ScanInput {
     private LongHashSet handedOn = new LongHashSet();
     private final long[] blocks = new long[SECTORS];
     private final long[] sent = {-1, -1, -1, -1};
+    /** Per sector, the highest frame number that came here, and when its last block came (from the scan's opening). */
+    private final long[] newestFrame = {-1, -1, -1, -1};
+    private final long[] lastBlockNanos = new long[SECTORS];
     private int endedSectors;
     private long duplicates;
     private long late;
@@ -32,6 +35,7 @@ final class ScanInput {
 
     ScanInput(StreamedScan scan) {
         this.scan = scan;
+        java.util.Arrays.fill(lastBlockNanos, lastActivityNanos);
     }
 
     long scanNumber() {
@@ -67,8 +71,25 @@ final class ScanInput {
 
     void blockArrived(int sector, long frameNumber) {
         lastActivityNanos = System.nanoTime();
+        lastBlockNanos[sector] = lastActivityNanos;
+        newestFrame[sector] = Math.max(newestFrame[sector], frameNumber);
         blocks[sector]++;
         maxFrameSeen = Math.max(maxFrameSeen, frameNumber);
+    }
+
+    /**
+     * Whether a sector the frame lacks has not reached it here, and its producer sent this node something less than
+     * {@code silenceNanos} ago: a producer that waits for room in its retention is behind the others, and its block
+     * is still to come. One that passed the frame lost its block; one silent longer is taken as gone.
+     */
+    boolean awaitsSectorBehind(OpenFrame frame, long now, long silenceNanos) {
+        for (int s = 0; s < SECTORS; s++) {
+            if ((frame.mask & 1 << s) == 0 && newestFrame[s] < frame.frameNumber
+                    && now - lastBlockNanos[s] < silenceNanos) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Records a producer's end of scan; true once every sector has ended. */

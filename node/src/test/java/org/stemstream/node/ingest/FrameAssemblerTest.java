@@ -3,6 +3,7 @@ package org.stemstream.node.ingest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.stemstream.protocol.FrameGeometry.SECTORS;
 
@@ -97,14 +98,32 @@ class FrameAssemblerTest {
     }
 
     @Test
-    void aFrameStillMissingASectorGoesOnIncompleteAfterTheFrameTimeout() throws Exception {
+    void aFrameWhoseMissingSectorWasPassedGoesOnIncompleteAfterTheFrameTimeout() throws Exception {
         run(Duration.ofMillis(200));
         for (int s = 0; s < SECTORS - 1; s++) {
             block(7, 1, s);
         }
+        block(7, 2, SECTORS - 1); // sector 3's producer is past frame 1: its block of frame 1 is lost
         Assembled.Frame frame = assertInstanceOf(Assembled.Frame.class, next());
+        assertEquals(1, frame.frameNumber());
         assertFalse(frame.complete());
         assertEquals(0b0111, frame.mask());
+    }
+
+    @Test
+    void aFrameWaitsPastTheTimeoutForASectorWhoseProducerIsBehind() throws Exception {
+        run(Duration.ofMillis(200));
+        for (int s = 0; s < SECTORS - 1; s++) {
+            block(7, 1, s);
+        }
+        // sector 3's producer has not reached frame 1 (it waits for room in its retention): five frame timeouts on,
+        // the frame still waits for it
+        java.util.concurrent.CompletableFuture<java.util.Optional<Assembled>> early =
+                out.pull().toCompletableFuture();
+        assertThrows(java.util.concurrent.TimeoutException.class, () -> early.get(1, TimeUnit.SECONDS));
+        block(7, 1, SECTORS - 1);
+        Assembled.Frame frame = assertInstanceOf(Assembled.Frame.class, early.get(5, TimeUnit.SECONDS).orElseThrow());
+        assertTrue(frame.complete());
     }
 
     @Test
