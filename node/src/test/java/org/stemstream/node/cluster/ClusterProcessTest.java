@@ -30,6 +30,9 @@ import org.stemstream.node.Fixtures;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.NodeProcess;
 import org.stemstream.node.TestNodes;
+import org.stemstream.producer.SenderSettings;
+import org.stemstream.protocol.BlockHeader;
+import org.stemstream.protocol.FrameGeometry;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
 
@@ -222,11 +225,16 @@ class ClusterProcessTest {
     }
 
     private CompletableFuture<DetectorEmulator.Result> send(int contactNode, double rate, FrameFeed feed) {
+        return send(contactNode, rate, feed, SenderSettings.DEFAULT_RETENTION_BYTES);
+    }
+
+    private CompletableFuture<DetectorEmulator.Result> send(int contactNode, double rate, FrameFeed feed,
+                                                            long retentionBytes) {
         int port = ingress.get(contactNode);
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return DetectorEmulator.run(feed,
-                        DetectorEmulator.Settings.to("127.0.0.1", port).atRate(rate), FaultInjection.NONE);
+                return DetectorEmulator.run(feed, DetectorEmulator.Settings.to("127.0.0.1", port).atRate(rate)
+                        .withRetention(retentionBytes), FaultInjection.NONE);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -266,7 +274,9 @@ class ClusterProcessTest {
     @Test
     void killingAJoiningNodeMidScanLosesNoFrame() throws Exception {
         Path output = dir.resolve("killed.h5");
-        CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, 150);
+        // each producer keeps at most 64 blocks: the dead node's frames fill that long before the cluster moves them
+        long retention = 64L * (BlockHeader.BYTES + FrameGeometry.SECTOR_BYTES);
+        CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, 150, retention);
         nodes.get(2).destroyForcibly(); // kill -9
         long killed = System.nanoTime();
         awaitMembersWithPartitions(2);
@@ -284,6 +294,8 @@ class ClusterProcessTest {
         // every frame's events are those of offline counting: what the dead node held was sent again
         assertEquals(offline, Fixtures.countedEvents(output));
         assertTrue(sent.replayed() > 0, "the producers sent the dead node's frames again");
+        assertTrue(sent.retentionWaits() > 0, "the producers waited while their retention was full");
+        assertTrue(sent.peakRetainedBytes() <= retention, sent.peakRetainedBytes() + " bytes kept, over " + retention);
         assertEquals(0, sent.unacknowledged(), "every frame kept by the producers was stored");
         System.out.printf("kill -9: partitions moved after %.1f s; the detector sent for %.1f s (%.1f s at its"
                 + " rate); %d blocks sent again, %s duplicate frames, %d retention waits; %s%n", moved,
@@ -364,13 +376,20 @@ class ClusterProcessTest {
      */
     private CompletableFuture<DetectorEmulator.Result> streamingThroughThreeNodes(Path output, double rate)
             throws Exception {
+        return streamingThroughThreeNodes(output, rate, SenderSettings.DEFAULT_RETENTION_BYTES);
+    }
+
+    /** The same, each producer keeping at most {@code retentionBytes} of blocks until their frames are stored. */
+    private CompletableFuture<DetectorEmulator.Result> streamingThroughThreeNodes(Path output, double rate,
+                                                                                  long retentionBytes)
+            throws Exception {
         for (int i = 0; i < 3; i++) {
             startNode(i);
         }
         awaitMembers(3);
         assertEquals("0", startScan(output)[0]);
         CountedFeed feed = new CountedFeed();
-        CompletableFuture<DetectorEmulator.Result> sending = send(1, rate, feed);
+        CompletableFuture<DetectorEmulator.Result> sending = send(1, rate, feed, retentionBytes);
         assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> feed.taken.get() >= 300),
                 "the detector did not get to frame 300");
         return sending;
