@@ -78,12 +78,13 @@ class RosterTest {
         return KIT.createTestProbe().awaitAssert(WAIT, () -> {
             RoutingTable table = publishedTable();
             assertEquals(nodes, table == null ? 0 : table.endpoints().size(), "nodes in the published table");
+            Map<String, Address> placedNow = placedWorkers(); // earlier generations' locations stay in it
             Map<String, Address> expected = new HashMap<>();
             Map<String, Address> placed = new HashMap<>();
             for (int p = 0; p < table.partitions(); p++) {
                 String worker = CountingWorker.entityId(p, table.generations()[p]);
                 expected.put(worker, AddressFromURIString.parse(table.nodeOf(p)));
-                placed.put(worker, placedWorkers().get(worker));
+                placed.put(worker, placedNow.get(worker));
             }
             assertEquals(expected, placed);
             return table;
