@@ -354,8 +354,8 @@ class ClusterProcessTest {
             assertEquals(List.of(), left.filter(p -> p.getFileName().toString().endsWith(".partial")).toList(),
                     "no temporary file is left beside the output");
         }
-        System.out.printf("kill -9 of the coordinator's node: %d blocks sent again; %s%n", sent.replayed(),
-                moved.strip());
+        System.out.printf("kill -9 of the coordinator's node: the detector sent for %.1f s (%.1f s at its rate);"
+                + " %d blocks sent again; %s%n", sent.seconds(), W * H / 150.0, sent.replayed(), moved.strip());
     }
 
     @Test
