@@ -190,7 +190,7 @@ final class ScanLifecycle {
      * the scan opens again on every node whose input has not ended, and streams (or finalizes) on.
      */
     private Behavior<CoordinatorProtocol.Command> resuming(ScanCheckpoint checkpoint) {
-        long since = System.nanoTime();
+        Resumption resumption = new Resumption(checkpoint);
         return queries(Behaviors.receive(CoordinatorProtocol.Command.class))
                 .onMessage(GatewayProtocol.GetPictures.class, this::noPictures)
                 .onMessage(GatewayProtocol.CancelScan.class, this::replyWithView)
@@ -200,12 +200,12 @@ final class ScanLifecycle {
                         scan.failure = opened.failure();
                         return endInputs(scan.failure, false);
                     }
-                    scan.fileOpen = true;
-                    return resumedOnceReady(checkpoint, since);
+                    resumption.fileOpen = true;
+                    return resumedOnceReady(resumption);
                 })
-                .onMessage(CoordinatorProtocol.Restored.class, r -> {
-                    scan.restored = r;
-                    return resumedOnceReady(checkpoint, since);
+                .onMessage(CoordinatorProtocol.Restored.class, restored -> {
+                    resumption.restored = restored;
+                    return resumedOnceReady(resumption);
                 })
                 .onMessage(CoordinatorProtocol.ReplicaReady.class, this::onReplicaReady)
                 .onMessage(CoordinatorProtocol.NodeProgress.class, p -> {
@@ -228,19 +228,38 @@ final class ScanLifecycle {
                 })
                 .onMessage(Tick.class, tick -> {
                     tickUpdate();
-                    return resumedOnceReady(checkpoint, since);
+                    return resumedOnceReady(resumption);
                 })
                 .build();
     }
 
-    /** Resumes once the file is open, the nodes had time to be heard, and the replica's batches came (or not). */
-    private Behavior<CoordinatorProtocol.Command> resumedOnceReady(ScanCheckpoint checkpoint, long since) {
-        long waited = System.nanoTime() - since;
-        boolean restoreDone = scan.restored != null || checkpoint.replica() == null || waited > RESTORE_TIMEOUT_NANOS;
-        if (!scan.fileOpen || waited < HOSTS_SETTLE_NANOS || !restoreDone) {
+    /** What a resuming scan waits for: its new writer's file, the replica's batches, the nodes' heartbeats. */
+    private static final class Resumption {
+        final ScanCheckpoint checkpoint;
+        final long since = System.nanoTime();
+        boolean fileOpen;
+        /** What the replica sent back; null until it answers. */
+        CoordinatorProtocol.Restored restored;
+
+        Resumption(ScanCheckpoint checkpoint) {
+            this.checkpoint = checkpoint;
+        }
+
+        /** The file is open, the nodes had time to be heard, and the replica's batches came (or will not). */
+        boolean ready() {
+            long waited = System.nanoTime() - since;
+            boolean restoreDone = restored != null || checkpoint.replica() == null || waited > RESTORE_TIMEOUT_NANOS;
+            return fileOpen && waited >= HOSTS_SETTLE_NANOS && restoreDone;
+        }
+    }
+
+    /** Streams (or finalizes) on once the resumption is ready. */
+    private Behavior<CoordinatorProtocol.Command> resumedOnceReady(Resumption resumption) {
+        if (!resumption.ready()) {
             return Behaviors.same();
         }
-        CoordinatorProtocol.Restored restored = scan.restored;
+        ScanCheckpoint checkpoint = resumption.checkpoint;
+        CoordinatorProtocol.Restored restored = resumption.restored;
         ActorRef<ReplicaProtocol.Command> old = checkpoint.replica();
         String from = old == null ? "none was kept: no frame had been acknowledged"
                 : restored == null ? "the copy did not answer, so frames stored before may be missing"

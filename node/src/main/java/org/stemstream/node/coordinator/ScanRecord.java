@@ -49,9 +49,6 @@ final class ScanRecord {
     ActorRef<ReplicaProtocol.Command> replica;
     /** Whether and how the scan's coordinator moved (empty: it never did). */
     String moved = "";
-    /** While resuming: the new writer's file is open, and what the replica sent back. */
-    boolean fileOpen;
-    CoordinatorProtocol.Restored restored;
     final Map<String, CoordinatorProtocol.NodeProgress> progress = new TreeMap<>();
     /** Each counting worker's account, by partition and the node its incarnation ran on. */
     final Map<String, CoordinatorProtocol.PartitionProgress> partitions = new TreeMap<>();
