@@ -3,6 +3,7 @@ package org.stemstream.node.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.URI;
@@ -52,6 +53,8 @@ class ClusterProcessTest {
     private final List<Process> nodes = new ArrayList<>();
     private final List<Integer> ingress = new ArrayList<>();
     private final List<Integer> clusterPorts = new ArrayList<>();
+    /** Each node's address (its sockets and cluster port). */
+    private final List<String> hosts = new ArrayList<>();
     private int managementPort;
     private List<String> offline;
     private Path logs;
@@ -76,6 +79,7 @@ class ClusterProcessTest {
         nodes.clear();
         ingress.clear();
         clusterPorts.clear();
+        hosts.clear();
     }
 
     @org.junit.jupiter.api.BeforeEach
@@ -91,25 +95,31 @@ class ClusterProcessTest {
 
     /** Starts node i as its own JVM: the first is the seed, the others join it. */
     private void startNode(int i) throws IOException {
+        startNode(i, "127.0.0.1", null);
+    }
+
+    /** The same, on the given address, and inside the namespace when there is one. */
+    private void startNode(int i, String host, NetworkNamespace namespace) throws IOException {
         int port = FreePorts.nodeBase();
         int cluster = FreePorts.any();
-        List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port),
+        List<String> args = new ArrayList<>(List.of("--host", host, "--port", String.valueOf(port),
                 "--cluster-port", String.valueOf(cluster)));
         if (i == 0) {
             managementPort = FreePorts.any();
             args.addAll(List.of("--seed", "--management-port", String.valueOf(managementPort)));
         } else {
-            args.addAll(List.of("--join", "127.0.0.1:" + clusterPorts.get(0)));
+            args.addAll(List.of("--join", contact(0)));
         }
         // A lost node's frames come again from four producers, each replaying on its own: on two busy cores their
         // blocks of one frame have arrived seconds apart, longer than the default timeout that counts a frame as
         // incomplete. These tests check that every frame comes back whole, so they give it time to.
         List<String> command = NodeProcess.command(List.of("-Xmx512m", "-Dstemstream.stream.frame-timeout=10s",
                 "-Dstemstream.cluster.switch-margin-frames=100", "-Dstemstream.management.enabled=" + (i == 0)), args);
-        nodes.add(new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(log(i).toFile()).start());
+        nodes.add(new ProcessBuilder(namespace == null ? command : namespace.inside(command))
+                .redirectErrorStream(true).redirectOutput(log(i).toFile()).start());
         ingress.add(port);
         clusterPorts.add(cluster);
+        hosts.add(host);
     }
 
     /** Runs a CLI command in this JVM; returns its exit code and what it printed. */
@@ -119,13 +129,13 @@ class ClusterProcessTest {
     }
 
     private String contact(int i) {
-        return "127.0.0.1:" + clusterPorts.get(i);
+        return hosts.get(i) + ":" + clusterPorts.get(i);
     }
 
     /** Waits until the CLI sees every node Up, reachable, with its share of partitions and its detector sockets. */
     private void awaitMembers(int count) throws InterruptedException {
         java.util.regex.Pattern ready = java.util.regex.Pattern.compile(
-                "Up\\s+yes\\s+\\d+\\s+[1-9]\\d*\\s+127\\.0\\.0\\.1:\\d+\\s+[1-9]\\d*\\s"); // partitions, sockets, threads
+                "Up\\s+yes\\s+\\d+\\s+[1-9]\\d*\\s+[\\d.]+:\\d+\\s+[1-9]\\d*\\s"); // partitions, sockets, threads
         long deadline = System.nanoTime() + 60_000_000_000L;
         String last = "";
         while (System.nanoTime() < deadline) {
@@ -199,7 +209,7 @@ class ClusterProcessTest {
 
     /** Waits until exactly {@code count} members own partitions (a dead one has lost its share). */
     private void awaitMembersWithPartitions(int count) throws InterruptedException {
-        java.util.regex.Pattern owning = java.util.regex.Pattern.compile("\\s[1-9]\\d*\\s+127\\.0\\.0\\.1:\\d+");
+        java.util.regex.Pattern owning = java.util.regex.Pattern.compile("\\s[1-9]\\d*\\s+[\\d.]+:\\d+");
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline) {
             String[] members = cli("members", "--contact", contact(0));
@@ -231,9 +241,10 @@ class ClusterProcessTest {
     private CompletableFuture<DetectorEmulator.Result> send(int contactNode, double rate, FrameFeed feed,
                                                             long retentionBytes) {
         int port = ingress.get(contactNode);
+        String host = hosts.get(contactNode);
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return DetectorEmulator.run(feed, DetectorEmulator.Settings.to("127.0.0.1", port).atRate(rate)
+                return DetectorEmulator.run(feed, DetectorEmulator.Settings.to(host, port).atRate(rate)
                         .withRetention(retentionBytes), FaultInjection.NONE);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -323,6 +334,27 @@ class ClusterProcessTest {
                 .waitFor(), "kill -" + name);
     }
 
+    /**
+     * A joining node cut off the network mid-scan (its own network namespace, the link taken down): unlike a kill,
+     * nothing tells its connections, as when a cable or a switch port goes. Needs root.
+     */
+    @Test
+    void aJoiningNodeCutOffTheNetworkMidScanLosesNoFrame() throws Exception {
+        assumeTrue(NetworkNamespace.available(), "cutting a node off the network needs root and ip netns");
+        try (NetworkNamespace namespace = NetworkNamespace.create()) {
+            Path output = dir.resolve("cut.h5");
+            CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, 150,
+                    SenderSettings.DEFAULT_RETENTION_BYTES, namespace);
+            namespace.cut();
+            DetectorEmulator.Result sent = sending.join();
+            assertEveryFrameCountedOnce(output, sent);
+            assertTrue(sent.replayed() > 0, "the producers sent the cut-off node's frames again");
+            System.out.printf("network cut: the detector sent for %.1f s (%.1f s at its rate); %d blocks sent"
+                    + " again%n", sent.seconds(), W * H / 150.0, sent.replayed());
+            stopNodes(); // before the namespace goes
+        }
+    }
+
     @Test
     void aJoiningNodeThatLeavesMidScanLosesNoFrame() throws Exception {
         Path output = dir.resolve("left.h5");
@@ -383,8 +415,22 @@ class ClusterProcessTest {
     private CompletableFuture<DetectorEmulator.Result> streamingThroughThreeNodes(Path output, double rate,
                                                                                   long retentionBytes)
             throws Exception {
+        return streamingThroughThreeNodes(output, rate, retentionBytes, null);
+    }
+
+    /** The same, with node 2 inside {@code namespace} when there is one (the others on its host side). */
+    private CompletableFuture<DetectorEmulator.Result> streamingThroughThreeNodes(Path output, double rate,
+                                                                                  long retentionBytes,
+                                                                                  NetworkNamespace namespace)
+            throws Exception {
         for (int i = 0; i < 3; i++) {
-            startNode(i);
+            if (namespace == null) {
+                startNode(i);
+            } else if (i < 2) {
+                startNode(i, namespace.hostAddress(), null);
+            } else {
+                startNode(i, namespace.innerAddress(), namespace);
+            }
         }
         awaitMembers(3);
         assertEquals("0", startScan(output)[0]);
