@@ -21,11 +21,12 @@ final class NetworkNamespace implements AutoCloseable {
         this.subnet = id % 250;
     }
 
-    /** Whether namespaces can be made here (root, with the ip tool). */
+    /** Whether namespaces can be made here: root, the ip tool, and the right to make a network namespace. */
     static boolean available() {
         try {
-            return new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start().waitFor() == 0
-                    && "root".equals(System.getProperty("user.name"));
+            return "root".equals(System.getProperty("user.name"))
+                    && new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start().waitFor() == 0
+                    && new ProcessBuilder("unshare", "--net", "true").redirectErrorStream(true).start().waitFor() == 0;
         } catch (IOException | InterruptedException e) {
             return false;
         }
