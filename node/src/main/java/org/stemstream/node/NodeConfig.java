@@ -31,7 +31,7 @@ public final class NodeConfig {
             } else {
                 base = ConfigFactory.load();
             }
-            Config config = ConfigFactory.parseMap(overrides).withFallback(base).resolve();
+            Config config = withLease(ConfigFactory.parseMap(overrides).withFallback(base).resolve());
             refuseUnknown(config);
             NodeSettings.from(config); // fail now, with the setting's name, rather than halfway through start-up
             Credentials.of(config); // missing credentials stop the node before it starts
@@ -39,6 +39,23 @@ public final class NodeConfig {
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
         }
+    }
+
+    /** With a lease file, the split brain resolver keeps the side that holds the lease in it. */
+    private static Config withLease(Config config) {
+        String file = config.getString("stemstream.cluster.lease-file");
+        if (file.isEmpty()) {
+            return config;
+        }
+        Path dir = Path.of(file).toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("stemstream.cluster.lease-file " + file + ": no directory " + dir);
+        }
+        return ConfigFactory.parseMap(Map.of(
+                "pekko.cluster.split-brain-resolver.active-strategy", "lease-majority",
+                "pekko.cluster.split-brain-resolver.lease-majority.lease-implementation", "stemstream.file-lease",
+                "stemstream.file-lease.file", file))
+                .withFallback(config);
     }
 
     /**

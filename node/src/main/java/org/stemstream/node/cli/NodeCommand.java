@@ -55,6 +55,11 @@ final class NodeCommand implements Callable<Integer> {
                     + " authenticated TLS (default: stemstream.security.dir; none: security off).")
     Path security;
 
+    @Option(names = "--lease-file", paramLabel = "FILE",
+            description = "For a cluster of two nodes: a file every node sees (a shared filesystem); the side of a"
+                    + " split that holds the lease in it lives, so either node may die (default: config).")
+    Path leaseFile;
+
     @Mixin
     ScanOptions scan;
 
@@ -107,6 +112,9 @@ final class NodeCommand implements Callable<Integer> {
         }
         if (security != null) {
             overrides.put("stemstream.security.dir", security.toString());
+        }
+        if (leaseFile != null) {
+            overrides.put("stemstream.cluster.lease-file", leaseFile.toAbsolutePath().toString());
         }
         CountDownLatch stopped = new CountDownLatch(1);
         StemstreamNode node = StemstreamNode.start(NodeConfig.load(config, overrides), join);

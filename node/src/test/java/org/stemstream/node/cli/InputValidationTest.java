@@ -111,6 +111,12 @@ class InputValidationTest {
         assertRefused(CliRun.of("node", option), expected);
     }
 
+    @Test
+    void aLeaseFileInADirectoryThatDoesNotExistIsRefused() {
+        assertRefused(CliRun.of("node", "--lease-file", "/no/such/dir/cluster.lease"),
+                "stemstream.cluster.lease-file /no/such/dir/cluster.lease: no directory /no/such/dir");
+    }
+
     /** Each of a node's ports held by another process: a one-line refusal naming it and the option to change. */
     @ParameterizedTest
     @CsvSource({"--port, detector sockets", "--cluster-port, cluster port", "--management-port, management port"})
