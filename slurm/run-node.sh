@@ -17,8 +17,11 @@ else
 fi
 security=()
 [[ -n "${STEMSTREAM_SECURITY:-}" ]] && security=(--security "$STEMSTREAM_SECURITY")
+# Two nodes survive the death of either only with a lease both see (docs/cluster.md): on the shared output directory.
+lease=()
+[[ "${SLURM_JOB_NUM_NODES:-0}" == 2 ]] && lease=(--lease-file "$STEMSTREAM_OUTPUT/.stemstream-${SLURM_JOB_ID:-job}.lease")
 echo "stemstream node $index on $me ($addr): detector ports $port..$((port + 4)), cluster port $cluster_port"
 export STEMSTREAM_JAVA_OPTS="-Xmx${STEMSTREAM_HEAP:-8g} -Dpekko.management.http.hostname=$addr ${STEMSTREAM_JAVA_OPTS:-}"
 # exec: the JVM gets srun's SIGTERM itself and leaves the cluster gracefully.
 exec "$home/bin/stemstream" node "${role[@]}" --host "$addr" --port "$port" --cluster-port "$cluster_port" \
-  --management-port "$management_port" "${security[@]}"
+  --management-port "$management_port" "${security[@]}" "${lease[@]}"
