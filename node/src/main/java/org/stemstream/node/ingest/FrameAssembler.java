@@ -35,7 +35,8 @@ import org.stemstream.protocol.BlockHeader;
  * frames, and the one behind sends its block once the cluster has stored what it keeps. At most {@code maxHeldFrames}
  * frames are open or waiting for downstream: a block that would open one more is held and its inlet not pulled again
  * until a frame leaves, so a slow downstream stops the sockets from being read. A sector stream that lags never
- * deadlocks this: its next block belongs to a frame that is already open.
+ * deadlocks this: its next block belongs to a frame that is already open, or it may open frames beyond the bound
+ * (up to twice it) while the oldest open frame waits for it.
  *
  * <p>Blocks of scans not open here, with positions or frame numbers outside the scan, duplicates (a sector a frame
  * already has) and late blocks (for a frame already handed on, or after the input ended) are counted on the sector
@@ -227,7 +228,7 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
                     return rejectBlock(block, "late", "frame " + frameNumber + " of scan " + input.scanNumber()
                             + " was already counted");
                 }
-                if (held >= maxHeldFrames) {
+                if (held >= maxHeldFrames && !mayOverdraw(sector)) {
                     return false;
                 }
                 frame = new ScanInput.OpenFrame(input, frameNumber, header.position());
@@ -249,6 +250,24 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
                 handOn(frame);
             }
             return true;
+        }
+
+        /**
+         * Whether a block may open a frame beyond the bound (up to twice it): when the oldest open frame waits for
+         * this very sector. After a node is lost, each producer sends its frames again from its own moment, so one
+         * sector's socket may hold newer frames before the old ones the open frames wait for; holding it back would
+         * hold them all until they time out.
+         */
+        private boolean mayOverdraw(int sector) {
+            if (held >= 2 * maxHeldFrames) {
+                return false;
+            }
+            for (ScanInput.OpenFrame f : byAge) {
+                if (!f.gone) {
+                    return (f.mask & 1 << sector) == 0;
+                }
+            }
+            return false;
         }
 
         private void handOn(ScanInput.OpenFrame f) {

@@ -126,6 +126,34 @@ class FrameAssemblerTest {
         assertTrue(frame.complete());
     }
 
+    /**
+     * Two sectors' producers send a lost node's frames again first, the other two send a newer frame before them (each
+     * learnt of the loss at its own moment): the open frames fill the bound, and the lagging sectors still get in.
+     */
+    @Test
+    void sectorsThatSendANewerFrameBeforeTheFramesOthersOpenedStillCompleteThem() throws Exception {
+        run(Duration.ofSeconds(30));
+        for (long f = 1; f <= 8; f++) { // the bound: 8 frames open
+            block(7, f, 0);
+            block(7, f, 1);
+        }
+        reports.fishForMessage(Duration.ofSeconds(5), report -> report instanceof IngestReport.InputProgress p
+                && p.blocks()[0] == 8 && p.blocks()[1] == 8
+                ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+                : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+        for (int s = 2; s < SECTORS; s++) {
+            block(7, 12, s);
+            for (long f = 1; f <= 8; f++) {
+                block(7, f, s);
+            }
+        }
+        for (long f = 1; f <= 8; f++) {
+            Assembled.Frame frame = assertInstanceOf(Assembled.Frame.class, next());
+            assertEquals(f, frame.frameNumber());
+            assertTrue(frame.complete());
+        }
+    }
+
     @Test
     void foreignAndDuplicateBlocksAreCountedOnTheirSectorAndDropped() throws Exception {
         run(Duration.ofSeconds(30));
