@@ -37,7 +37,7 @@ final class PartitionTotals {
         }
         List<GatewayProtocol.Partition> out = new ArrayList<>();
         for (int i = 0; i < partitions; i++) {
-            out.add(new GatewayProtocol.Partition(i, table.endpoints().get(table.owners()[i]).node(), last[i],
+            out.add(new GatewayProtocol.Partition(i, table.nodeOf(i), last[i],
                     counted[i], incomplete[i], sent[i], stored[i]));
         }
         return new GatewayProtocol.Partitions(out, epoch);

@@ -2,6 +2,7 @@ package org.stemstream.node.ingest;
 
 import static org.stemstream.protocol.FrameGeometry.SECTORS;
 
+import java.util.Arrays;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongHashSet;
 import org.stemstream.protocol.EndOfScan;
@@ -35,7 +36,7 @@ final class ScanInput {
 
     ScanInput(StreamedScan scan) {
         this.scan = scan;
-        java.util.Arrays.fill(lastBlockNanos, lastActivityNanos);
+        Arrays.fill(lastBlockNanos, lastActivityNanos);
     }
 
     long scanNumber() {

@@ -417,11 +417,8 @@ class ClusterProcessTest {
         startNode(1, "127.0.0.1", null, ports[1], lease);
         awaitMembers(2);
         Path output = dir.resolve("two-nodes.h5");
-        assertEquals("0", startScan(output)[0]);
-        CountedFeed feed = new CountedFeed();
-        CompletableFuture<DetectorEmulator.Result> sending = send(1, 150, feed);
-        assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> feed.taken.get() >= 300),
-                "the detector did not get to frame 300");
+        CompletableFuture<DetectorEmulator.Result> sending = streaming(output, 150,
+                SenderSettings.DEFAULT_RETENTION_BYTES);
         nodes.get(0).destroyForcibly(); // kill -9
         DetectorEmulator.Result sent = sending.join();
         assertEveryFrameCountedOnce(output, sent, 1);
@@ -461,6 +458,12 @@ class ClusterProcessTest {
             }
         }
         awaitMembers(3);
+        return streaming(output, rate, retentionBytes);
+    }
+
+    /** A scan started on the running nodes and the detector sending through node 1, past frame 300. */
+    private CompletableFuture<DetectorEmulator.Result> streaming(Path output, double rate, long retentionBytes)
+            throws Exception {
         assertEquals("0", startScan(output)[0]);
         CountedFeed feed = new CountedFeed();
         CompletableFuture<DetectorEmulator.Result> sending = send(1, rate, feed, retentionBytes);

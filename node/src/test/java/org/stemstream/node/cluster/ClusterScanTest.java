@@ -81,7 +81,7 @@ class ClusterScanTest {
         for (StemstreamNode node : nodes) {
             java.util.Set<Integer> routed = new java.util.TreeSet<>();
             for (int p = 0; p < table.partitions(); p++) {
-                if (table.endpoints().get(table.owners()[p]).node().equals(node.address())) {
+                if (table.nodeOf(p).equals(node.address())) {
                     routed.add(p);
                 }
             }

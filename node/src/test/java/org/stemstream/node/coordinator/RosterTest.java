@@ -111,7 +111,7 @@ class RosterTest {
         List<GatewayProtocol.Partition> listed = partitions.receiveMessage(WAIT).partitions();
         assertEquals(8, listed.size());
         for (GatewayProtocol.Partition p : listed) {
-            assertEquals(two.endpoints().get(two.owners()[p.partition()]).node(), p.node());
+            assertEquals(two.nodeOf(p.partition()), p.node());
         }
 
         roster.tell(new CoordinatorProtocol.NodeLeaving(OTHER));
