@@ -222,12 +222,17 @@ public final class ScanCoordinator extends AbstractBehavior<CoordinatorProtocol.
         ScanCheckpoint last = checkpointed.get(scan);
         boolean due = last == null || last.view().state() != checkpoint.view().state()
                 || !java.util.Objects.equals(last.replica(), checkpoint.replica())
+                || !sampledFrames(last).equals(sampledFrames(checkpoint))
                 || now - checkpointedNanos.get(scan) >= CHECKPOINT_EVERY_NANOS;
         if (due) {
             checkpointed.put(scan, checkpoint);
             checkpointedNanos.put(scan, now);
         }
         return due;
+    }
+
+    private static List<Long> sampledFrames(ScanCheckpoint checkpoint) {
+        return checkpoint.samples().stream().map(sample -> sample.frames()[0]).toList();
     }
 
     /** Counted frames go to their scan's writer; those of a scan that no longer runs are acknowledged and closed. */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -13,9 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.stemstream.kernel.ThresholdCalculator;
 import org.stemstream.node.metrics.NodeMetrics;
-import org.stemstream.protocol.SampleStatistics;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
 import org.stemstream.protocol.cluster.GatewayProtocol;
 import org.stemstream.protocol.cluster.NodeProtocol;
@@ -85,10 +84,12 @@ final class ScanLifecycle {
                                                         ActorRef<CoordinatorProtocol.Command> roster,
                                                         LocalListeners listeners) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            context.setLoggerName(ScanLifecycle.class); // found from the stack, a resumed scan's would be Pekko's
             timers.startTimerWithFixedDelay(new Tick(), TICK);
             ScanLifecycle lifecycle = new ScanLifecycle(context, new ScanRecord(request,
                     spawnWriter(context, request, listeners)), starter, hosts, coordinator, roster);
             lifecycle.keepReplica();
+            lifecycle.tickUpdate(); // kept in the ledger at once: a coordinator that takes over knows the scan
             return lifecycle.opening();
         }));
     }
@@ -104,6 +105,7 @@ final class ScanLifecycle {
                                                         ActorRef<CoordinatorProtocol.Command> roster,
                                                         LocalListeners listeners) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            context.setLoggerName(ScanLifecycle.class); // found from the stack, a resumed scan's would be Pekko's
             timers.startTimerWithFixedDelay(new Tick(), TICK);
             ScanRequest request = checkpoint.request();
             ScanLedger.removeTemporaryFiles(Path.of(request.output())); // the writer that went may have left one
@@ -119,13 +121,7 @@ final class ScanLifecycle {
 
     /** Why a scan whose coordinator went cannot go on, or null when it can. */
     static String whyNotResumable(ScanCheckpoint checkpoint) {
-        if (checkpoint.request() == null) {
-            return "its request was not kept";
-        }
-        if (Double.isNaN(checkpoint.view().backgroundThreshold())) {
-            return "its thresholds were still being computed";
-        }
-        return null;
+        return checkpoint.request() == null ? "its request was not kept" : null;
     }
 
     /** Counted frames of a scan that no longer runs: acknowledged (nothing will store them) and the worker told. */
@@ -281,8 +277,15 @@ final class ScanLifecycle {
         }
         scan.progress.keySet().stream().filter(node -> !hosts.containsKey(node) && !scan.ended.contains(node))
                 .forEach(scan.lost::add);
-        return checkpoint.view().state() == ScanView.State.FINALIZING
-                ? endInputs(checkpoint.view().message(), false) : streaming();
+        if (checkpoint.view().state() == ScanView.State.FINALIZING) {
+            return endInputs(checkpoint.view().message(), false);
+        }
+        if (Double.isNaN(scan.background)) { // its predecessor's samples, and the lost node's frames, come again
+            scan.samplesLostNanos = System.nanoTime();
+            scan.participants.forEach(node -> hosts.get(node).tell(new NodeProtocol.SendSamples(number())));
+            return calibrating();
+        }
+        return streaming();
     }
 
     /** Open on the nodes; they send samples of their first complete frames, and the thresholds are decided. */
@@ -291,7 +294,7 @@ final class ScanLifecycle {
         return running(Behaviors.receive(CoordinatorProtocol.Command.class))
                 .onMessage(CoordinatorProtocol.ThresholdSamples.class, samples -> {
                     scan.sampled.add(samples.node());
-                    scan.samples.addAll(samples.frames());
+                    scan.addSamples(samples.frames());
                     if (scan.firstSampleNanos == 0) {
                         scan.firstSampleNanos = System.nanoTime();
                     }
@@ -492,6 +495,9 @@ final class ScanLifecycle {
 
     private Behavior<CoordinatorProtocol.Command> onNodeGone(ScanCoordinator.NodeGone gone) {
         hosts.remove(gone.address());
+        if (scan.state == ScanView.State.CALIBRATING && !scan.sampled.contains(gone.address())) {
+            scan.samplesLostNanos = System.nanoTime(); // its first frames come again, to other nodes
+        }
         replaceReplicaOn(gone.address());
         if (gone.left()) {
             scan.left.add(gone.address());
@@ -574,12 +580,18 @@ final class ScanLifecycle {
         }
     }
 
-    /** Decides once every node has sent its samples, or once enough frames are in and the others had a moment. */
+    /**
+     * Decides once every node has sent its samples, or once enough frames are in and the others had a moment. After
+     * samples were lost with a node, it waits for the samples of the scan's first frames, which the producers send
+     * again to other nodes, for as long as a lost node's frames may take to come back.
+     */
     private Behavior<CoordinatorProtocol.Command> decideThresholds() {
-        int k = scan.request.thresholdFrames();
+        long now = System.nanoTime();
         boolean everyone = scan.sampled.containsAll(scan.participants);
-        boolean enough = scan.samples.size() >= k && System.nanoTime() - scan.firstSampleNanos > SAMPLE_GRACE_NANOS;
-        if (!everyone && !enough) {
+        boolean enough = scan.samples.size() >= scan.request.thresholdFrames()
+                && now - scan.firstSampleNanos > SAMPLE_GRACE_NANOS;
+        boolean lostOnesMayCome = scan.samplesLostNanos != 0 && now - scan.samplesLostNanos < NODE_LOSS_GRACE_NANOS;
+        if (lostOnesMayCome ? !scan.samplesFromTheFirstFrames() : !everyone && !enough) {
             return Behaviors.same();
         }
         if (scan.samples.isEmpty()) {
@@ -588,14 +600,18 @@ final class ScanLifecycle {
             return endInputs(scan.failure, false);
         }
         try {
-            scan.statistics = ThresholdCalculator.compute(SampleStatistics.mergeAll(scan.lowestSamples(k)),
-                    scan.request.thresholdSamples(), scan.request.backgroundSigma(), scan.request.xraySigma());
+            scan.decideThresholds();
         } catch (IllegalArgumentException e) {
             scan.failure = "thresholds could not be computed: " + e.getMessage();
             return endInputs(scan.failure, false);
         }
-        scan.background = scan.statistics.thresholds().background();
-        scan.xray = scan.statistics.thresholds().xray();
+        if (scan.samplesLostNanos != 0 && !scan.samplesFromTheFirstFrames()) {
+            scan.thresholdsNote = "thresholds from frame(s) " + scan.samples.keySet().stream()
+                    .limit(scan.request.thresholdFrames()).map(String::valueOf).collect(Collectors.joining(", "))
+                    + ": the scan's first frames had not reached a live node " + NODE_LOSS_GRACE_NANOS / 1_000_000_000
+                    + " s after a node was lost while they were computed";
+            context.getLog().warn("scan {}: {}", number(), scan.thresholdsNote);
+        }
         for (String address : scan.participants) {
             ActorRef<NodeProtocol.Command> host = hosts.get(address);
             if (host != null) {

@@ -3,13 +3,13 @@ package org.stemstream.node.coordinator;
 import static org.stemstream.protocol.FrameGeometry.SECTORS;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.stemstream.kernel.ThresholdCalculator;
 import org.stemstream.kernel.ThresholdStatistics;
 import org.stemstream.node.counting.CountedScanMetadata;
 import org.stemstream.protocol.cluster.CoordinatorProtocol;
@@ -49,12 +49,20 @@ final class ScanRecord {
     ActorRef<ReplicaProtocol.Command> replica;
     /** Whether and how the scan's coordinator moved (empty: it never did). */
     String moved = "";
+    /** Why the thresholds came from other frames than the scan's first (empty: they did not). */
+    String thresholdsNote = "";
     final Map<String, CoordinatorProtocol.NodeProgress> progress = new TreeMap<>();
     /** Each counting worker's account, by partition and the node its incarnation ran on. */
     final Map<String, CoordinatorProtocol.PartitionProgress> partitions = new TreeMap<>();
-    final List<SampleStatistics> samples = new ArrayList<>();
+    /** The nodes' samples for thresholds, by frame number (a node may send a frame's sample again). */
+    final TreeMap<Long, SampleStatistics> samples = new TreeMap<>();
     final Set<String> sampled = new HashSet<>();
     long firstSampleNanos;
+    /**
+     * When samples may have been lost (a node went, or the coordinator, before the thresholds were decided), or 0:
+     * the frames they came from are sent again to other nodes, which sample them later.
+     */
+    long samplesLostNanos;
     ThresholdStatistics statistics;
     double background = Double.NaN;
     double xray = Double.NaN;
@@ -146,9 +154,35 @@ final class ScanRecord {
         return String.join("; ", missing);
     }
 
+    void addSamples(List<SampleStatistics> frames) {
+        frames.forEach(f -> samples.put(f.frames()[0], f));
+    }
+
     /** The samples of the K lowest frame numbers any node reported (stempy's first complete frames). */
-    List<SampleStatistics> lowestSamples(int k) {
-        return samples.stream().sorted(Comparator.comparingLong(f -> f.frames()[0])).limit(k).toList();
+    List<SampleStatistics> lowestSamples() {
+        return samples.values().stream().limit(request.thresholdFrames()).toList();
+    }
+
+    /**
+     * Whether the K lowest samples are the scan's first K frames (numbered from 1, or from 0), so that no frame still
+     * to come can be lower.
+     */
+    boolean samplesFromTheFirstFrames() {
+        int k = request.thresholdFrames();
+        if (samples.size() < k || samples.firstKey() > 1) {
+            return false;
+        }
+        long kth = samples.keySet().stream().skip(k - 1).findFirst().orElseThrow();
+        return kth == samples.firstKey() + k - 1; // distinct and sorted: no gap below the K-th
+
+    }
+
+    /** Decides the thresholds from the K lowest samples, as stempy computes them. */
+    void decideThresholds() {
+        statistics = ThresholdCalculator.compute(SampleStatistics.mergeAll(lowestSamples()),
+                request.thresholdSamples(), request.backgroundSigma(), request.xraySigma());
+        background = statistics.thresholds().background();
+        xray = statistics.thresholds().xray();
     }
 
     /** The scan as the operator sees it. */
@@ -203,20 +237,23 @@ final class ScanRecord {
         return new ScanView(request.scanNumber(), state, request.frames(), counted, incomplete,
                 missing, events, rate, eta, sectors, duplicates, late, rejected, lastRejection, extra, background, xray,
                 perNode, written != null ? written.file() : request.output(),
-                moved.isEmpty() ? message : message.isEmpty() ? moved : message + "; " + moved);
+                String.join("; ", java.util.stream.Stream.of(message, moved, thresholdsNote)
+                        .filter(m -> !m.isEmpty()).toList()));
     }
 
     /** The view, and what a coordinator that takes over needs to go on with the scan. */
     ScanCheckpoint checkpoint() {
         return new ScanCheckpoint(view(), request, replica, List.copyOf(progress.values()),
-                List.copyOf(partitions.values()));
+                List.copyOf(partitions.values()), lowestSamples());
     }
 
     /** Takes the accounts and thresholds a coordinator that went had, to go on with its scan. */
     void resumeFrom(ScanCheckpoint checkpoint) {
-        background = checkpoint.view().backgroundThreshold();
-        xray = checkpoint.view().xrayThreshold();
-        state = ScanView.State.STREAMING;
+        addSamples(checkpoint.samples());
+        if (!request.thresholdsGiven() && !Double.isNaN(checkpoint.view().backgroundThreshold())) {
+            decideThresholds(); // again, from the same samples: the same thresholds, and their statistics
+        }
+        state = Double.isNaN(background) ? ScanView.State.CALIBRATING : ScanView.State.STREAMING;
         checkpoint.nodes().forEach(p -> {
             progress.put(p.node(), p);
             maxFrameSeen = Math.max(maxFrameSeen, p.maxFrameSeen());
@@ -245,6 +282,9 @@ final class ScanRecord {
         }
         if (!moved.isEmpty()) {
             a.put("coordinator_moved", moved);
+        }
+        if (!thresholdsNote.isEmpty()) {
+            a.put("threshold_note", thresholdsNote);
         }
         return a;
     }

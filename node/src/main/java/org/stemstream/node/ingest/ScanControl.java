@@ -29,6 +29,10 @@ public sealed interface ScanControl extends IngestInput {
     record HandOver(long scanNumber) implements ScanControl {
     }
 
+    /** A coordinator that took over the scan asks for the samples of its frames held for thresholds again. */
+    record SendSamples(long scanNumber) implements ScanControl {
+    }
+
     /** Stop taking the scan's blocks: hand on (or, cancelled, drop) its open frames, then its end mark. */
     record EndInput(long scanNumber, boolean cancel) implements ScanControl {
     }

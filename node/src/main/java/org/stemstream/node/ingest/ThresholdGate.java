@@ -29,10 +29,13 @@ import org.stemstream.protocol.SampleStatistics;
 
 /**
  * Gives each frame its counting plan, holding the frames of a scan whose thresholds are not decided yet in a bounded
- * buffer while the cluster decides them: this node reports the statistics of its first K complete frames (or of the
- * complete frames it has when the buffer fills or the scan's input ends), the coordinator merges every node's samples
- * and picks the K lowest frame numbers (stempy's method, see {@link ThresholdCalculator}), and the decision arrives
- * on the control inlet, which this stage always takes. When the buffer is full it stops pulling frames.
+ * buffer while the cluster decides them: this node reports the statistics of the K lowest-numbered complete frames it
+ * holds once it has K (or once the buffer fills or the scan's input ends), the coordinator merges every node's
+ * samples and picks the K lowest frame numbers (stempy's method, see {@link ThresholdCalculator}), and the decision
+ * arrives on the control inlet, which this stage always takes. When the buffer is full it stops pulling frames.
+ *
+ * <p>Samples go again when a lower frame arrives after they went (a lost node's frames, sent again by the producers)
+ * and when a coordinator that took over asks ({@link ScanControl.SendSamples}).
  *
  * <p>Frames of a cancelled or failed scan go on without a plan: the counting step gives their buffers back.
  */
@@ -60,12 +63,29 @@ public final class ThresholdGate extends GraphStage<FanInShape2<Assembled, ScanC
         return new Logic();
     }
 
-    /** The frames held for one scan, which of them are complete, and whether its samples went out. */
+    /** The frames held for one scan, the K lowest-numbered complete ones, and whether its samples went out. */
     private static final class Held {
         final List<Assembled> elements = new ArrayList<>();
-        final List<Assembled.Frame> complete = new ArrayList<>();
+        final List<Assembled.Frame> lowest = new ArrayList<>();
         long endedNanos;
         boolean samplesSent;
+        /** The lowest frames changed since the samples went, or they were asked for again. */
+        boolean samplesStale;
+
+        /** Keeps the frame if it is among the K lowest-numbered complete frames so far. */
+        void sample(Assembled.Frame frame, int k) {
+            int at = 0;
+            while (at < lowest.size() && lowest.get(at).frameNumber() < frame.frameNumber()) {
+                at++;
+            }
+            if (at < k) {
+                lowest.add(at, frame);
+                if (lowest.size() > k) {
+                    lowest.remove(k);
+                }
+                samplesStale = samplesSent;
+            }
+        }
     }
 
     private final class Logic extends TimerGraphStageLogic {
@@ -96,6 +116,11 @@ public final class ThresholdGate extends GraphStage<FanInShape2<Assembled, ScanC
                         plans.put(decide.scanNumber(), decide.plan());
                     } else if (command instanceof ScanControl.EndInput end && end.cancel()) {
                         stopped.add(end.scanNumber());
+                    } else if (command instanceof ScanControl.SendSamples again) {
+                        Held held = waiting.get(again.scanNumber());
+                        if (held != null && held.samplesSent) {
+                            held.samplesStale = true;
+                        }
                     }
                     pull(control);
                     progress();
@@ -137,8 +162,8 @@ public final class ThresholdGate extends GraphStage<FanInShape2<Assembled, ScanC
             held.elements.add(next);
             if (next instanceof Assembled.Frame frame) {
                 heldFrames++;
-                if (frame.complete() && held.complete.size() < next.scan().request().thresholdFrames()) {
-                    held.complete.add(frame);
+                if (frame.complete()) {
+                    held.sample(frame, next.scan().request().thresholdFrames());
                 }
             } else {
                 held.endedNanos = System.nanoTime();
@@ -157,10 +182,12 @@ public final class ThresholdGate extends GraphStage<FanInShape2<Assembled, ScanC
                 long scan = entry.getKey();
                 Held held = entry.getValue();
                 StreamedScan streamed = held.elements.get(0).scan();
-                if (!held.samplesSent && (held.complete.size() >= streamed.request().thresholdFrames()
-                        || held.endedNanos > 0 || heldFrames >= maxHeldFrames)) {
+                boolean ready = held.lowest.size() >= streamed.request().thresholdFrames() || held.endedNanos > 0
+                        || heldFrames >= maxHeldFrames;
+                if ((!held.samplesSent && ready) || held.samplesStale) {
                     held.samplesSent = true;
-                    reports.tell(new IngestReport.Samples(scan, samples(held.complete)));
+                    held.samplesStale = false;
+                    reports.tell(new IngestReport.Samples(scan, samples(held.lowest)));
                 }
                 if (held.endedNanos > 0 && System.nanoTime() - held.endedNanos > ABANDON_NANOS
                         && !decided(streamed)) {

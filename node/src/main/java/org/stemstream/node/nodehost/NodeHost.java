@@ -125,6 +125,7 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
                 .onMessage(SetupLoaded.class, this::onSetupLoaded)
                 .onMessage(NodeProtocol.UseThresholds.class, this::onThresholds)
                 .onMessage(NodeProtocol.KeepReplica.class, this::onKeepReplica)
+                .onMessage(NodeProtocol.SendSamples.class, this::onSendSamples)
                 .onMessage(NodeProtocol.EndScanInput.class, this::onEndInput)
                 .onMessage(FromStream.class, this::onStreamReport)
                 .onMessage(Leave.class, this::onLeave)
@@ -180,6 +181,13 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
                         use.background(), use.xray());
                 stream.tell(new ScanControl.Decide(use.scanNumber(), CountingPlan.of(scan.correction, thresholds)));
             }
+        }
+        return this;
+    }
+
+    private Behavior<NodeProtocol.Command> onSendSamples(NodeProtocol.SendSamples again) {
+        if (scans.containsKey(again.scanNumber())) {
+            stream.tell(new ScanControl.SendSamples(again.scanNumber()));
         }
         return this;
     }

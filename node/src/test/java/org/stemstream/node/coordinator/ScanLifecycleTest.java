@@ -241,4 +241,49 @@ class ScanLifecycleTest {
         assertTrue(Files.exists(dir.resolve("resumed.h5")));
         second.expectMessageClass(ReplicaProtocol.Release.class, WAIT); // closed: the copy goes
     }
+
+    private static org.stemstream.protocol.SampleStatistics sample(long frameNumber) {
+        return ThresholdCalculator.sample(frameNumber, detectorFrame(frameNumber), PixelCorrection.none());
+    }
+
+    @Test
+    void aScanWhoseCoordinatorWentWhileItCalibratedGetsItsSamplesAgainAndWaitsForTheFirstFrame() throws Exception {
+        ScanRequest request = Scans.computed(37, 2, 2, dir.resolve("recalibrated.h5"), 20);
+        ActorRef<CoordinatorProtocol.Command> first = start(request, true);
+        ScanCheckpoint checkpoint = ((ScanCoordinator.ScanUpdated) coordinator.fishForMessage(WAIT, m ->
+                m instanceof ScanCoordinator.ScanUpdated u && u.checkpoint().replica() != null
+                        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0)).checkpoint();
+        assertEquals(ScanView.State.CALIBRATING, checkpoint.view().state());
+        KIT.stop(first); // the coordinator's node died before the thresholds were decided
+
+        ActorRef<CoordinatorProtocol.Command> resumed = KIT.spawn(ScanLifecycle.resume(checkpoint,
+                Map.of("n1", node1.getRef(), "n2", node2.getRef()), coordinator.getRef(), roster.getRef(),
+                new LocalListeners()));
+        replica.expectMessageClass(ReplicaProtocol.Restore.class, WAIT);
+        resumed.tell(new CoordinatorProtocol.Restored(37, "n1", 0));
+        replica.expectMessageClass(ReplicaProtocol.Release.class, WAIT);
+        node1.expectMessageClass(NodeProtocol.KeepReplica.class, WAIT);
+        for (TestProbe<NodeProtocol.Command> node : List.of(node1, node2)) { // open again, and asked for samples
+            node.expectMessageClass(NodeProtocol.OpenScan.class, WAIT);
+            assertEquals(37, node.expectMessageClass(NodeProtocol.SendSamples.class, WAIT).scanNumber());
+        }
+        assertEquals(ScanView.State.CALIBRATING, view(resumed, 37).state());
+
+        resumed.tell(new CoordinatorProtocol.ThresholdSamples(37, "n1", List.of(sample(2))));
+        resumed.tell(new CoordinatorProtocol.ThresholdSamples(37, "n2", List.of(sample(3))));
+        // every node answered, but frame 1 was on the dead node: the producers send it to another node
+        node1.expectNoMessage(Duration.ofMillis(1500));
+        resumed.tell(new CoordinatorProtocol.ThresholdSamples(37, "n2", List.of(sample(1))));
+        double expected = ThresholdCalculator.compute(sample(1), request.thresholdSamples(),
+                request.backgroundSigma(), request.xraySigma()).thresholds().background();
+        for (TestProbe<NodeProtocol.Command> node : List.of(node1, node2)) {
+            assertEquals(expected, node.expectMessageClass(NodeProtocol.UseThresholds.class, WAIT).background(),
+                    "the thresholds of the scan's first frame, as offline counting computes them");
+        }
+        resumed.tell(ended(37, "n1", ""));
+        resumed.tell(ended(37, "n2", ""));
+        ScanView done = finished(resumed, 37);
+        assertEquals(ScanView.State.DONE, done.state(), done.describe());
+        assertEquals(expected, done.backgroundThreshold());
+    }
 }

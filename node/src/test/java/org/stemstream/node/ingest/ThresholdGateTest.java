@@ -106,6 +106,27 @@ class ThresholdGateTest {
     }
 
     @Test
+    void samplesGoAgainForALowerFrameAndForACoordinatorThatTookOver() throws Exception {
+        run();
+        StreamedScan scan = scan(7, null);
+        frames.offer(frame(scan, 3));
+        assertEquals(3, reports.expectMessageClass(IngestReport.Samples.class).frames().get(0).frames()[0]);
+        frames.offer(frame(scan, 4));
+        reports.expectNoMessage(); // not among the lowest: nothing new to say
+        frames.offer(frame(scan, 1)); // sent again by the producers after the node that had it was lost
+        IngestReport.Samples lower = reports.expectMessageClass(IngestReport.Samples.class);
+        assertEquals(1, lower.frames().size());
+        assertEquals(1, lower.frames().get(0).frames()[0], "the scan's first frame replaces the later one");
+
+        control.offer(new ScanControl.SendSamples(7)); // the samples went to a coordinator that died
+        assertEquals(1, reports.expectMessageClass(IngestReport.Samples.class).frames().get(0).frames()[0]);
+        control.offer(new ScanControl.Decide(7, PLAN));
+        for (long expected : new long[] {3, 4, 1}) {
+            assertEquals(expected, got(out.pull()).frameNumber(), "held frames go on in the order they came");
+        }
+    }
+
+    @Test
     void framesOfAScanWithGivenThresholdsPassWithTheirPlan() throws Exception {
         run();
         frames.offer(frame(scan(6, PLAN), 1));

@@ -49,7 +49,7 @@ public final class KryoSerializer extends JSerializer {
             WriterProtocol.RenderPictures.class, byte[].class,
             WorkerProtocol.ScanClosed.class, NodeProtocol.KeepReplica.class, CoordinatorProtocol.ReplicaReady.class,
             CoordinatorProtocol.Restored.class, ReplicaProtocol.Restore.class, ReplicaProtocol.Release.class,
-            WriterProtocol.UseReplica.class, ScanCheckpoint.class);
+            WriterProtocol.UseReplica.class, ScanCheckpoint.class, NodeProtocol.SendSamples.class);
 
     /** Bytes of stemstream messages serialized in this JVM: what went to other nodes (local sends are not). */
     private static final java.util.concurrent.atomic.LongAdder SERIALIZED = new java.util.concurrent.atomic.LongAdder();

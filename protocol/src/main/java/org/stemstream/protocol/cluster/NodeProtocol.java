@@ -22,6 +22,13 @@ public interface NodeProtocol {
     record UseThresholds(long scanNumber, double background, double xray) implements Command {
     }
 
+    /**
+     * A coordinator that took over a scan still computing its thresholds asks for the samples sent to its predecessor
+     * again.
+     */
+    record SendSamples(long scanNumber) implements Command {
+    }
+
     /** Stop taking the scan's blocks, count what is held, report the end (cancel: discard instead). */
     record EndScanInput(long scanNumber, boolean cancel) implements Command {
     }

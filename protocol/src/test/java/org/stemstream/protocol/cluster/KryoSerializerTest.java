@@ -105,10 +105,12 @@ class KryoSerializerTest {
                         Adapter.toTyped(Adapter.toClassic(ref))),
                 new ReplicaProtocol.Release(7),
                 new WriterProtocol.UseReplica(Adapter.toTyped(Adapter.toClassic(ref))),
+                new NodeProtocol.SendSamples(7),
                 new ScanCheckpoint(view, request, Adapter.toTyped(Adapter.toClassic(ref)),
                         List.of(new CoordinatorProtocol.NodeProgress(7, "a", 10, new long[] {10, 10, 10, 9},
                                 new long[] {-1, 10, 10, 10}, 0, 1, 3, "", 44, 250, false, "")),
-                        List.of(new CoordinatorProtocol.PartitionProgress(7, 3, "a", 10, 1, 44, 400, 380))),
+                        List.of(new CoordinatorProtocol.PartitionProgress(7, 3, "a", 10, 1, 44, 400, 380)),
+                        List.of(sample)),
                 ScanCheckpoint.finished(view));
     }
 
