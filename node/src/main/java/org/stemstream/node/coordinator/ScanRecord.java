@@ -250,7 +250,9 @@ final class ScanRecord {
     /** Takes the accounts and thresholds a coordinator that went had, to go on with its scan. */
     void resumeFrom(ScanCheckpoint checkpoint) {
         addSamples(checkpoint.samples());
-        if (!request.thresholdsGiven() && !Double.isNaN(checkpoint.view().backgroundThreshold())) {
+        background = checkpoint.view().backgroundThreshold();
+        xray = checkpoint.view().xrayThreshold();
+        if (!request.thresholdsGiven() && !Double.isNaN(background) && !samples.isEmpty()) {
             decideThresholds(); // again, from the same samples: the same thresholds, and their statistics
         }
         state = Double.isNaN(background) ? ScanView.State.CALIBRATING : ScanView.State.STREAMING;

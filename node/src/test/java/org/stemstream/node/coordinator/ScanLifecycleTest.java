@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.stemstream.hdf5.H5py;
 import org.stemstream.kernel.PixelCorrection;
 import org.stemstream.kernel.ThresholdCalculator;
 import org.stemstream.node.cli.Scans;
@@ -280,10 +281,29 @@ class ScanLifecycleTest {
             assertEquals(expected, node.expectMessageClass(NodeProtocol.UseThresholds.class, WAIT).background(),
                     "the thresholds of the scan's first frame, as offline counting computes them");
         }
-        resumed.tell(ended(37, "n1", ""));
-        resumed.tell(ended(37, "n2", ""));
-        ScanView done = finished(resumed, 37);
+        // and the coordinator moves once more, after the thresholds were decided
+        ScanCheckpoint streaming = ((ScanCoordinator.ScanUpdated) coordinator.fishForMessage(WAIT, m ->
+                m instanceof ScanCoordinator.ScanUpdated u && u.checkpoint().view().state() == ScanView.State.STREAMING
+                        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0)).checkpoint();
+        KIT.stop(resumed);
+        ActorRef<CoordinatorProtocol.Command> again = KIT.spawn(ScanLifecycle.resume(streaming,
+                Map.of("n1", node1.getRef(), "n2", node2.getRef()), coordinator.getRef(), roster.getRef(),
+                new LocalListeners()));
+        for (TestProbe<NodeProtocol.Command> node : List.of(node1, node2)) {
+            assertEquals(expected, node.fishForMessage(WAIT, m -> m instanceof NodeProtocol.UseThresholds
+                    ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).stream()
+                    .map(m -> ((NodeProtocol.UseThresholds) m).background()).findFirst().orElseThrow());
+        }
+        again.tell(ended(37, "n1", ""));
+        again.tell(ended(37, "n2", ""));
+        ScanView done = finished(again, 37);
         assertEquals(ScanView.State.DONE, done.state(), done.describe());
         assertEquals(expected, done.backgroundThreshold());
+        String metadata = H5py.run("""
+                import sys, h5py
+                m = h5py.File(sys.argv[1], 'r')['metadata/electron_counting'].attrs
+                print(m['threshold_calculated'], m['threshold_frames'], m['background_threshold'])
+                """, dir.resolve("recalibrated.h5"));
+        assertEquals("True 1 " + expected, metadata.strip(), "the file says how the thresholds were computed");
     }
 }
