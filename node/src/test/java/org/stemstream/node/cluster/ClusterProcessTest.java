@@ -58,6 +58,8 @@ class ClusterProcessTest {
     private int managementPort;
     private List<String> offline;
     private List<String> offlineCalibrated;
+    /** The number of the scan the helpers start, send and check (1 unless a test runs another). */
+    private long scanNumber;
     private Path logs;
 
     private static SyntheticScan scan() {
@@ -90,6 +92,7 @@ class ClusterProcessTest {
 
     @org.junit.jupiter.api.BeforeEach
     void logsFor(org.junit.jupiter.api.TestInfo test) throws IOException {
+        scanNumber = 1;
         logs = Path.of("target", "node-logs", test.getTestMethod().orElseThrow().getName());
         java.nio.file.Files.createDirectories(logs);
     }
@@ -265,8 +268,9 @@ class ClusterProcessTest {
     }
 
     private String[] startScan(Path output) {
-        return cli("scan", "start", "--scan-number", "1", "--scan", W + "x" + H, "-o", output.toString(),
-                "--background-threshold", "29", "--xray-threshold", "400", "--timeout", "20", "--contact", contact(1));
+        return cli("scan", "start", "--scan-number", String.valueOf(scanNumber), "--scan", W + "x" + H,
+                "-o", output.toString(), "--background-threshold", "29", "--xray-threshold", "400", "--timeout", "20",
+                "--contact", contact(1));
     }
 
     @Test
@@ -350,18 +354,31 @@ class ClusterProcessTest {
     }
 
     @Test
-    void aNodeStoppedLongerThanFailureDetectionLosesNoFrameAndStoresNoneTwice() throws Exception {
-        Path output = dir.resolve("stopped.h5");
-        CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, 150);
+    void aStoppedNodeLosesNoFrameAndStoresNoneTwiceWhetherItWakesBeforeItsRemovalOrAfter() throws Exception {
+        // stopped for a moment (a long pause of its JVM): routed around while unreachable, then back in the table
+        Path paused = dir.resolve("paused.h5");
+        CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(paused, 150);
         signal("STOP", nodes.get(2));
         awaitMembersWithPartitions(2); // the cluster routed around the stalled node
-        // Resumed only once removed: resumed earlier, while one survivor still saw it unreachable and the other no
-        // longer did, the split brain resolver rightly cannot tell which side failed and downs both of them.
-        awaitRemoved(2);
         signal("CONT", nodes.get(2));
         DetectorEmulator.Result sent = sending.join();
-        assertEveryFrameCountedOnce(output, sent); // each frame's slot holds it once
-        System.out.printf("SIGSTOP: %d blocks sent again%n", sent.replayed());
+        assertEveryFrameCountedOnce(paused, sent); // each frame's slot holds it once
+        awaitMembers(3); // it counts again
+        System.out.printf("SIGSTOP, then SIGCONT once routed around: %d blocks sent again%n", sent.replayed());
+
+        // stopped longer than failure detection: removed, and it finds itself removed when it wakes
+        scanNumber = 2;
+        Path stopped = dir.resolve("stopped.h5");
+        sending = streaming(stopped, 150, SenderSettings.DEFAULT_RETENTION_BYTES);
+        signal("STOP", nodes.get(2));
+        awaitMembersWithPartitions(2);
+        // Resumed only once removed: resumed while one survivor still saw it unreachable and the other no longer
+        // did, the split brain resolver could not tell which side failed and would down both of them.
+        awaitRemoved(2);
+        signal("CONT", nodes.get(2));
+        sent = sending.join();
+        assertEveryFrameCountedOnce(stopped, sent);
+        System.out.printf("SIGSTOP, then SIGCONT once removed: %d blocks sent again%n", sent.replayed());
     }
 
     private static void signal(String name, Process node) throws Exception {
@@ -499,7 +516,7 @@ class ClusterProcessTest {
     private CompletableFuture<DetectorEmulator.Result> streaming(Path output, double rate, long retentionBytes)
             throws Exception {
         assertEquals("0", startScan(output)[0]);
-        CountedFeed feed = new CountedFeed();
+        CountedFeed feed = new CountedFeed(scanNumber);
         CompletableFuture<DetectorEmulator.Result> sending = send(1, rate, feed, retentionBytes);
         assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> feed.taken.get() >= 300),
                 "the detector did not get to frame 300");
@@ -513,17 +530,21 @@ class ClusterProcessTest {
 
     /** The same, asking node {@code contact}. */
     private void assertEveryFrameCountedOnce(Path output, DetectorEmulator.Result sent, int contact) throws Exception {
-        String[] done = cli("scan", "status", "1", "--follow", "--contact", contact(contact));
-        assertTrue(done[1].contains("scan 1 done: 1200/1200 frames counted (0 incomplete, 0 missing)"),
+        String[] done = cli("scan", "status", String.valueOf(scanNumber), "--follow", "--contact", contact(contact));
+        assertTrue(done[1].contains("scan " + scanNumber + " done: 1200/1200 frames counted (0 incomplete, 0 missing)"),
                 done[1] + nodeLogs());
-        assertEquals(offline, Fixtures.countedEvents(output));
+        assertEquals(offline, Fixtures.countedEvents(output)); // the synthetic pixels are the same in every scan
         assertEquals(0, sent.unacknowledged(), "every frame kept by the producers was stored");
     }
 
     /** A feed that counts the blocks sector 0's producer has taken from it: how far the detector is. */
     private static final class CountedFeed implements FrameFeed {
-        final FrameFeed feed = new SyntheticFeed(scan(), SyntheticDetector.NO_TRUTH);
+        final FrameFeed feed;
         final java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+
+        CountedFeed(long scanNumber) {
+            feed = new SyntheticFeed(scan(scanNumber), SyntheticDetector.NO_TRUTH);
+        }
 
         @Override
         public long scanNumber() {
