@@ -38,22 +38,25 @@ final class ScriptedNode implements AutoCloseable {
         this.table = table;
         int port = 0;
         ZMQ.Socket pull = null;
-        for (int tries = 0; pull == null; tries++) {
+        ZMQ.Socket router = null;
+        for (int tries = 0; router == null; tries++) { // a port and the one 4 above it, both free
             port = 20_000 + (int) (Math.random() * 40_000);
             pull = context.createSocket(SocketType.PULL);
+            router = context.createSocket(SocketType.ROUTER);
             try {
                 pull.bind("tcp://127.0.0.1:" + port);
+                router.bind("tcp://127.0.0.1:" + (port + 4));
             } catch (RuntimeException taken) {
                 pull.close();
-                pull = null;
+                router.close();
+                router = null;
                 if (tries > 50) {
                     throw taken;
                 }
             }
         }
         this.sector = pull;
-        this.routing = context.createSocket(SocketType.ROUTER);
-        routing.bind("tcp://127.0.0.1:" + (port + 4));
+        this.routing = router;
         this.endpoint = new RoutingTable.Endpoint(name, "127.0.0.1", port);
         this.thread = new Thread(this::serve, "scripted-" + name);
         thread.start();
@@ -103,10 +106,22 @@ final class ScriptedNode implements AutoCloseable {
         poller.close();
     }
 
+    /** The first end of scan that arrived, once it has (within 5 s: it travels after the sender's last call). */
+    EndOfScan firstEnd() throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (ends.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return ends.get(0);
+    }
+
+    /** Stops the node, its sockets closed (and so its connections); once only. */
     @Override
-    public void close() throws InterruptedException {
-        running = false;
-        thread.join(2_000);
-        context.close();
+    public synchronized void close() throws InterruptedException {
+        if (running) {
+            running = false;
+            thread.join(2_000);
+            context.close();
+        }
     }
 }
