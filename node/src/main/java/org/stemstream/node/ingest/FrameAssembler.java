@@ -36,7 +36,7 @@ import org.stemstream.protocol.BlockHeader;
  * frames are open or waiting for downstream: a block that would open one more is held and its inlet not pulled again
  * until a frame leaves, so a slow downstream stops the sockets from being read. A sector stream that lags never
  * deadlocks this: its next block belongs to a frame that is already open, or it may open frames beyond the bound
- * (up to twice it) while the oldest open frame waits for it.
+ * (up to four times it) while an open frame waits for it.
  *
  * <p>Blocks of scans not open here, with positions or frame numbers outside the scan, duplicates (a sector a frame
  * already has) and late blocks (for a frame already handed on, or after the input ended) are counted on the sector
@@ -48,6 +48,8 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
     private static final Logger LOG = LoggerFactory.getLogger(FrameAssembler.class);
     private static final Duration TICK = Duration.ofMillis(50);
     private static final int REPORT_TICKS = 4;
+    /** How far beyond the bound a sector that open frames wait for may open frames. */
+    private static final int OVERDRAFT = 4;
     private static final long PRODUCER_SILENCE_SECONDS = 30;
     private static final long PRODUCER_SILENCE_NANOS = PRODUCER_SILENCE_SECONDS * 1_000_000_000L;
 
@@ -253,18 +255,18 @@ public final class FrameAssembler extends GraphStage<UniformFanInShape<IngestInp
         }
 
         /**
-         * Whether a block may open a frame beyond the bound (up to twice it): when the oldest open frame waits for
-         * this very sector. After a node is lost, each producer sends its frames again from its own moment, so one
-         * sector's socket may hold newer frames before the old ones the open frames wait for; holding it back would
-         * hold them all until they time out.
+         * Whether a block may open a frame beyond the bound (up to {@value #OVERDRAFT} times it): when an open frame
+         * waits for this very sector. After a node is lost, each producer sends its frames again from its own moment,
+         * so a sector's socket may hold newer frames before the old ones the open frames wait for, and another's the
+         * old ones first: holding either back would hold every open frame until it times out.
          */
         private boolean mayOverdraw(int sector) {
-            if (held >= 2 * maxHeldFrames) {
+            if (held >= OVERDRAFT * maxHeldFrames) {
                 return false;
             }
             for (ScanInput.OpenFrame f : byAge) {
-                if (!f.gone) {
-                    return (f.mask & 1 << sector) == 0;
+                if (!f.gone && (f.mask & 1 << sector) == 0) {
+                    return true;
                 }
             }
             return false;

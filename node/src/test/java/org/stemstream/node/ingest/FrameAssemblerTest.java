@@ -34,8 +34,8 @@ import org.stemstream.protocol.EndOfScan;
 /** The frame assembler on its own: sector messages and scan control in, frames and end marks out. */
 class FrameAssemblerTest {
     private static final ActorTestKit KIT = ActorTestKit.create();
-    private static final int W = 4;
-    private static final int H = 4;
+    private static final int W = 8;
+    private static final int H = 8;
 
     @AfterAll
     static void stop() {
@@ -152,6 +152,44 @@ class FrameAssemblerTest {
             assertEquals(f, frame.frameNumber());
             assertTrue(frame.complete());
         }
+    }
+
+    /** Waits until the assembler has taken {@code blocks} blocks of {@code sector}. */
+    private void awaitTaken(int sector, long blocks) {
+        reports.fishForMessage(Duration.ofSeconds(5), report -> report instanceof IngestReport.InputProgress p
+                && p.blocks()[sector] == blocks
+                ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+                : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+    }
+
+    @Test
+    void aSectorSendingOldFramesFirstAndOthersSendingNewOnesFirstDoNotHoldEachOtherUp() throws Exception {
+        run(Duration.ofSeconds(30));
+        for (long f = 1; f <= 12; f++) { // sector 1 sends a lost node's frames again first: 12 frames, the bound 8
+            block(7, f, 1);
+        }
+        awaitTaken(1, 8);
+        for (int s : new int[] {0, 2, 3}) { // the others send their newer frames first
+            for (long f = 40; f <= 50; f++) {
+                block(7, f, s);
+            }
+        }
+        awaitTaken(1, 12); // the frames the others opened wait for sector 1: it may open its old ones beyond the bound
+        for (long f = 40; f <= 50; f++) {
+            block(7, f, 1);
+        }
+        for (int s : new int[] {0, 2, 3}) {
+            for (long f = 1; f <= 12; f++) {
+                block(7, f, s);
+            }
+        }
+        java.util.Set<Long> complete = new java.util.TreeSet<>();
+        for (int i = 0; i < 23; i++) {
+            Assembled.Frame frame = assertInstanceOf(Assembled.Frame.class, next());
+            assertTrue(frame.complete(), "frame " + frame.frameNumber());
+            complete.add(frame.frameNumber());
+        }
+        assertEquals(23, complete.size());
     }
 
     @Test
