@@ -86,12 +86,11 @@ public final class DetectorEmulator {
      * What was sent: blocks per sector, blocks no node would take (their owner died), blocks sent again to a lost
      * node's successor, the waits for a full retention, blocks whose frames no node said were stored by the end, the
      * most bytes one sector kept, and when the first and the last block went (the ends of scan follow once the
-     * blocks kept are stored); blocks held while their node's connection was down; and answers about stored frames
-     * refused for a seal that did not match (security on).
+     * blocks kept are stored); and answers about stored frames refused for a seal that did not match (security on).
      */
     public record Result(long[] blocksSent, long undeliverable, long replayed, long retentionWaits,
                          long unacknowledged, long peakRetainedBytes, long startNanos, long lastSentNanos,
-                         long heldWhileDown, long forgedAnswers) {
+                         long forgedAnswers) {
         public double seconds() {
             return (lastSentNanos - startNanos) / 1e9;
         }
@@ -147,7 +146,6 @@ public final class DetectorEmulator {
                     stats.stream().mapToLong(SectorSender.Stats::retentionWaits).sum(),
                     stats.stream().mapToLong(SectorSender.Stats::unacknowledged).sum(),
                     stats.stream().mapToLong(SectorSender.Stats::peakRetainedBytes).max().orElse(0), started, last,
-                    stats.stream().mapToLong(SectorSender.Stats::heldWhileDown).sum(),
                     stats.stream().mapToLong(SectorSender.Stats::forgedAnswers).sum());
         } finally {
             producers.shutdownNow();

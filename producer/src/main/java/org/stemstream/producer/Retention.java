@@ -25,8 +25,6 @@ final class Retention {
     private final byte[][] payloads;
     private final long[] frames;
     private final RoutingTable.Endpoint[] sentTo;
-    /** Whether the slot's block is to go again to the node it went to (the connection it was queued on dropped). */
-    private final boolean[] resend;
     private final boolean[] held;
     private int head;
     private int used;
@@ -44,7 +42,6 @@ final class Retention {
         this.payloads = new byte[capacity][];
         this.frames = new long[capacity];
         this.sentTo = new RoutingTable.Endpoint[capacity];
-        this.resend = new boolean[capacity];
         this.held = new boolean[capacity];
     }
 
@@ -82,7 +79,6 @@ final class Retention {
         }
         frames[slot] = header.frameNumber();
         sentTo[slot] = null;
-        resend[slot] = false;
         held[slot] = true;
         used++;
         heldCount++;
@@ -102,23 +98,12 @@ final class Retention {
         return frames[slot];
     }
 
-    /** The node the slot's block went to; null while it is held (not sent yet). */
     RoutingTable.Endpoint sentTo(int slot) {
         return sentTo[slot];
     }
 
     void sentTo(int slot, RoutingTable.Endpoint endpoint) {
         sentTo[slot] = endpoint;
-        resend[slot] = false;
-    }
-
-    /** The block is to go again to the node it went to: it may have been lost with the connection it was queued on. */
-    void resend(int slot) {
-        resend[slot] = true;
-    }
-
-    boolean toResend(int slot) {
-        return resend[slot];
     }
 
     /** Lets a slot go without an acknowledgement (its block could not be sent). */

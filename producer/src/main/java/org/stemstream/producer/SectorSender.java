@@ -14,6 +14,7 @@ import org.stemstream.protocol.EndOfScan;
 import org.stemstream.protocol.StoredFrames;
 import org.stemstream.protocol.cluster.RoutingTable;
 import org.stemstream.protocol.security.BlockSeal;
+import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
@@ -29,12 +30,6 @@ import org.zeromq.ZMQ;
  * then be counted twice; the scan's writer keeps one). A full retention makes sending wait, as a slow node does. The
  * ends of scan go out once every kept frame is stored (or no node takes the scan's frames any more, or the
  * acknowledgement timeout passed), so that nothing sent again comes after them.
- *
- * <p>A node whose connection drops (its process died, or its network was reset) is noticed at once, before the
- * cluster calls it lost: blocks for that node are held, not sent, so the other nodes' frames go on flowing. Held blocks
- * go when the connection is back, or to the frames' new owner once the table moves them (all four sectors do the same,
- * so each frame still arrives whole at one node); what went to the node before is sent to it again once its connection
- * is back (it may have been lost with the dropped connection's queue), or to the new owner, as for any lost node.
  *
  * <p>It fetches the table every {@value #REFRESH_MILLIS} ms and follows a new one from its switch frame on. With a
  * send timeout, each block (and the first routing table, and the ends of scan) may wait that long in all, every try
@@ -58,16 +53,16 @@ public final class SectorSender implements AutoCloseable {
     /** Without a send timeout: how long the first routing table may take. */
     private static final int FIRST_TABLE_MILLIS = 15_000;
 
-    /** What {@link #deliver} returns for a block it held: its node's connection is down. */
-    private static final RoutingTable.Endpoint HELD = new RoutingTable.Endpoint("held", "", 0);
+    /** A node's PUSH socket for the sector, and the session messages to it are sealed in (null: security off). */
+    private record Link(ZMQ.Socket socket, BlockSeal seal) {
+    }
 
     /**
-     * What a sender did: blocks sent (replays not included), what retention cost, blocks held while their node's
-     * connection was down, and the answers about stored frames it refused because their seal did not match (security
-     * on).
+     * What a sender did: blocks sent (replays not included), what retention cost, and the answers about stored frames
+     * it refused because their seal did not match (security on).
      */
     public record Stats(long sent, long undeliverable, long replayed, long retentionWaits, long retentionWaitNanos,
-                        long unacknowledged, long peakRetainedBytes, long heldWhileDown, long forgedAnswers) {
+                        long unacknowledged, long peakRetainedBytes, long forgedAnswers) {
     }
 
     private final ZContext context;
@@ -75,7 +70,7 @@ public final class SectorSender implements AutoCloseable {
     private final long scanNumber;
     private final long expectedBlocks;
     private final SenderSettings settings;
-    private final Map<RoutingTable.Endpoint, NodeLink> links = new HashMap<>();
+    private final Map<RoutingTable.Endpoint, Link> links = new HashMap<>();
     private final Map<RoutingTable.Endpoint, Long> blocksTo = new LinkedHashMap<>();
     private final Retention retention;
     private final AckClient acks;
@@ -84,9 +79,6 @@ public final class SectorSender implements AutoCloseable {
     private RoutingTable previous;
     private long lastRefreshNanos;
     private long lastAskNanos;
-    private long lastHeldNanos;
-    /** Some kept blocks are held (not sent yet), or to go again to a node whose connection dropped. */
-    private boolean holding;
     /** The frame being sent: a previous table is in use while its successor starts above it. */
     private long position;
     private boolean replayDue;
@@ -97,7 +89,6 @@ public final class SectorSender implements AutoCloseable {
     private long retentionWaits;
     private long retentionWaitNanos;
     private long unacknowledged;
-    private long heldWhileDown;
 
     /** @param expectedBlocks the sector's blocks in this scan (for messages) */
     public SectorSender(ZContext context, int sector, long scanNumber, long expectedBlocks, SenderSettings settings) {
@@ -162,12 +153,7 @@ public final class SectorSender implements AutoCloseable {
             retention.release(slot);
             return false;
         }
-        if (to == HELD) {
-            holding = true;
-            heldWhileDown++;
-        } else {
-            retention.sentTo(slot, to);
-        }
+        retention.sentTo(slot, to);
         sent++;
         return true;
     }
@@ -177,7 +163,7 @@ public final class SectorSender implements AutoCloseable {
      * tests of what the nodes reject.
      */
     public void sendAsIs(long frameNumber, byte[]... parts) {
-        NodeLink link = linkFor(ownerOf(frameNumber));
+        Link link = linkFor(ownerOf(frameNumber));
         if (link == null) {
             return;
         }
@@ -211,7 +197,7 @@ public final class SectorSender implements AutoCloseable {
     public Stats stats() {
         return new Stats(sent, undeliverable, replayed, retentionWaits, retentionWaitNanos,
                 retention == null ? 0 : Math.max(unacknowledged, retention.held()),
-                retention == null ? 0 : retention.peakBytes(), heldWhileDown, acks == null ? 0 : acks.forged());
+                retention == null ? 0 : retention.peakBytes(), acks == null ? 0 : acks.forged());
     }
 
     /** Closes the sockets: a finished sender lets what is queued go out first (at most the send timeout). */
@@ -219,7 +205,10 @@ public final class SectorSender implements AutoCloseable {
     public void close() {
         int linger = !finished ? 0 : settings.sendTimeoutMillis() < 0 ? settings.lingerMillis()
                 : Math.min(settings.lingerMillis(), settings.sendTimeoutMillis());
-        links.values().forEach(link -> link.close(linger));
+        links.values().forEach(link -> {
+            link.socket().setLinger(linger);
+            link.socket().close();
+        });
         if (routing != null) {
             routing.close();
         }
@@ -239,13 +228,6 @@ public final class SectorSender implements AutoCloseable {
         if (replayDue) {
             replay();
         }
-        if (System.nanoTime() - lastHeldNanos >= REFRESH_MILLIS * 1_000_000) {
-            lastHeldNanos = System.nanoTime();
-            takeBackDropped();
-            if (holding) {
-                sendHeld();
-            }
-        }
         if (System.nanoTime() - lastAskNanos >= askEveryMillis * 1_000_000 && retention.held() > 0) {
             lastAskNanos = System.nanoTime();
             long from = retention.lowestFrame();
@@ -255,7 +237,7 @@ public final class SectorSender implements AutoCloseable {
                 if (settings.producerKey() == null) {
                     acks.ask(node, request, null);
                 } else {
-                    NodeLink link = links.get(node); // its session seals the answer; no session, nothing sent there
+                    Link link = links.get(node); // its session seals the answer; no session, nothing sent there
                     if (link != null) {
                         acks.ask(node, request, link.seal());
                     }
@@ -324,7 +306,7 @@ public final class SectorSender implements AutoCloseable {
                 return;
             }
             RoutingTable.Endpoint owner = table.ownerOf(retention.frame(slot));
-            NodeLink link = busy.contains(owner) ? null : linkFor(owner);
+            Link link = busy.contains(owner) ? null : linkFor(owner);
             if (link != null) {
                 link.socket().setSendTimeOut(TRY_MILLIS);
             }
@@ -340,65 +322,14 @@ public final class SectorSender implements AutoCloseable {
     }
 
     /**
-     * A node's connection dropped: the blocks that went to it may have been queued on it and lost with it, so they go
-     * to it again once it is back (or, should it leave the tables, to their frames' new owner: {@link #replay}).
-     */
-    private void takeBackDropped() {
-        links.forEach((node, link) -> {
-            if (link.droppedSinceLastAsked()) {
-                retention.forEachHeld(slot -> {
-                    if (node.equals(retention.sentTo(slot))) {
-                        retention.resend(slot);
-                        holding = true;
-                    }
-                });
-            }
-        });
-    }
-
-    /**
-     * Sends held blocks to their frames' owners, and blocks to go again to their node, where the connection is up;
-     * the others wait for the next pass.
-     */
-    private void sendHeld() {
-        holding = false;
-        Set<RoutingTable.Endpoint> alive = tablesInUse();
-        Set<RoutingTable.Endpoint> busy = new HashSet<>();
-        retention.forEachHeld(slot -> {
-            RoutingTable.Endpoint was = retention.sentTo(slot);
-            boolean again = was != null && retention.toResend(slot);
-            if (was != null && (!again || !alive.contains(was))) {
-                return; // sent; or it goes to the new owner with the lost node's other blocks
-            }
-            RoutingTable.Endpoint to = again ? was : ownerOf(retention.frame(slot));
-            NodeLink link = busy.contains(to) ? null : linkFor(to);
-            if (link != null && !link.down()) {
-                link.socket().setSendTimeOut(0); // a node whose queue is full is tried on the next pass
-                if (transmit(link, retention.header(slot), retention.payload(slot))) {
-                    retention.sentTo(slot, to);
-                    blocksTo.merge(to, 1L, Long::sum);
-                    replayed += again ? 1 : 0;
-                    return;
-                }
-            }
-            busy.add(to);
-            holding = true;
-        });
-    }
-
-    /**
      * Sends a block to its frame's owner, following the table while the owner does not take it; returns the node
-     * that took it, {@link #HELD} when (keeping blocks) the owner's connection is down, or null when, without a send
-     * timeout, none did in {@value #RETRIES} tries.
+     * that took it, or null when, without a send timeout, none did in {@value #RETRIES} tries.
      */
     private RoutingTable.Endpoint deliver(long frameNumber, byte[] header, byte[] payload, Deadline deadline)
             throws NodesUnreachable, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             RoutingTable.Endpoint owner = ownerOf(frameNumber);
-            NodeLink link = linkFor(owner);
-            if (link != null && retention != null && link.down()) {
-                return HELD;
-            }
+            Link link = linkFor(owner);
             if (link != null) {
                 // direct: there is no table to follow, so the one try may take all the time there is
                 link.socket().setSendTimeOut(settings.direct() ? deadline.remainingMillis()
@@ -496,7 +427,7 @@ public final class SectorSender implements AutoCloseable {
         });
         for (RoutingTable.Endpoint endpoint : to) {
             long blocks = blocksTo.getOrDefault(endpoint, 0L);
-            NodeLink link = linkFor(endpoint);
+            Link link = linkFor(endpoint);
             if (link != null) {
                 // without a send timeout an end is offered for one try, as a node that died needs none
                 link.socket().setSendTimeOut(deadline.bounded() ? deadline.remainingMillis() : 2_000);
@@ -512,8 +443,8 @@ public final class SectorSender implements AutoCloseable {
      * The node's link: its socket, and with the producer key a session opened with it first. Null while the node does
      * not answer the session's hello (it may be gone: the caller follows the table as after a send that failed).
      */
-    private NodeLink linkFor(RoutingTable.Endpoint endpoint) {
-        NodeLink link = links.get(endpoint);
+    private Link linkFor(RoutingTable.Endpoint endpoint) {
+        Link link = links.get(endpoint);
         if (link != null) {
             return link;
         }
@@ -524,14 +455,19 @@ public final class SectorSender implements AutoCloseable {
                 return null;
             }
         }
-        link = NodeLink.open(context, endpoint, sector, settings,
-                settings.direct() ? settings.sendTimeoutMillis() : TRY_MILLIS, seal);
+        ZMQ.Socket socket = context.createSocket(SocketType.PUSH);
+        socket.setSndHWM(settings.sendHighWaterMark());
+        socket.setSendTimeOut(settings.direct() ? settings.sendTimeoutMillis() : TRY_MILLIS);
+        socket.setLinger(settings.lingerMillis());
+        socket.setImmediate(!settings.direct());
+        socket.connect(endpoint.sector(sector));
+        link = new Link(socket, seal);
         links.put(endpoint, link);
         return link;
     }
 
     /** A block on a link: its two parts, or sealed, three. False when the node's queue did not take it in time. */
-    private boolean transmit(NodeLink link, byte[] header, byte[] payload) {
+    private boolean transmit(Link link, byte[] header, byte[] payload) {
         ZMQ.Socket socket = link.socket();
         if (link.seal() == null) {
             return socket.sendMore(header) && socket.send(payload, 0);
@@ -540,7 +476,7 @@ public final class SectorSender implements AutoCloseable {
         return socket.sendMore(header) && socket.sendMore(sealed.payload()) && socket.send(sealed.seal(), 0);
     }
 
-    private boolean transmitEnd(NodeLink link, byte[] end) {
+    private boolean transmitEnd(Link link, byte[] end) {
         ZMQ.Socket socket = link.socket();
         return link.seal() == null ? socket.send(end, 0)
                 : socket.sendMore(end) && socket.send(link.seal().sealEnd(end), 0);

@@ -77,42 +77,4 @@ class SectorSenderTest {
             assertEquals(8, heir.firstEnd().blocksSent(), "the heir's end counts what it was sent");
         }
     }
-
-    @Test
-    void aNodeWhoseConnectionDropsHoldsOnlyItsOwnFramesAndTheyGoToTheHeirOnceTheTableMovesThem() throws Exception {
-        AtomicReference<RoutingTable> table = new AtomicReference<>();
-        try (ScriptedNode dying = new ScriptedNode("dying", table); ScriptedNode live = new ScriptedNode("live", table);
-             ScriptedNode heir = new ScriptedNode("heir", table); ZContext context = new ZContext(1)) {
-            RoutingTable first = RoutingTable.roundRobin(1, 0, 4, List.of(dying.endpoint, live.endpoint));
-            table.set(first);
-            dying.acknowledging = false;
-            SectorSender.Stats stats;
-            try (SectorSender sender = new SectorSender(context, 0, 7, 16, settings(live.endpoint, 64 * BLOCK))) {
-                sender.connect();
-                for (long f = 1; f <= 8; f++) {
-                    assertTrue(sender.send(header(f), PAYLOAD));
-                }
-                dying.close(); // its process is gone: its connections drop, and the table still routes to it
-                for (long f = 9; f <= 16; f++) {
-                    assertTrue(sender.send(header(f), PAYLOAD));
-                }
-                Set<Long> liveOnes = frames(9, 16).stream()
-                        .filter(f -> first.ownerOf(f).equals(live.endpoint)).collect(Collectors.toSet());
-                long deadline = System.nanoTime() + 5_000_000_000L;
-                while (!live.received.containsAll(liveOnes) && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
-                assertTrue(live.received.containsAll(liveOnes), "the live node's frames went on while the dying"
-                        + " node was still in the table: " + live.received);
-                table.set(RoutingTable.roundRobin(2, 0, 4, List.of(heir.endpoint, live.endpoint)));
-                sender.finish();
-                stats = sender.stats();
-            }
-            Set<Long> everywhere = new java.util.HashSet<>(live.received);
-            everywhere.addAll(heir.received);
-            assertEquals(frames(1, 16), everywhere, "every frame reached a live node");
-            assertTrue(stats.heldWhileDown() > 0, "blocks for the dropped node were held: " + stats);
-            assertEquals(0, stats.unacknowledged(), stats.toString());
-        }
-    }
 }

@@ -168,10 +168,6 @@ final class DetectorCommand implements Callable<Integer> {
                     + " retention (peak %.0f MB a sector), %d blocks never said stored%n", result.replayed(),
                     result.retentionWaits(), result.peakRetainedBytes() / 1e6, result.unacknowledged());
         }
-        if (result.heldWhileDown() > 0) {
-            System.out.printf(Locale.ROOT, "%d blocks held while their node's connection was down, sent once it was"
-                    + " back or their frames had moved%n", result.heldWhileDown());
-        }
         if (result.forgedAnswers() > 0) {
             System.out.printf(Locale.ROOT, "%d answers about stored frames refused: their seal did not match the"
                     + " question (forged or stale)%n", result.forgedAnswers());

@@ -174,7 +174,6 @@ final class ScanRecord {
         }
         long kth = samples.keySet().stream().skip(k - 1).findFirst().orElseThrow();
         return kth == samples.firstKey() + k - 1; // distinct and sorted: no gap below the K-th
-
     }
 
     /** Decides the thresholds from the K lowest samples, as stempy computes them. */
