@@ -26,6 +26,7 @@ final class ScriptedNode implements AutoCloseable {
     final RoutingTable.Endpoint endpoint;
     final Set<Long> received = ConcurrentHashMap.newKeySet();
     final List<EndOfScan> ends = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final java.util.concurrent.CountDownLatch endArrived = new java.util.concurrent.CountDownLatch(1);
     volatile boolean acknowledging = true;
     private final AtomicReference<RoutingTable> table;
     private final ZContext context = new ZContext(1);
@@ -78,6 +79,7 @@ final class ScriptedNode implements AutoCloseable {
                 } else {
                     byte[] end = message.getFirst().getData();
                     ends.add(EndOfScan.parse(end, end.length));
+                    endArrived.countDown();
                 }
             }
             if (poller.pollin(1)) {
@@ -108,10 +110,7 @@ final class ScriptedNode implements AutoCloseable {
 
     /** The first end of scan that arrived, once it has (within 5 s: it travels after the sender's last call). */
     EndOfScan firstEnd() throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (ends.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        endArrived.await(5, java.util.concurrent.TimeUnit.SECONDS);
         return ends.get(0);
     }
 
