@@ -95,6 +95,13 @@ class ScanLifecycleTest {
         return ((GatewayProtocol.ScanFound) replies.receiveMessage(WAIT)).view();
     }
 
+    /** The first checkpoint the scan hands its coordinator that satisfies {@code condition}. */
+    private ScanCheckpoint checkpointWhere(java.util.function.Predicate<ScanCheckpoint> condition) {
+        return ((ScanCoordinator.ScanUpdated) coordinator.fishForMessage(WAIT, m ->
+                m instanceof ScanCoordinator.ScanUpdated u && condition.test(u.checkpoint())
+                        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0)).checkpoint();
+    }
+
     private static CoordinatorProtocol.NodeProgress ended(long scan, String node, String failure) {
         return new CoordinatorProtocol.NodeProgress(scan, node, 4, new long[] {4, 4, 4, 4}, new long[] {4, 4, 4, 4},
                 0, 0, 0, "", 4, 10, true, failure);
@@ -207,9 +214,7 @@ class ScanLifecycleTest {
         WriterProtocol.Frames acknowledged = batch(35, 0, worker, 0, 1);
         first.tell(acknowledged);
         replica.expectMessageClass(WriterProtocol.Frames.class, WAIT);
-        ScanCheckpoint checkpoint = ((ScanCoordinator.ScanUpdated) coordinator.fishForMessage(WAIT, m ->
-                m instanceof ScanCoordinator.ScanUpdated u && u.checkpoint().replica() != null
-                        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0)).checkpoint();
+        ScanCheckpoint checkpoint = checkpointWhere(c -> c.replica() != null);
         KIT.stop(first); // the coordinator's node died, and the writer with it
 
         ActorRef<CoordinatorProtocol.Command> resumed = KIT.spawn(ScanLifecycle.resume(checkpoint,
@@ -251,9 +256,7 @@ class ScanLifecycleTest {
     void aScanWhoseCoordinatorWentWhileItCalibratedGetsItsSamplesAgainAndWaitsForTheFirstFrame() throws Exception {
         ScanRequest request = Scans.computed(37, 2, 2, dir.resolve("recalibrated.h5"), 20);
         ActorRef<CoordinatorProtocol.Command> first = start(request, true);
-        ScanCheckpoint checkpoint = ((ScanCoordinator.ScanUpdated) coordinator.fishForMessage(WAIT, m ->
-                m instanceof ScanCoordinator.ScanUpdated u && u.checkpoint().replica() != null
-                        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0)).checkpoint();
+        ScanCheckpoint checkpoint = checkpointWhere(c -> c.replica() != null);
         assertEquals(ScanView.State.CALIBRATING, checkpoint.view().state());
         KIT.stop(first); // the coordinator's node died before the thresholds were decided
 
@@ -282,9 +285,7 @@ class ScanLifecycleTest {
                     "the thresholds of the scan's first frame, as offline counting computes them");
         }
         // and the coordinator moves once more, after the thresholds were decided
-        ScanCheckpoint streaming = ((ScanCoordinator.ScanUpdated) coordinator.fishForMessage(WAIT, m ->
-                m instanceof ScanCoordinator.ScanUpdated u && u.checkpoint().view().state() == ScanView.State.STREAMING
-                        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0)).checkpoint();
+        ScanCheckpoint streaming = checkpointWhere(c -> c.view().state() == ScanView.State.STREAMING);
         KIT.stop(resumed);
         ActorRef<CoordinatorProtocol.Command> again = KIT.spawn(ScanLifecycle.resume(streaming,
                 Map.of("n1", node1.getRef(), "n2", node2.getRef()), coordinator.getRef(), roster.getRef(),

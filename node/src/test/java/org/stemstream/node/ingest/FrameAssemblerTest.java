@@ -137,10 +137,8 @@ class FrameAssemblerTest {
             block(7, f, 0);
             block(7, f, 1);
         }
-        reports.fishForMessage(Duration.ofSeconds(5), report -> report instanceof IngestReport.InputProgress p
-                && p.blocks()[0] == 8 && p.blocks()[1] == 8
-                ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
-                : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+        awaitTaken(0, 8);
+        awaitTaken(1, 8);
         for (int s = 2; s < SECTORS; s++) {
             block(7, 12, s);
             for (long f = 1; f <= 8; f++) {
