@@ -63,28 +63,33 @@ public final class ThresholdGate extends GraphStage<FanInShape2<Assembled, ScanC
         return new Logic();
     }
 
-    /** The frames held for one scan, the K lowest-numbered complete ones, and whether its samples went out. */
+    /**
+     * The frames held for one scan, the samples of the K lowest-numbered complete ones (each computed once, as it
+     * enters), and whether its samples went out.
+     */
     private static final class Held {
         final List<Assembled> elements = new ArrayList<>();
-        final List<Assembled.Frame> lowest = new ArrayList<>();
+        final List<SampleStatistics> lowest = new ArrayList<>();
         long endedNanos;
         boolean samplesSent;
         /** The lowest frames changed since the samples went, or they were asked for again. */
         boolean samplesStale;
 
-        /** Keeps the frame if it is among the K lowest-numbered complete frames so far. */
-        void sample(Assembled.Frame frame, int k) {
+        boolean amongLowest(long frameNumber, int k) {
+            return lowest.size() < k || frameNumber < lowest.get(lowest.size() - 1).frames()[0];
+        }
+
+        /** Keeps a frame's sample among the K lowest (the caller checked {@link #amongLowest}). */
+        void keep(SampleStatistics sample, int k) {
             int at = 0;
-            while (at < lowest.size() && lowest.get(at).frameNumber() < frame.frameNumber()) {
+            while (at < lowest.size() && lowest.get(at).frames()[0] < sample.frames()[0]) {
                 at++;
             }
-            if (at < k) {
-                lowest.add(at, frame);
-                if (lowest.size() > k) {
-                    lowest.remove(k);
-                }
-                samplesStale = samplesSent;
+            lowest.add(at, sample);
+            if (lowest.size() > k) {
+                lowest.remove(k);
             }
+            samplesStale = samplesSent;
         }
     }
 
@@ -97,6 +102,8 @@ public final class ThresholdGate extends GraphStage<FanInShape2<Assembled, ScanC
         private final Set<Long> stopped = new HashSet<>();
         private final Map<Long, Held> waiting = new LinkedHashMap<>();
         private int heldFrames;
+        /** A whole frame's pixels, reused for each sample. */
+        private ByteBuffer whole;
 
         Logic() {
             super(shape);
@@ -162,8 +169,12 @@ public final class ThresholdGate extends GraphStage<FanInShape2<Assembled, ScanC
             held.elements.add(next);
             if (next instanceof Assembled.Frame frame) {
                 heldFrames++;
-                if (frame.complete()) {
-                    held.sample(frame, next.scan().request().thresholdFrames());
+                int k = next.scan().request().thresholdFrames();
+                if (frame.complete() && held.amongLowest(frame.frameNumber(), k)) {
+                    SampleStatistics sample = sample(frame);
+                    if (sample != null) {
+                        held.keep(sample, k);
+                    }
                 }
             } else {
                 held.endedNanos = System.nanoTime();
@@ -187,7 +198,7 @@ public final class ThresholdGate extends GraphStage<FanInShape2<Assembled, ScanC
                 if ((!held.samplesSent && ready) || held.samplesStale) {
                     held.samplesSent = true;
                     held.samplesStale = false;
-                    reports.tell(new IngestReport.Samples(scan, samples(held.lowest)));
+                    reports.tell(new IngestReport.Samples(scan, List.copyOf(held.lowest)));
                 }
                 if (held.endedNanos > 0 && System.nanoTime() - held.endedNanos > ABANDON_NANOS
                         && !decided(streamed)) {
@@ -231,20 +242,20 @@ public final class ThresholdGate extends GraphStage<FanInShape2<Assembled, ScanC
             }
         }
 
-        private List<SampleStatistics> samples(List<Assembled.Frame> frames) {
-            List<SampleStatistics> out = new ArrayList<>();
-            ByteBuffer whole = ByteBuffer.allocate(FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            for (Assembled.Frame frame : frames) {
-                for (int s = 0; s < frame.sectors().length; s++) {
-                    whole.put(s * SECTOR_BYTES, frame.sectors()[s], 0, SECTOR_BYTES);
-                }
-                try {
-                    out.add(ThresholdCalculator.sample(frame.frameNumber(), whole, frame.scan().correction()));
-                } catch (IllegalArgumentException e) {
-                    fail(frame.scan().scanNumber(), "thresholds could not be computed: " + e.getMessage());
-                }
+        /** The frame's sample for thresholds; null (the scan failed here) when it cannot be computed. */
+        private SampleStatistics sample(Assembled.Frame frame) {
+            if (whole == null) {
+                whole = ByteBuffer.allocate(FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             }
-            return out;
+            for (int s = 0; s < frame.sectors().length; s++) {
+                whole.put(s * SECTOR_BYTES, frame.sectors()[s], 0, SECTOR_BYTES);
+            }
+            try {
+                return ThresholdCalculator.sample(frame.frameNumber(), whole, frame.scan().correction());
+            } catch (IllegalArgumentException e) {
+                fail(frame.scan().scanNumber(), "thresholds could not be computed: " + e.getMessage());
+                return null;
+            }
         }
     }
 }
