@@ -86,13 +86,18 @@ public final class DetectorEmulator {
      * What was sent: blocks per sector, blocks no node would take (their owner died), blocks sent again to a lost
      * node's successor, the waits for a full retention, blocks whose frames no node said were stored by the end, the
      * most bytes one sector kept, and when the first and the last block went (the ends of scan follow once the
-     * blocks kept are stored); and answers about stored frames refused for a seal that did not match (security on).
+     * blocks kept are stored); answers about stored frames refused for a seal that did not match (security on);
+     * blocks held back while their node was silent, and the longest one block kept its producer waiting.
      */
     public record Result(long[] blocksSent, long undeliverable, long replayed, long retentionWaits,
                          long unacknowledged, long peakRetainedBytes, long startNanos, long lastSentNanos,
-                         long forgedAnswers) {
+                         long forgedAnswers, long heldBack, long longestSendNanos) {
         public double seconds() {
             return (lastSentNanos - startNanos) / 1e9;
+        }
+
+        public double longestSendSeconds() {
+            return longestSendNanos / 1e9;
         }
     }
 
@@ -146,7 +151,9 @@ public final class DetectorEmulator {
                     stats.stream().mapToLong(SectorSender.Stats::retentionWaits).sum(),
                     stats.stream().mapToLong(SectorSender.Stats::unacknowledged).sum(),
                     stats.stream().mapToLong(SectorSender.Stats::peakRetainedBytes).max().orElse(0), started, last,
-                    stats.stream().mapToLong(SectorSender.Stats::forgedAnswers).sum());
+                    stats.stream().mapToLong(SectorSender.Stats::forgedAnswers).sum(),
+                    stats.stream().mapToLong(SectorSender.Stats::heldBack).sum(),
+                    stats.stream().mapToLong(SectorSender.Stats::longestSendNanos).max().orElse(0));
         } finally {
             producers.shutdownNow();
         }

@@ -23,7 +23,7 @@ final class SectorProducer implements Callable<Long> {
     private final AtomicBoolean abandoned;
     private long startNanos;
     private volatile long lastSentNanos;
-    private volatile SectorSender.Stats stats = new SectorSender.Stats(0, 0, 0, 0, 0, 0, 0, 0);
+    private volatile SectorSender.Stats stats = new SectorSender.Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     SectorProducer(ZContext context, int sector, FrameFeed feed, DetectorEmulator.Settings settings,
                    FaultInjection faults, AcquisitionStart start, AtomicBoolean abandoned) {

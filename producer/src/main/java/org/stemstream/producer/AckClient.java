@@ -13,10 +13,14 @@ import org.zeromq.ZMQ;
 /**
  * Asks nodes which frames are stored, without ever waiting on one: a DEALER socket per node's routing socket, a
  * request sent when the last was answered (or is long overdue), answers taken as they come. A node that is gone
- * simply never answers.
+ * simply never answers: one whose answer has been due for {@value #SILENCE_MILLIS} ms is silent, and its producers
+ * hold its blocks back instead of waiting on it. A node's routing socket has a thread of its own, so a live node
+ * answers within milliseconds even while its stream applies backpressure; only a stopped, dead or cut-off node (or a
+ * pause of its whole JVM) goes silent.
  */
 final class AckClient implements AutoCloseable {
     private static final long OVERDUE_NANOS = 1_000_000_000L;
+    static final long SILENCE_MILLIS = 1_000;
 
     private final ZContext context;
     private final Map<RoutingTable.Endpoint, Asked> nodes = new HashMap<>();
@@ -29,6 +33,8 @@ final class AckClient implements AutoCloseable {
         /** The node's last word on the scan: whether it still takes its frames. */
         boolean open = true;
         boolean answered;
+        /** When the first question since the node's last answer was asked (or tried); 0 while none is due. */
+        long unansweredSinceNanos;
         /** Security on: the session's seal, and the challenge the question due was asked with. */
         BlockSeal seal;
         byte[] challenge;
@@ -49,6 +55,9 @@ final class AckClient implements AutoCloseable {
     void ask(RoutingTable.Endpoint node, StoredFrames.Request request, BlockSeal seal) {
         Asked asked = nodes.computeIfAbsent(node, this::connect);
         long now = System.nanoTime();
+        if (asked.unansweredSinceNanos == 0) {
+            asked.unansweredSinceNanos = now;
+        }
         if (asked.waiting && now - asked.askedNanos < OVERDUE_NANOS) {
             return;
         }
@@ -80,6 +89,7 @@ final class AckClient implements AutoCloseable {
                     asked.socket.recv(0);
                 }
                 asked.waiting = false;
+                asked.unansweredSinceNanos = 0; // whatever it says, it is there
                 if (bitmap == null || !StoredFrames.isOne(header)) {
                     continue; // an error answer: the request was refused, the next one asks again
                 }
@@ -103,6 +113,16 @@ final class AckClient implements AutoCloseable {
             }
         }
         return n;
+    }
+
+    /**
+     * Whether the node has left a question unanswered for {@value #SILENCE_MILLIS} ms (a node never asked is not
+     * silent).
+     */
+    boolean silent(RoutingTable.Endpoint node) {
+        Asked asked = nodes.get(node);
+        return asked != null && asked.unansweredSinceNanos != 0
+                && System.nanoTime() - asked.unansweredSinceNanos > SILENCE_MILLIS * 1_000_000;
     }
 
     /** Answers refused because their seal did not match the question (security on): forged, or stale. */

@@ -10,8 +10,9 @@ import org.stemstream.protocol.cluster.RoutingTable;
 /**
  * The blocks a producer has sent and keeps until the cluster has stored their frames: a ring of slots in send order,
  * each a copy of the block (its buffers allocated on first use and reused after), its frame number and the node it
- * went to. A slot is freed when its frame is acknowledged; the ring's head moves past freed slots, so a frame never
- * acknowledged holds the slots after it (and sending then waits: nothing is dropped).
+ * went to, or is held back for while that node is silent (not sent yet). A slot is freed when its frame is
+ * acknowledged; the ring's head moves past freed slots, so a frame never acknowledged holds the slots after it (and
+ * sending then waits: nothing is dropped).
  */
 final class Retention {
     private static final int HEADER_BYTES = BlockHeader.BYTES;
@@ -26,9 +27,12 @@ final class Retention {
     private final long[] frames;
     private final RoutingTable.Endpoint[] sentTo;
     private final boolean[] held;
+    /** Kept but not sent yet: its node ({@link #sentTo}) fell silent. */
+    private final boolean[] heldBack;
     private int head;
     private int used;
     private int heldCount;
+    private int heldBackCount;
     private int peakHeld;
 
     Retention(long bytes) {
@@ -43,6 +47,7 @@ final class Retention {
         this.frames = new long[capacity];
         this.sentTo = new RoutingTable.Endpoint[capacity];
         this.held = new boolean[capacity];
+        this.heldBack = new boolean[capacity];
     }
 
     boolean full() {
@@ -51,6 +56,11 @@ final class Retention {
 
     int held() {
         return heldCount;
+    }
+
+    /** How many kept blocks wait, unsent, for a node that fell silent. */
+    int heldBack() {
+        return heldBackCount;
     }
 
     /** The most blocks held at once, and their bytes. */
@@ -102,15 +112,32 @@ final class Retention {
         return sentTo[slot];
     }
 
+    /** The block went to this node. */
     void sentTo(int slot, RoutingTable.Endpoint endpoint) {
         sentTo[slot] = endpoint;
+        if (heldBack[slot]) {
+            heldBack[slot] = false;
+            heldBackCount--;
+        }
+    }
+
+    /** The block is for this node, which fell silent: it waits, unsent, until the node answers or is replaced. */
+    void holdBackFor(int slot, RoutingTable.Endpoint endpoint) {
+        sentTo[slot] = endpoint;
+        if (!heldBack[slot]) {
+            heldBack[slot] = true;
+            heldBackCount++;
+        }
+    }
+
+    boolean isHeldBack(int slot) {
+        return heldBack[slot];
     }
 
     /** Lets a slot go without an acknowledgement (its block could not be sent). */
     void release(int slot) {
         if (held[slot]) {
-            held[slot] = false;
-            heldCount--;
+            free(slot);
             advance();
         }
     }
@@ -145,8 +172,7 @@ final class Retention {
         for (int i = 0; i < used; i++) {
             int slot = (head + i) % capacity;
             if (held[slot] && stored.isStored(frames[slot])) {
-                held[slot] = false;
-                heldCount--;
+                free(slot);
                 freed++;
             }
         }
@@ -161,6 +187,15 @@ final class Retention {
             if (held[slot]) {
                 action.accept(slot);
             }
+        }
+    }
+
+    private void free(int slot) {
+        held[slot] = false;
+        heldCount--;
+        if (heldBack[slot]) {
+            heldBack[slot] = false;
+            heldBackCount--;
         }
     }
 

@@ -11,8 +11,9 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
- * A producer's view of the cluster's routing table: fetched from a node's routing socket (port + 4), from the
- * contact node first and from any node of the last table when the contact does not answer. One per producer thread.
+ * A producer's view of the cluster's routing table: fetched from a node's routing socket (port + 4), from the node
+ * that answered last (at first the contact node) and from any node of the last table when that one does not answer,
+ * so a dead contact costs one timeout, not one per fetch. One per producer thread.
  */
 final class RoutingClient implements AutoCloseable {
     private static final int TIMEOUT_MILLIS = 1_000;
@@ -26,6 +27,8 @@ final class RoutingClient implements AutoCloseable {
     private final Set<String> contacts = new LinkedHashSet<>();
     private ZMQ.Socket socket;
     private String connected;
+    /** The contact that gave the last table: asked first. */
+    private String answered;
 
     RoutingClient(ZContext context, String host, int port, boolean sealed, boolean encrypted) {
         this.context = context;
@@ -41,13 +44,18 @@ final class RoutingClient implements AutoCloseable {
      * @throws SessionRefused when a node refuses a producer that does not seal its messages
      */
     RoutingTable fetch(Deadline deadline) {
-        for (String contact : new ArrayList<>(contacts)) {
+        List<String> order = new ArrayList<>(contacts);
+        if (answered != null && order.remove(answered)) {
+            order.add(0, answered);
+        }
+        for (String contact : order) {
             if (deadline.passed()) {
                 return null;
             }
             RoutingTable table = ask(contact, deadline.slice(TIMEOUT_MILLIS));
             if (table != null) {
                 table.endpoints().forEach(e -> contacts.add(e.host() + ":" + e.port()));
+                answered = contact;
                 return table;
             }
         }

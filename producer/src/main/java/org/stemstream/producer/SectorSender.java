@@ -31,6 +31,12 @@ import org.zeromq.ZMQ;
  * ends of scan go out once every kept frame is stored (or no node takes the scan's frames any more, or the
  * acknowledgement timeout passed), so that nothing sent again comes after them.
  *
+ * <p>A node that leaves a question unanswered for a second is silent (it died, stopped or was cut off, and the
+ * cluster has not routed around it yet): its blocks are kept but held back, unsent, so that the other nodes' frames
+ * go on instead of waiting on it. Held-back blocks go out, in order, to the node once it answers again, or to their
+ * frames' new owners once the table moves, as the other sectors' producers send theirs: a frame's four sectors still
+ * meet at one node. A node that is only slow still answers, and still makes its producers wait.
+ *
  * <p>It fetches the table every {@value #REFRESH_MILLIS} ms and follows a new one from its switch frame on. With a
  * send timeout, each block (and the first routing table, and the ends of scan) may wait that long in all, every try
  * and routing fetch included; past it the sender gives up with {@link NodesUnreachable}. One thread uses a sender.
@@ -58,11 +64,13 @@ public final class SectorSender implements AutoCloseable {
     }
 
     /**
-     * What a sender did: blocks sent (replays not included), what retention cost, and the answers about stored frames
-     * it refused because their seal did not match (security on).
+     * What a sender did: blocks sent (replays not included), what retention cost, the answers about stored frames it
+     * refused because their seal did not match (security on), the blocks held back while their node was silent, and
+     * the longest the caller waited for one block to be sent (or held back).
      */
     public record Stats(long sent, long undeliverable, long replayed, long retentionWaits, long retentionWaitNanos,
-                        long unacknowledged, long peakRetainedBytes, long forgedAnswers) {
+                        long unacknowledged, long peakRetainedBytes, long forgedAnswers, long heldBack,
+                        long longestSendNanos) {
     }
 
     private final ZContext context;
@@ -82,6 +90,9 @@ public final class SectorSender implements AutoCloseable {
     /** The frame being sent: a previous table is in use while its successor starts above it. */
     private long position;
     private boolean replayDue;
+    /** Kept blocks wait for a node that was silent or busy: another pass over them is due in a while. */
+    private boolean passPending;
+    private long lastPassNanos;
     private boolean finished;
     private long undeliverable;
     private long sent;
@@ -89,6 +100,8 @@ public final class SectorSender implements AutoCloseable {
     private long retentionWaits;
     private long retentionWaitNanos;
     private long unacknowledged;
+    private long heldBack;
+    private long longestSendNanos;
 
     /** @param expectedBlocks the sector's blocks in this scan (for messages) */
     public SectorSender(ZContext context, int sector, long scanNumber, long expectedBlocks, SenderSettings settings) {
@@ -133,11 +146,21 @@ public final class SectorSender implements AutoCloseable {
 
     private boolean send(BlockHeader header, byte[] payload, boolean shared)
             throws NodesUnreachable, InterruptedException {
+        long start = System.nanoTime();
+        try {
+            return sendNow(header, payload, shared);
+        } finally {
+            longestSendNanos = Math.max(longestSendNanos, System.nanoTime() - start);
+        }
+    }
+
+    private boolean sendNow(BlockHeader header, byte[] payload, boolean shared)
+            throws NodesUnreachable, InterruptedException {
         moveTo(header.frameNumber());
         Deadline deadline = Deadline.after(settings.sendTimeoutMillis());
         maintain(deadline, ACK_MILLIS);
         if (retention == null) {
-            if (deliver(header.frameNumber(), header.toBytes(), payload, deadline) == null) {
+            if (deliver(header.frameNumber(), header.toBytes(), payload, deadline, -1) == null) {
                 return false;
             }
             sent++;
@@ -148,13 +171,15 @@ public final class SectorSender implements AutoCloseable {
         }
         int slot = retention.keep(header, payload, shared);
         RoutingTable.Endpoint to = deliver(header.frameNumber(), retention.header(slot), retention.payload(slot),
-                deadline);
+                deadline, slot);
         if (to == null) {
             retention.release(slot);
             return false;
         }
-        retention.sentTo(slot, to);
-        sent++;
+        if (!retention.isHeldBack(slot)) {
+            retention.sentTo(slot, to);
+            sent++;
+        }
         return true;
     }
 
@@ -197,7 +222,8 @@ public final class SectorSender implements AutoCloseable {
     public Stats stats() {
         return new Stats(sent, undeliverable, replayed, retentionWaits, retentionWaitNanos,
                 retention == null ? 0 : Math.max(unacknowledged, retention.held()),
-                retention == null ? 0 : retention.peakBytes(), acks == null ? 0 : acks.forged());
+                retention == null ? 0 : retention.peakBytes(), acks == null ? 0 : acks.forged(), heldBack,
+                longestSendNanos);
     }
 
     /** Closes the sockets: a finished sender lets what is queued go out first (at most the send timeout). */
@@ -219,15 +245,24 @@ public final class SectorSender implements AutoCloseable {
 
     // ---- routing ------------------------------------------------------------------------------------------------
 
-    /** Follows a new table, sends again what a lost node held, and takes the nodes' acknowledgements. */
+    /**
+     * Follows a new table, sends again what a lost node held (and what was held back for a silent one), and takes the
+     * nodes' acknowledgements.
+     */
     private void maintain(Deadline deadline, long askEveryMillis) throws NodesUnreachable, InterruptedException {
         refresh(false, deadline);
         if (retention == null) {
             return;
         }
-        if (replayDue) {
+        if (replayDue || (passPending || retention.heldBack() > 0)
+                && System.nanoTime() - lastPassNanos >= ACK_MILLIS * 1_000_000) {
             replay();
         }
+        askAndCollect(askEveryMillis);
+    }
+
+    /** Asks the nodes in use which kept frames are stored (at most every so often), and frees those they name. */
+    private void askAndCollect(long askEveryMillis) {
         if (System.nanoTime() - lastAskNanos >= askEveryMillis * 1_000_000 && retention.held() > 0) {
             lastAskNanos = System.nanoTime();
             long from = retention.lowestFrame();
@@ -258,7 +293,7 @@ public final class SectorSender implements AutoCloseable {
         lastRefreshNanos = System.nanoTime();
         RoutingTable fetched = fetchTable(deadline, " (did the nodes stop?)");
         if (fetched != null && fetched.epoch() > table.epoch()) {
-            previous = table;
+            previous = position >= fetched.effectiveFrom() ? null : table; // past its switch frame: out of use
             table = fetched;
             replayDue = retention != null;
         }
@@ -292,43 +327,61 @@ public final class SectorSender implements AutoCloseable {
 
     /**
      * Sends every kept block whose node is no longer in the tables in use to its frame's owner in the newest table
-     * (all four sectors of a frame do the same, so the frame arrives whole). What cannot go now is tried again.
+     * (all four sectors of a frame do the same, so the frame arrives whole), and every block held back for a silent
+     * node that answers again to it. What cannot go now (its node silent, or busy) is tried again in a while.
      */
     private void replay() {
         replayDue = false;
+        passPending = false;
+        lastPassNanos = System.nanoTime();
         Set<RoutingTable.Endpoint> alive = tablesInUse();
         // an owner that did not take one block (or answer a hello) in this pass is not asked again until the next:
         // each try may wait, and thousands of kept blocks may be its
         Set<RoutingTable.Endpoint> busy = new HashSet<>();
         retention.forEachHeld(slot -> {
             RoutingTable.Endpoint was = retention.sentTo(slot);
-            if (was == null || alive.contains(was)) {
+            boolean unsent = retention.isHeldBack(slot);
+            if (was == null || !unsent && alive.contains(was)) {
                 return;
             }
-            RoutingTable.Endpoint owner = table.ownerOf(retention.frame(slot));
-            Link link = busy.contains(owner) ? null : linkFor(owner);
+            RoutingTable.Endpoint owner = alive.contains(was) ? was : table.ownerOf(retention.frame(slot));
+            if (unsent) {
+                retention.holdBackFor(slot, owner); // where the other sectors go now, should its node come back
+            }
+            Link link = busy.contains(owner) || acks.silent(owner) ? null : linkFor(owner);
             if (link != null) {
                 link.socket().setSendTimeOut(TRY_MILLIS);
             }
             if (link != null && transmit(link, retention.header(slot), retention.payload(slot))) {
                 retention.sentTo(slot, owner);
                 blocksTo.merge(owner, 1L, Long::sum);
-                replayed++;
+                if (unsent) {
+                    sent++;
+                } else {
+                    replayed++;
+                }
             } else {
                 busy.add(owner);
-                replayDue = true;
+                passPending = true;
             }
         });
     }
 
     /**
      * Sends a block to its frame's owner, following the table while the owner does not take it; returns the node
-     * that took it, or null when, without a send timeout, none did in {@value #RETRIES} tries.
+     * that took it, or null when, without a send timeout, none did in {@value #RETRIES} tries. A kept block
+     * ({@code slot} of the retention, or -1) whose owner is silent is held back for it instead, and its owner
+     * returned.
      */
-    private RoutingTable.Endpoint deliver(long frameNumber, byte[] header, byte[] payload, Deadline deadline)
-            throws NodesUnreachable, InterruptedException {
+    private RoutingTable.Endpoint deliver(long frameNumber, byte[] header, byte[] payload, Deadline deadline,
+                                          int slot) throws NodesUnreachable, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             RoutingTable.Endpoint owner = ownerOf(frameNumber);
+            if (slot >= 0 && acks.silent(owner)) {
+                retention.holdBackFor(slot, owner);
+                heldBack++;
+                return owner;
+            }
             Link link = linkFor(owner);
             if (link != null) {
                 // direct: there is no table to follow, so the one try may take all the time there is
@@ -348,8 +401,11 @@ public final class SectorSender implements AutoCloseable {
                 return null;
             }
             refresh(true, deadline); // the owner may be gone: follow the table
-            if (replayDue) {
-                replay();
+            if (retention != null) {
+                if (replayDue) {
+                    replay();
+                }
+                askAndCollect(ACK_WAITING_MILLIS); // is it silent, or only busy?
             }
         }
     }

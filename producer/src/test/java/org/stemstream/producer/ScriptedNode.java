@@ -28,6 +28,8 @@ final class ScriptedNode implements AutoCloseable {
     final List<EndOfScan> ends = java.util.Collections.synchronizedList(new ArrayList<>());
     private final java.util.concurrent.CountDownLatch endArrived = new java.util.concurrent.CountDownLatch(1);
     volatile boolean acknowledging = true;
+    /** While set, the node neither reads nor answers anything (a stopped process), until it is counted down. */
+    private volatile java.util.concurrent.CountDownLatch stopped;
     private final AtomicReference<RoutingTable> table;
     private final ZContext context = new ZContext(1);
     private final ZMQ.Socket sector;
@@ -43,6 +45,7 @@ final class ScriptedNode implements AutoCloseable {
         for (int tries = 0; router == null; tries++) { // a port and the one 4 above it, both free
             port = 20_000 + (int) (Math.random() * 40_000);
             pull = context.createSocket(SocketType.PULL);
+            pull.setRcvHWM(8); // a node that stops reading soon makes its producers wait, as a real one does
             router = context.createSocket(SocketType.ROUTER);
             try {
                 pull.bind("tcp://127.0.0.1:" + port);
@@ -68,6 +71,14 @@ final class ScriptedNode implements AutoCloseable {
         poller.register(sector, ZMQ.Poller.POLLIN);
         poller.register(routing, ZMQ.Poller.POLLIN);
         while (running) {
+            java.util.concurrent.CountDownLatch stop = stopped;
+            if (stop != null) {
+                try {
+                    stop.await();
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
             if (poller.poll(50) <= 0) {
                 continue;
             }
@@ -76,6 +87,9 @@ final class ScriptedNode implements AutoCloseable {
                 if (message.size() == 2) {
                     received.add(BlockHeader.read(ByteBuffer.wrap(message.getFirst().getData())
                             .order(ByteOrder.LITTLE_ENDIAN)).frameNumber());
+                    synchronized (this) {
+                        notifyAll();
+                    }
                 } else {
                     byte[] end = message.getFirst().getData();
                     ends.add(EndOfScan.parse(end, end.length));
@@ -108,10 +122,37 @@ final class ScriptedNode implements AutoCloseable {
         poller.close();
     }
 
+    /** Whether {@code count} blocks have arrived within 5 s. */
+    synchronized boolean awaitReceived(int count) throws InterruptedException {
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (received.size() < count) {
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return true;
+    }
+
     /** The first end of scan that arrived, once it has (within 5 s: it travels after the sender's last call). */
     EndOfScan firstEnd() throws InterruptedException {
         endArrived.await(5, java.util.concurrent.TimeUnit.SECONDS);
         return ends.get(0);
+    }
+
+    /** The node stops reading and answering, its connections kept open (as {@code kill -STOP}). */
+    void stop() {
+        stopped = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    /** A stopped node goes on. */
+    void resume() {
+        java.util.concurrent.CountDownLatch stop = stopped;
+        stopped = null;
+        if (stop != null) {
+            stop.countDown();
+        }
     }
 
     /** Stops the node, its sockets closed (and so its connections); once only. */
@@ -119,6 +160,7 @@ final class ScriptedNode implements AutoCloseable {
     public synchronized void close() throws InterruptedException {
         if (running) {
             running = false;
+            resume();
             thread.join(2_000);
             context.close();
         }

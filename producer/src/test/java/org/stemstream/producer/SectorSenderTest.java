@@ -20,7 +20,12 @@ class SectorSenderTest {
     private static final byte[] PAYLOAD = new byte[FrameGeometry.SECTOR_BYTES];
 
     private static SenderSettings settings(RoutingTable.Endpoint contact, long retentionBytes) {
-        return new SenderSettings(contact.host(), contact.port(), false, 1000, 20_000, 1_000, retentionBytes, 20_000);
+        return settings(contact, retentionBytes, 1000);
+    }
+
+    private static SenderSettings settings(RoutingTable.Endpoint contact, long retentionBytes, int highWaterMark) {
+        return new SenderSettings(contact.host(), contact.port(), false, highWaterMark, 20_000, 1_000,
+                retentionBytes, 20_000);
     }
 
     private static BlockHeader header(long frame) {
@@ -75,6 +80,78 @@ class SectorSenderTest {
             assertEquals(8, stats.replayed());
             assertEquals(0, stats.unacknowledged());
             assertEquals(8, heir.firstEnd().blocksSent(), "the heir's end counts what it was sent");
+        }
+    }
+
+    @Test
+    void blocksForANodeThatDiedAreHeldBackWhileTheOtherNodeGetsItsOwnThenGoToTheirNewOwner() throws Exception {
+        AtomicReference<RoutingTable> table = new AtomicReference<>();
+        try (ScriptedNode live = new ScriptedNode("live", table); ScriptedNode dead = new ScriptedNode("dead", table);
+             ZContext context = new ZContext(1)) {
+            table.set(RoutingTable.roundRobin(1, 0, 2, List.of(live.endpoint, dead.endpoint))); // odd frames: dead
+            dead.acknowledging = false;
+            SectorSender.Stats stats;
+            long frames = 0;
+            try (SectorSender sender = new SectorSender(context, 0, 7, 10_000,
+                    settings(live.endpoint, 512 * BLOCK, 4))) {
+                sender.connect();
+                while (frames < 4) {
+                    assertTrue(sender.sendShared(header(++frames), PAYLOAD));
+                }
+                assertTrue(dead.awaitReceived(2), "connected to both nodes");
+                dead.close(); // it dies, still in the table: nothing tells the sender but its silence
+                while (sender.stats().heldBack() == 0 && frames < 5_000) {
+                    assertTrue(sender.sendShared(header(++frames), PAYLOAD));
+                }
+                for (int i = 0; i < 20; i++) { // from now on its frames are held back at once
+                    assertTrue(sender.sendShared(header(++frames), PAYLOAD));
+                }
+                // the live node got every one of its frames while the dead one was still in the table
+                assertTrue(live.awaitReceived((int) frames / 2), live.received.toString());
+                assertEquals(frames(1, frames).stream().filter(f -> f % 2 == 0).collect(Collectors.toSet()),
+                        live.received);
+                table.set(RoutingTable.roundRobin(2, 0, 2, List.of(live.endpoint)));
+                sender.finish();
+                stats = sender.stats();
+            }
+            assertEquals(frames(1, frames), live.received, "what the dead node had or was held back went to the heir");
+            assertTrue(stats.heldBack() >= 10, stats.toString());
+            assertEquals((frames + 1) / 2, stats.heldBack() + stats.replayed(), "each of its frames went once to the heir: "
+                    + stats);
+            assertEquals(frames, stats.sent(), stats.toString());
+            assertEquals(0, stats.unacknowledged(), stats.toString());
+        }
+    }
+
+    @Test
+    void blocksHeldBackForAStoppedNodeGoToItWhenItAnswersAgain() throws Exception {
+        AtomicReference<RoutingTable> table = new AtomicReference<>();
+        try (ScriptedNode live = new ScriptedNode("live", table);
+             ScriptedNode stopped = new ScriptedNode("stopped", table); ZContext context = new ZContext(1)) {
+            table.set(RoutingTable.roundRobin(1, 0, 2, List.of(live.endpoint, stopped.endpoint))); // odd: stopped
+            SectorSender.Stats stats;
+            long frames = 0;
+            try (SectorSender sender = new SectorSender(context, 0, 7, 10_000,
+                    settings(live.endpoint, 512 * BLOCK, 4))) {
+                sender.connect();
+                stopped.stop();
+                // the detector goes on until the stopped node is found silent and its blocks are held back
+                while (sender.stats().heldBack() == 0 && frames < 5_000) {
+                    frames++;
+                    assertTrue(sender.sendShared(header(frames), PAYLOAD));
+                }
+                assertTrue(sender.stats().heldBack() > 0, "nothing held back in " + frames + " frames");
+                stopped.resume();
+                sender.finish();
+                stats = sender.stats();
+            }
+            Set<Long> all = frames(1, frames);
+            assertEquals(all.stream().filter(f -> f % 2 == 1).collect(Collectors.toSet()), stopped.received,
+                    "the stopped node got its frames, held back ones included, once it answered");
+            assertEquals(all.stream().filter(f -> f % 2 == 0).collect(Collectors.toSet()), live.received);
+            assertEquals(0, stats.replayed(), "it stayed in the table: nothing went elsewhere");
+            assertEquals(frames, stats.sent(), stats.toString());
+            assertEquals(0, stats.unacknowledged(), stats.toString());
         }
     }
 }

@@ -168,6 +168,10 @@ final class DetectorCommand implements Callable<Integer> {
                     + " retention (peak %.0f MB a sector), %d blocks never said stored%n", result.replayed(),
                     result.retentionWaits(), result.peakRetainedBytes() / 1e6, result.unacknowledged());
         }
+        if (result.heldBack() > 0) {
+            System.out.printf(Locale.ROOT, "%d blocks held back while their node was silent; the longest a block"
+                    + " kept its receiver waiting: %.2f s%n", result.heldBack(), result.longestSendSeconds());
+        }
         if (result.forgedAnswers() > 0) {
             System.out.printf(Locale.ROOT, "%d answers about stored frames refused: their seal did not match the"
                     + " question (forged or stale)%n", result.forgedAnswers());

@@ -348,8 +348,9 @@ class ClusterProcessTest {
         assertTrue(sent.peakRetainedBytes() <= retention, sent.peakRetainedBytes() + " bytes kept, over " + retention);
         assertEquals(0, sent.unacknowledged(), "every frame kept by the producers was stored");
         System.out.printf("kill -9: partitions moved after %.1f s; the detector sent for %.1f s (%.1f s at its"
-                + " rate); %d blocks sent again, %s duplicate frames, %d retention waits; %s%n", moved,
-                sent.seconds(), W * H / 150.0, sent.replayed(), summary.split(" ")[3].trim(), sent.retentionWaits(),
+                + " rate); %d blocks sent again, %d held back, longest send %.2f s, %s duplicate frames, %d retention"
+                + " waits; %s%n", moved, sent.seconds(), W * H / 150.0, sent.replayed(), sent.heldBack(),
+                sent.longestSendSeconds(), summary.split(" ")[3].trim(), sent.retentionWaits(),
                 done[1].lines().filter(l -> l.contains("node")).findFirst().orElse(""));
     }
 
@@ -402,7 +403,8 @@ class ClusterProcessTest {
             assertEveryFrameCountedOnce(output, sent);
             assertTrue(sent.replayed() > 0, "the producers sent the cut-off node's frames again");
             System.out.printf("network cut: the detector sent for %.1f s (%.1f s at its rate); %d blocks sent"
-                    + " again%n", sent.seconds(), W * H / 150.0, sent.replayed());
+                    + " again, %d held back, longest send %.2f s%n", sent.seconds(), W * H / 150.0, sent.replayed(),
+                    sent.heldBack(), sent.longestSendSeconds());
             stopNodes(); // before the namespace goes
         }
     }
@@ -434,12 +436,16 @@ class ClusterProcessTest {
                 moved);
         String[] status = cli("scan", "status", "1", "--contact", contact(2));
         assertTrue(status[1].contains("coordinator moved"), status[1]);
+        // the producers found the dead node silent and held its blocks back, sending the others' on, long before
+        // the new coordinator moved its partitions
+        assertTrue(sent.heldBack() > 0, "no block was held back for the silent node");
         try (var left = java.nio.file.Files.list(dir)) {
             assertEquals(List.of(), left.filter(p -> p.getFileName().toString().endsWith(".partial")).toList(),
                     "no temporary file is left beside the output");
         }
         System.out.printf("kill -9 of the coordinator's node: the detector sent for %.1f s (%.1f s at its rate);"
-                + " %d blocks sent again; %s%n", sent.seconds(), W * H / 150.0, sent.replayed(), moved.strip());
+                + " %d blocks sent again, %d held back, longest send %.2f s; %s%n", sent.seconds(), W * H / 150.0,
+                sent.replayed(), sent.heldBack(), sent.longestSendSeconds(), moved.strip());
     }
 
     @Test
