@@ -92,6 +92,8 @@ public final class SectorSender implements AutoCloseable {
     private boolean replayDue;
     /** Kept blocks wait for a node that was silent or busy: another pass over them is due in a while. */
     private boolean passPending;
+    /** The last pass left blocks for a node that answers but was busy: they go before any later block. */
+    private boolean replayUnfinished;
     private long lastPassNanos;
     private boolean finished;
     private long undeliverable;
@@ -159,6 +161,12 @@ public final class SectorSender implements AutoCloseable {
         moveTo(header.frameNumber());
         Deadline deadline = Deadline.after(settings.sendTimeoutMillis());
         maintain(deadline, ACK_MILLIS);
+        // blocks going again come before any later block, so that every sector reaches their new owner in one order:
+        // a busy owner makes the sender wait, as it would for a new block
+        for (int pass = 1; replayUnfinished && pass < RETRIES && !deadline.passed(); pass++) {
+            askAndCollect(ACK_WAITING_MILLIS);
+            replay();
+        }
         if (retention == null) {
             if (deliver(header.frameNumber(), header.toBytes(), payload, deadline, -1) == null) {
                 return false;
@@ -328,13 +336,19 @@ public final class SectorSender implements AutoCloseable {
     /**
      * Sends every kept block whose node is no longer in the tables in use to its frame's owner in the newest table
      * (all four sectors of a frame do the same, so the frame arrives whole), and every block held back for a silent
-     * node that answers again to it. What cannot go now (its node silent, or busy) is tried again in a while.
+     * node that answers again to it, oldest first. What cannot go now (its node silent, or busy) is tried again in a
+     * while.
      */
     private void replay() {
+        replay(tablesInUse());
+    }
+
+    /** A pass over the kept blocks as {@link #replay()}, taking only these nodes as still in use. */
+    private void replay(Set<RoutingTable.Endpoint> alive) {
         replayDue = false;
         passPending = false;
+        replayUnfinished = false;
         lastPassNanos = System.nanoTime();
-        Set<RoutingTable.Endpoint> alive = tablesInUse();
         // an owner that did not take one block (or answer a hello) in this pass is not asked again until the next:
         // each try may wait, and thousands of kept blocks may be its
         Set<RoutingTable.Endpoint> busy = new HashSet<>();
@@ -348,7 +362,8 @@ public final class SectorSender implements AutoCloseable {
             if (unsent) {
                 retention.holdBackFor(slot, owner); // where the other sectors go now, should its node come back
             }
-            Link link = busy.contains(owner) || acks.silent(owner) ? null : linkFor(owner);
+            boolean silent = acks.silent(owner);
+            Link link = busy.contains(owner) || silent ? null : linkFor(owner);
             if (link != null) {
                 link.socket().setSendTimeOut(TRY_MILLIS);
             }
@@ -363,6 +378,7 @@ public final class SectorSender implements AutoCloseable {
             } else {
                 busy.add(owner);
                 passPending = true;
+                replayUnfinished |= !silent;
             }
         });
     }
@@ -441,6 +457,13 @@ public final class SectorSender implements AutoCloseable {
                             + retention.lowestFrame() + " on is stored", deadline, "");
                 }
                 maintain(deadline, ACK_WAITING_MILLIS);
+                if (previous != null && System.nanoTime() - lastPassNanos >= ACK_MILLIS * 1_000_000) {
+                    // the blocks of a silent node the newest table dropped may fill the retention before the
+                    // detector reaches its switch frame: they go to their new owners now, out of the common order
+                    Set<RoutingTable.Endpoint> inUse = new HashSet<>(table.endpoints());
+                    previous.endpoints().stream().filter(node -> !acks.silent(node)).forEach(inUse::add);
+                    replay(inUse);
+                }
                 LockSupport.parkNanos(WAIT_STEP_NANOS);
             }
         } finally {

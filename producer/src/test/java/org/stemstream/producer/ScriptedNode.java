@@ -25,6 +25,8 @@ import org.zeromq.ZMsg;
 final class ScriptedNode implements AutoCloseable {
     final RoutingTable.Endpoint endpoint;
     final Set<Long> received = ConcurrentHashMap.newKeySet();
+    /** The frames of the blocks received, in the order they came. */
+    final List<Long> arrivals = java.util.Collections.synchronizedList(new ArrayList<>());
     final List<EndOfScan> ends = java.util.Collections.synchronizedList(new ArrayList<>());
     private final java.util.concurrent.CountDownLatch endArrived = new java.util.concurrent.CountDownLatch(1);
     volatile boolean acknowledging = true;
@@ -85,8 +87,10 @@ final class ScriptedNode implements AutoCloseable {
             if (poller.pollin(0)) {
                 ZMsg message = ZMsg.recvMsg(sector);
                 if (message.size() == 2) {
-                    received.add(BlockHeader.read(ByteBuffer.wrap(message.getFirst().getData())
-                            .order(ByteOrder.LITTLE_ENDIAN)).frameNumber());
+                    long frame = BlockHeader.read(ByteBuffer.wrap(message.getFirst().getData())
+                            .order(ByteOrder.LITTLE_ENDIAN)).frameNumber();
+                    arrivals.add(frame);
+                    received.add(frame);
                     synchronized (this) {
                         notifyAll();
                     }

@@ -154,4 +154,44 @@ class SectorSenderTest {
             assertEquals(0, stats.unacknowledged(), stats.toString());
         }
     }
+
+    @Test
+    void aDeadNodesBlocksGoToTheirNewOwnerAtTheNewTablesSwitchFrameAsEveryProducerSendsThem() throws Exception {
+        AtomicReference<RoutingTable> table = new AtomicReference<>();
+        try (ScriptedNode heir = new ScriptedNode("heir", table); ScriptedNode dead = new ScriptedNode("dead", table);
+             ZContext context = new ZContext(1)) {
+            table.set(RoutingTable.roundRobin(1, 0, 2, List.of(heir.endpoint, dead.endpoint))); // odd frames: dead
+            dead.acknowledging = false;
+            long switchFrame = 200;
+            SectorSender.Stats stats;
+            try (SectorSender sender = new SectorSender(context, 0, 7, 300, settings(heir.endpoint, 512 * BLOCK, 4))) {
+                sender.connect();
+                for (long f = 1; f <= 4; f++) {
+                    assertTrue(sender.sendShared(header(f), PAYLOAD));
+                }
+                assertTrue(dead.awaitReceived(2), "connected to both nodes");
+                dead.close();
+                // the cluster routes around it from a switch frame ahead of the detector
+                table.set(RoutingTable.roundRobin(2, switchFrame, 2, List.of(heir.endpoint)));
+                for (long f = 5; f <= 300; f++) {
+                    assertTrue(sender.sendShared(header(f), PAYLOAD));
+                }
+                sender.finish();
+                stats = sender.stats();
+            }
+            assertEquals(frames(1, 300), heir.received);
+            assertEquals(100, stats.heldBack() + stats.replayed(), stats.toString());
+            assertTrue(stats.heldBack() > 0, stats.toString());
+            // the heir got the dead node's frames after its own below the switch frame, and before any above it:
+            // the order the other sectors' producers send them in
+            List<Long> arrivals = List.copyOf(heir.arrivals);
+            int firstAbove = arrivals.indexOf(switchFrame);
+            int lastOwnBelow = arrivals.indexOf(switchFrame - 2);
+            for (long f = 1; f < switchFrame; f += 2) {
+                int at = arrivals.indexOf(f);
+                assertTrue(at > lastOwnBelow && at < firstAbove, "frame " + f + " came at " + at + ", not between "
+                        + lastOwnBelow + " and " + firstAbove + ": " + arrivals);
+            }
+        }
+    }
 }
