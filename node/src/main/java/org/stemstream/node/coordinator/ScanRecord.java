@@ -243,12 +243,13 @@ final class ScanRecord {
     /** The view, and what a coordinator that takes over needs to go on with the scan. */
     ScanCheckpoint checkpoint() {
         return new ScanCheckpoint(view(), request, replica, List.copyOf(progress.values()),
-                List.copyOf(partitions.values()), lowestSamples());
+                List.copyOf(partitions.values()), lowestSamples(), thresholdsNote);
     }
 
     /** Takes the accounts and thresholds a coordinator that went had, to go on with its scan. */
     void resumeFrom(ScanCheckpoint checkpoint) {
         addSamples(checkpoint.samples());
+        thresholdsNote = checkpoint.thresholdsNote();
         background = checkpoint.view().backgroundThreshold();
         xray = checkpoint.view().xrayThreshold();
         if (!request.thresholdsGiven() && !Double.isNaN(background) && !samples.isEmpty()) {

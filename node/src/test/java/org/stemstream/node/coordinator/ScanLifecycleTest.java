@@ -284,8 +284,12 @@ class ScanLifecycleTest {
             assertEquals(expected, node.expectMessageClass(NodeProtocol.UseThresholds.class, WAIT).background(),
                     "the thresholds of the scan's first frame, as offline counting computes them");
         }
-        // and the coordinator moves once more, after the thresholds were decided
-        ScanCheckpoint streaming = checkpointWhere(c -> c.view().state() == ScanView.State.STREAMING);
+        // and the coordinator moves once more, after the thresholds were decided (had they come from later frames,
+        // the note saying so goes on with the scan)
+        ScanCheckpoint decided = checkpointWhere(c -> c.view().state() == ScanView.State.STREAMING);
+        String note = "thresholds from frame(s) 2: the scan's first frames had not reached a live node";
+        ScanCheckpoint streaming = new ScanCheckpoint(decided.view(), decided.request(), decided.replica(),
+                decided.nodes(), decided.partitions(), decided.samples(), note);
         KIT.stop(resumed);
         ActorRef<CoordinatorProtocol.Command> again = KIT.spawn(ScanLifecycle.resume(streaming,
                 Map.of("n1", node1.getRef(), "n2", node2.getRef()), coordinator.getRef(), roster.getRef(),
@@ -300,11 +304,14 @@ class ScanLifecycleTest {
         ScanView done = finished(again, 37);
         assertEquals(ScanView.State.DONE, done.state(), done.describe());
         assertEquals(expected, done.backgroundThreshold());
+        assertTrue(done.message().contains(note), done.message());
         String metadata = H5py.run("""
                 import sys, h5py
                 m = h5py.File(sys.argv[1], 'r')['metadata/electron_counting'].attrs
                 print(m['threshold_calculated'], m['threshold_frames'], m['background_threshold'])
+                print(m['threshold_note'])
                 """, dir.resolve("recalibrated.h5"));
-        assertEquals("True 1 " + expected, metadata.strip(), "the file says how the thresholds were computed");
+        assertEquals("True 1 " + expected + "\n" + note, metadata.strip(),
+                "the file says how the thresholds were computed");
     }
 }

@@ -110,7 +110,7 @@ class KryoSerializerTest {
                         List.of(new CoordinatorProtocol.NodeProgress(7, "a", 10, new long[] {10, 10, 10, 9},
                                 new long[] {-1, 10, 10, 10}, 0, 1, 3, "", 44, 250, false, "")),
                         List.of(new CoordinatorProtocol.PartitionProgress(7, 3, "a", 10, 1, 44, 400, 380)),
-                        List.of(sample)),
+                        List.of(sample), "thresholds from frame(s) 21"),
                 ScanCheckpoint.finished(view));
     }
 
