@@ -262,9 +262,18 @@ public final class SectorSender implements AutoCloseable {
         if (retention == null) {
             return;
         }
-        if (replayDue || (passPending || retention.heldBack() > 0)
+        boolean fullBeforeSwitch = retention.full() && previous != null;
+        if (replayDue || (passPending || retention.heldBack() > 0 || fullBeforeSwitch)
                 && System.nanoTime() - lastPassNanos >= ACK_MILLIS * 1_000_000) {
-            replay();
+            if (fullBeforeSwitch) {
+                // the blocks of a silent node the newest table dropped may fill the retention before the detector
+                // reaches its switch frame: they go to their new owners now, out of the common order
+                Set<RoutingTable.Endpoint> inUse = new HashSet<>(table.endpoints());
+                previous.endpoints().stream().filter(node -> !acks.silent(node)).forEach(inUse::add);
+                replay(inUse);
+            } else {
+                replay();
+            }
         }
         askAndCollect(askEveryMillis);
     }
@@ -457,13 +466,6 @@ public final class SectorSender implements AutoCloseable {
                             + retention.lowestFrame() + " on is stored", deadline, "");
                 }
                 maintain(deadline, ACK_WAITING_MILLIS);
-                if (previous != null && System.nanoTime() - lastPassNanos >= ACK_MILLIS * 1_000_000) {
-                    // the blocks of a silent node the newest table dropped may fill the retention before the
-                    // detector reaches its switch frame: they go to their new owners now, out of the common order
-                    Set<RoutingTable.Endpoint> inUse = new HashSet<>(table.endpoints());
-                    previous.endpoints().stream().filter(node -> !acks.silent(node)).forEach(inUse::add);
-                    replay(inUse);
-                }
                 LockSupport.parkNanos(WAIT_STEP_NANOS);
             }
         } finally {

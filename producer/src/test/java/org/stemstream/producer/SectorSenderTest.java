@@ -156,7 +156,7 @@ class SectorSenderTest {
     }
 
     @Test
-    void aDeadNodesBlocksGoToTheirNewOwnerAtTheNewTablesSwitchFrameAsEveryProducerSendsThem() throws Exception {
+    void blocksOfASilentNodeThatATableDropsFromALaterFrameGoToTheNewOwnerJustBeforeThatFrame() throws Exception {
         AtomicReference<RoutingTable> table = new AtomicReference<>();
         try (ScriptedNode heir = new ScriptedNode("heir", table); ScriptedNode dead = new ScriptedNode("dead", table);
              ZContext context = new ZContext(1)) {
@@ -171,7 +171,7 @@ class SectorSenderTest {
                 }
                 assertTrue(dead.awaitReceived(2), "connected to both nodes");
                 dead.close();
-                // the cluster routes around it from a switch frame ahead of the detector
+                // a table drops it from a frame ahead of the detector (as for a leaving node that then died)
                 table.set(RoutingTable.roundRobin(2, switchFrame, 2, List.of(heir.endpoint)));
                 for (long f = 5; f <= 300; f++) {
                     assertTrue(sender.sendShared(header(f), PAYLOAD));

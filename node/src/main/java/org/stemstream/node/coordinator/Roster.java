@@ -289,11 +289,9 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
             reroute(0, Set.of());
         } else {
             // Its workers' shards cannot be handed off until it is removed (sharding waits for its region): its
-            // partitions' workers start afresh, in their next generation, where the frames now go. The table applies
-            // from the switch point, as for any change: until then the producers hold its frames back (it is silent),
-            // and there every producer sends them again, so that each sector reaches the new owners in one order.
+            // partitions' workers start afresh, in their next generation, where the frames now go.
             getContext().getLog().warn("node {} {}: its partitions move now", address, why);
-            reroute(switchPoint(), Set.of(address));
+            reroute(0, Set.of(address));
         }
         coordinator.tell(new ScanCoordinator.NodeGone(address, why, left));
     }
