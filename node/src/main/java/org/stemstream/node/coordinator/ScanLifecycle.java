@@ -280,6 +280,9 @@ final class ScanLifecycle {
         if (checkpoint.view().state() == ScanView.State.FINALIZING) {
             return endInputs(checkpoint.view().message(), false);
         }
+        if (scan.participants.isEmpty() && !scan.ended.isEmpty()) {
+            return checkEnd(); // every node ended its input before or while the coordinator moved: nothing will come
+        }
         if (Double.isNaN(scan.background)) { // its predecessor's samples, and the lost node's frames, come again
             scan.samplesLostNanos = System.nanoTime();
             scan.participants.forEach(node -> hosts.get(node).tell(new NodeProtocol.SendSamples(number())));

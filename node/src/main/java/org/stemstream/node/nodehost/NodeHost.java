@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -40,6 +41,7 @@ import org.stemstream.protocol.cluster.ScanRequest;
 public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
     private static final Duration TICK = Duration.ofMillis(200);
     private static final int HEARTBEAT_TICKS = 5;
+    private static final int ENDED_REMEMBERED = 16;
     /** How long a leaving node waits for its scans to be stored once their input has ended. */
     private static final long HAND_OVER_NANOS = Duration.ofSeconds(15).toNanos();
 
@@ -80,6 +82,11 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
     private final Executor blockingIo;
     private final Map<Long, HostedScan> scans = new HashMap<>();
     private final Map<Long, Thresholds> decided = new HashMap<>();
+    /**
+     * The last word on the latest scans whose input ended here, said again to a coordinator that asks to open or end
+     * one of them after it moved (the first saying may have gone to the coordinator that died).
+     */
+    private final Map<Long, CoordinatorProtocol.NodeProgress> endedHere = new LinkedHashMap<>();
     private int ticks;
     private long assembledEver;
     private long assembledAtLastHeartbeat;
@@ -134,6 +141,9 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
     }
 
     private Behavior<NodeProtocol.Command> onOpen(NodeProtocol.OpenScan open) {
+        if (saidAgainThatItEnded(open.request().scanNumber())) {
+            return this;
+        }
         if (!scans.containsKey(open.request().scanNumber())) { // the coordinator repeats itself after moving
             getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> correction(open.request()), blockingIo),
                     (correction, error) -> new SetupLoaded(open, correction, error));
@@ -202,7 +212,19 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
         return this;
     }
 
+    /** Whether the scan's input ended here, said again to the coordinator if so: it cannot open again. */
+    private boolean saidAgainThatItEnded(long scanNumber) {
+        CoordinatorProtocol.NodeProgress last = endedHere.get(scanNumber);
+        if (last != null) {
+            coordinator.tell(last);
+        }
+        return last != null;
+    }
+
     private Behavior<NodeProtocol.Command> onEndInput(NodeProtocol.EndScanInput end) {
+        if (saidAgainThatItEnded(end.scanNumber())) {
+            return this;
+        }
         if (scans.containsKey(end.scanNumber())) {
             stream.tell(new ScanControl.EndInput(end.scanNumber(), end.cancel()));
         }
@@ -236,6 +258,10 @@ public final class NodeHost extends AbstractBehavior<NodeProtocol.Command> {
                     + " {} late, {} other rejected", report.scanNumber(), last.framesAssembled(),
                     java.util.Arrays.toString(last.blocks()), last.duplicates(), last.late(), last.rejected());
             coordinator.tell(last);
+            endedHere.put(report.scanNumber(), last);
+            if (endedHere.size() > ENDED_REMEMBERED) {
+                endedHere.remove(endedHere.keySet().iterator().next());
+            }
             acknowledgements.closed(report.scanNumber());
             scans.remove(report.scanNumber());
             decided.remove(report.scanNumber());

@@ -248,6 +248,32 @@ class ScanLifecycleTest {
         second.expectMessageClass(ReplicaProtocol.Release.class, WAIT); // closed: the copy goes
     }
 
+    @Test
+    void aScanWhoseNodesEndedTheirInputWhileItsCoordinatorMovedIsCommittedAtOnce() throws Exception {
+        ScanRequest request = Scans.given(38, 2, 2, 29, 400, dir.resolve("ended-meanwhile.h5"), 20);
+        ActorRef<CoordinatorProtocol.Command> first = start(request, true);
+        TestProbe<WorkerProtocol.Command> worker = KIT.createTestProbe();
+        WriterProtocol.Frames everyFrame = batch(38, 0, worker, 0, 1, 2, 3);
+        first.tell(everyFrame);
+        replica.expectMessageClass(WriterProtocol.Frames.class, WAIT);
+        ScanCheckpoint checkpoint = checkpointWhere(c -> c.replica() != null);
+        KIT.stop(first); // the coordinator's node died at the end of the scan
+
+        ActorRef<CoordinatorProtocol.Command> resumed = KIT.spawn(ScanLifecycle.resume(checkpoint,
+                Map.of("n1", node1.getRef(), "n2", node2.getRef()), coordinator.getRef(), roster.getRef(),
+                new LocalListeners()));
+        replica.expectMessageClass(ReplicaProtocol.Restore.class, WAIT).writer().tell(everyFrame);
+        // meanwhile every node got its producers' ends and ended its input: their last words reach the new one
+        resumed.tell(ended(38, "n1", ""));
+        resumed.tell(ended(38, "n2", ""));
+        resumed.tell(new CoordinatorProtocol.Restored(38, "n1", 1));
+        // committed once resumed, not after the idle timeout (20 s, counted from 20 s after the move)
+        ScanView done = finished(resumed, 38);
+        assertEquals(ScanView.State.DONE, done.state(), done.describe());
+        assertEquals(4, done.framesCounted(), done.describe());
+        assertTrue(done.message().contains("every producer sent its end of scan"), done.message());
+    }
+
     private static org.stemstream.protocol.SampleStatistics sample(long frameNumber) {
         return ThresholdCalculator.sample(frameNumber, detectorFrame(frameNumber), PixelCorrection.none());
     }
