@@ -17,15 +17,11 @@ import org.stemstream.node.CliRun;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.TestNodes;
+import org.stemstream.node.UnsealedPush;
 import org.stemstream.node.cli.Scans;
-import org.stemstream.protocol.BlockHeader;
-import org.stemstream.protocol.FrameGeometry;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
 
 /**
  * A real Prometheus server scrapes a node's {@code /metrics} every second while a scan streams in: it parses every
@@ -89,22 +85,15 @@ class MetricsTest {
         settings.put("stemstream.security.dir", keys.toString());
         try (StemstreamNode node = TestNodes.node(settings);
              PrometheusServer prometheus = PrometheusServer.scraping("127.0.0.1:" + http, dir,
-                     keys.resolve("ca.crt"));
-             ZContext context = new ZContext(1)) {
+                     keys.resolve("ca.crt"))) {
             assertTrue(TestNodes.eventually(Duration.ofSeconds(30),
                     () -> prometheus.value("up{job=\"stemstream\"}") == 1.0),
                     "Prometheus scrapes the node over HTTPS, trusting the deployment's CA: " + prometheus.log());
-            ZMQ.Socket unsealed = context.createSocket(SocketType.PUSH);
-            unsealed.setImmediate(true); // sends wait for the connection, which has been seen to take ~30 s
-            unsealed.setSendTimeOut(45_000);
-            unsealed.connect("tcp://127.0.0.1:" + (node.settings().ingressPort() + 3));
-            for (int f = 0; f < 3; f++) {
-                assertTrue(unsealed.sendMore(new BlockHeader(1, f, 2, 2, f % 2, f / 2).toBytes())
-                        && unsealed.send(new byte[FrameGeometry.SECTOR_BYTES], 0), "sent");
-            }
+            assertTrue(UnsealedPush.into(node, 3, 1, 3) >= 3, "the node refused the unsealed blocks");
             String refused = "stemstream_rejected_messages_total{sector=\"3\",reason=\"unauthenticated\"}";
-            assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> prometheus.value(refused) == 3.0),
-                    refused + " = " + prometheus.value(refused));
+            assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> prometheus.value(refused)
+                    == node.sectorStats(3).rejectedFor("unauthenticated")), refused + " = " + prometheus.value(refused)
+                    + ", the node counted " + node.sectorStats(3).rejectedFor("unauthenticated"));
         }
     }
 }

@@ -18,17 +18,13 @@ import org.stemstream.node.Fixtures;
 import org.stemstream.node.FreePorts;
 import org.stemstream.node.StemstreamNode;
 import org.stemstream.node.TestNodes;
+import org.stemstream.node.UnsealedPush;
 import org.stemstream.node.cli.Scans;
 import org.stemstream.producer.SessionRefused;
-import org.stemstream.protocol.BlockHeader;
-import org.stemstream.protocol.FrameGeometry;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.protocol.security.ProducerKey;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
 
 /**
  * A node with security on takes blocks only from producers holding the deployment's producer key, each message
@@ -96,7 +92,7 @@ class ProducerSecurityTest {
                     refused.getMessage());
 
             // someone who knows the ports pushes blocks of the scan straight in: counted, never taken
-            assertTrue(pushedUnsealed(node, port + 1, 33) >= 5, node.sectorStats(1).rejections().toString());
+            assertTrue(UnsealedPush.into(node, 1, 33, 5) >= 5, node.sectorStats(1).rejections().toString());
 
             // the genuine producer then streams the whole scan, untouched by what was pushed
             DetectorEmulator.run(new SyntheticFeed(scan, SyntheticDetector.NO_TRUTH),
@@ -170,43 +166,5 @@ class ProducerSecurityTest {
             // (sending them again is refused as replayed: BlockSealTest; end to end see docs/benchmarks.md)
             assertEquals(17, proxy.recordedMessages().size());
         }
-    }
-
-    /**
-     * A PUSH socket whose sends wait for its connection. A new connection to a node's sector port has been seen to
-     * take about 30 s now and then (the shape of TCP's SYN retransmits; the cause is not known, see
-     * docs/benchmarks.md), so the wait is long enough to ride that out.
-     */
-    /**
-     * Pushes 5 blocks of the scan, without seals, into sector 1's port; returns how many the node counted
-     * unauthenticated. A node sometimes reads nothing from a new connection for 20 s or more (docs/benchmarks.md, not
-     * yet understood): then the blocks go again over a new connection, at most three, and the stall is reported.
-     */
-    private static long pushedUnsealed(StemstreamNode node, int sectorPort, long scanNumber) throws Exception {
-        for (int connection = 1; connection <= 3; connection++) {
-            try (ZContext context = new ZContext(1)) {
-                ZMQ.Socket intruder = connectedPush(context, sectorPort);
-                for (int f = 0; f < 5; f++) {
-                    assertTrue(intruder.sendMore(new BlockHeader(scanNumber, f, 4, 4, f % 4, f / 4).toBytes())
-                            && intruder.send(new byte[FrameGeometry.SECTOR_BYTES], 0), "sent");
-                }
-                if (TestNodes.eventually(Duration.ofSeconds(10),
-                        () -> node.sectorStats(1).rejectedFor("unauthenticated") >= 5)) {
-                    return node.sectorStats(1).rejectedFor("unauthenticated");
-                }
-                System.out.printf("sector 1 read nothing of connection %d in 10 s (%d producer(s) connected, %d"
-                        + " messages in all): sending again over a new connection%n", connection,
-                        node.sectorStats(1).producersConnected(), node.sectorStats(1).messages());
-            }
-        }
-        return node.sectorStats(1).rejectedFor("unauthenticated");
-    }
-
-    static ZMQ.Socket connectedPush(ZContext context, int port) {
-        ZMQ.Socket socket = context.createSocket(SocketType.PUSH);
-        socket.setImmediate(true);
-        socket.setSendTimeOut(45_000);
-        socket.connect("tcp://127.0.0.1:" + port);
-        return socket;
     }
 }
