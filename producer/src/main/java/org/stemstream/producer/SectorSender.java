@@ -32,10 +32,10 @@ import org.zeromq.ZMQ;
  * acknowledgement timeout passed), so that nothing sent again comes after them.
  *
  * <p>A node that leaves a question unanswered for a second is silent (it died, stopped or was cut off, and the
- * cluster has not routed around it yet): its blocks are kept but held back, unsent, so that the other nodes' frames
- * go on instead of waiting on it. Held-back blocks go out, in order, to the node once it answers again, or to their
- * frames' new owners once the table moves, as the other sectors' producers send theirs: a frame's four sectors still
- * meet at one node. A node that is only slow still answers, and still makes its producers wait.
+ * cluster has not routed around it yet): a block its queue does not take at once is kept but held back, unsent, so
+ * that the other nodes' frames go on instead of waiting on it. Held-back blocks go out, in order, to the node once it
+ * takes blocks again, or to their frames' new owners once the table moves, as the other sectors' producers send
+ * theirs: a frame's four sectors still meet at one node. A node that is only slow still answers, and still makes its producers wait.
  *
  * <p>It fetches the table every {@value #REFRESH_MILLIS} ms and follows a new one from its switch frame on. With a
  * send timeout, each block (and the first routing table, and the ends of scan) may wait that long in all, every try
@@ -345,8 +345,8 @@ public final class SectorSender implements AutoCloseable {
     /**
      * Sends every kept block whose node is no longer in the tables in use to its frame's owner in the newest table
      * (all four sectors of a frame do the same, so the frame arrives whole), and every block held back for a silent
-     * node that answers again to it, oldest first. What cannot go now (its node silent, or busy) is tried again in a
-     * while.
+     * node that takes blocks again to it, oldest first. What a busy node did not take goes again before any later
+     * block; what a silent one did not take, in a while.
      */
     private void replay() {
         replay(tablesInUse());
@@ -372,9 +372,9 @@ public final class SectorSender implements AutoCloseable {
                 retention.holdBackFor(slot, owner); // where the other sectors go now, should its node come back
             }
             boolean silent = acks.silent(owner);
-            Link link = busy.contains(owner) || silent ? null : linkFor(owner);
+            Link link = busy.contains(owner) ? null : linkFor(owner);
             if (link != null) {
-                link.socket().setSendTimeOut(TRY_MILLIS);
+                link.socket().setSendTimeOut(silent ? 0 : TRY_MILLIS);
             }
             if (link != null && transmit(link, retention.header(slot), retention.payload(slot))) {
                 retention.sentTo(slot, owner);
@@ -384,10 +384,13 @@ public final class SectorSender implements AutoCloseable {
                 } else {
                     replayed++;
                 }
+            } else if (silent) {
+                busy.add(owner);
+                passPending = true; // in a while: it may answer again, or the table move
             } else {
                 busy.add(owner);
-                passPending = true;
-                replayUnfinished |= !silent;
+                replayDue = true; // at once, before any later block
+                replayUnfinished = true;
             }
         });
     }
@@ -402,19 +405,21 @@ public final class SectorSender implements AutoCloseable {
                                           int slot) throws NodesUnreachable, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             RoutingTable.Endpoint owner = ownerOf(frameNumber);
-            if (slot >= 0 && acks.silent(owner)) {
-                retention.holdBackFor(slot, owner);
-                heldBack++;
-                return owner;
-            }
+            boolean silent = slot >= 0 && acks.silent(owner);
             Link link = linkFor(owner);
             if (link != null) {
-                // direct: there is no table to follow, so the one try may take all the time there is
-                link.socket().setSendTimeOut(settings.direct() ? deadline.remainingMillis()
+                // direct: there is no table to follow, so the one try may take all the time there is; a silent
+                // node's queue is not waited on
+                link.socket().setSendTimeOut(silent ? 0 : settings.direct() ? deadline.remainingMillis()
                         : deadline.slice(TRY_MILLIS));
             }
             if (link != null && transmit(link, header, payload)) {
                 blocksTo.merge(owner, 1L, Long::sum);
+                return owner;
+            }
+            if (silent) { // it takes nothing and answers nothing: the block waits here, and the others go on
+                retention.holdBackFor(slot, owner);
+                heldBack++;
                 return owner;
             }
             if (deadline.passed()) {
