@@ -398,8 +398,8 @@ public final class SectorSender implements AutoCloseable {
     /**
      * Sends a block to its frame's owner, following the table while the owner does not take it; returns the node
      * that took it, or null when, without a send timeout, none did in {@value #RETRIES} tries. A kept block
-     * ({@code slot} of the retention, or -1) whose owner is silent is held back for it instead, and its owner
-     * returned.
+     * ({@code slot} of the retention, or -1) whose owner is silent and does not take it at once is held back for it
+     * instead, and its owner returned.
      */
     private RoutingTable.Endpoint deliver(long frameNumber, byte[] header, byte[] payload, Deadline deadline,
                                           int slot) throws NodesUnreachable, InterruptedException {
