@@ -384,13 +384,14 @@ public final class SectorSender implements AutoCloseable {
                 } else {
                     replayed++;
                 }
-            } else if (silent) {
-                busy.add(owner);
-                passPending = true; // in a while: it may answer again, or the table move
             } else {
                 busy.add(owner);
-                replayDue = true; // at once, before any later block
-                replayUnfinished = true;
+                if (silent) {
+                    passPending = true; // in a while: it may answer again, or the table move
+                } else {
+                    replayDue = true; // at once, before any later block
+                    replayUnfinished = true;
+                }
             }
         });
     }

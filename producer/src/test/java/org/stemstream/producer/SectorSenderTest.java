@@ -32,6 +32,20 @@ class SectorSenderTest {
         return new BlockHeader(7, frame, 4, 4, (int) (frame - 1) % 4, (int) (frame - 1) / 4);
     }
 
+    /**
+     * Connects the sender and sends frames 1 to 4, half of them to {@code dead}, which then dies (its sockets
+     * closed); returns the last frame sent.
+     */
+    private static long connectThenLose(SectorSender sender, ScriptedNode dead) throws Exception {
+        sender.connect();
+        for (long f = 1; f <= 4; f++) {
+            assertTrue(sender.sendShared(header(f), PAYLOAD));
+        }
+        assertTrue(dead.awaitReceived(2), "connected to both nodes");
+        dead.close();
+        return 4;
+    }
+
     private static Set<Long> frames(long first, long last) {
         return LongStream.rangeClosed(first, last).boxed().collect(Collectors.toSet());
     }
@@ -94,12 +108,7 @@ class SectorSenderTest {
             long frames = 0;
             try (SectorSender sender = new SectorSender(context, 0, 7, 10_000,
                     settings(live.endpoint, 512 * BLOCK, 4))) {
-                sender.connect();
-                while (frames < 4) {
-                    assertTrue(sender.sendShared(header(++frames), PAYLOAD));
-                }
-                assertTrue(dead.awaitReceived(2), "connected to both nodes");
-                dead.close(); // it dies, still in the table: nothing tells the sender but its silence
+                frames = connectThenLose(sender, dead); // still in the table: nothing tells but its silence
                 while (sender.stats().heldBack() == 0 && frames < 5_000) {
                     assertTrue(sender.sendShared(header(++frames), PAYLOAD));
                 }
@@ -165,12 +174,7 @@ class SectorSenderTest {
             long switchFrame = 200;
             SectorSender.Stats stats;
             try (SectorSender sender = new SectorSender(context, 0, 7, 300, settings(heir.endpoint, 512 * BLOCK, 4))) {
-                sender.connect();
-                for (long f = 1; f <= 4; f++) {
-                    assertTrue(sender.sendShared(header(f), PAYLOAD));
-                }
-                assertTrue(dead.awaitReceived(2), "connected to both nodes");
-                dead.close();
+                connectThenLose(sender, dead);
                 // a table drops it from a frame ahead of the detector (as for a leaving node that then died)
                 table.set(RoutingTable.roundRobin(2, switchFrame, 2, List.of(heir.endpoint)));
                 for (long f = 5; f <= 300; f++) {
