@@ -234,13 +234,17 @@ public final class SectorSender implements AutoCloseable {
                 longestSendNanos);
     }
 
-    /** Closes the sockets: a finished sender lets what is queued go out first (at most the send timeout). */
+    /**
+     * Closes the sockets: a finished sender lets what is queued for a live node go out first (at most the send
+     * timeout). A node the table dropped or that is silent gets nothing more: what was queued for it is stored
+     * elsewhere, and waiting for a dead node's queue would hold the detector's context open for the whole linger.
+     */
     @Override
     public void close() {
         int linger = !finished ? 0 : settings.sendTimeoutMillis() < 0 ? settings.lingerMillis()
                 : Math.min(settings.lingerMillis(), settings.sendTimeoutMillis());
-        links.values().forEach(link -> {
-            link.socket().setLinger(linger);
+        links.forEach((node, link) -> {
+            link.socket().setLinger(lost(node) ? 0 : linger);
             link.socket().close();
         });
         if (routing != null) {
@@ -249,6 +253,11 @@ public final class SectorSender implements AutoCloseable {
         if (acks != null) {
             acks.close();
         }
+    }
+
+    /** Whether a node is gone for this sender: dropped from the routing table, or silent. */
+    private boolean lost(RoutingTable.Endpoint node) {
+        return table != null && !table.endpoints().contains(node) || acks != null && acks.silent(node);
     }
 
     // ---- routing ------------------------------------------------------------------------------------------------

@@ -165,6 +165,37 @@ class SectorSenderTest {
     }
 
     @Test
+    void closingDoesNotWaitForWhatWasQueuedForANodeThatDied() throws Exception {
+        AtomicReference<RoutingTable> table = new AtomicReference<>();
+        try (ScriptedNode live = new ScriptedNode("live", table); ScriptedNode dead = new ScriptedNode("dead", table)) {
+            table.set(RoutingTable.roundRobin(1, 0, 2, List.of(live.endpoint, dead.endpoint))); // odd frames: dead
+            dead.acknowledging = false;
+            // as the detector runs: no send timeout, and a minute for what is still queued when it closes
+            SenderSettings detector = new SenderSettings(live.endpoint.host(), live.endpoint.port(), false, 1000, -1,
+                    60_000, 512 * BLOCK, 20_000);
+            ZContext context = new ZContext(1);
+            SectorSender.Stats stats;
+            try (SectorSender sender = new SectorSender(context, 0, 7, 256, detector)) {
+                sender.connect();
+                dead.stop(); // it reads nothing more: its blocks wait in the sender's queue
+                for (long f = 1; f <= 256; f++) {
+                    assertTrue(sender.sendShared(header(f), PAYLOAD));
+                }
+                dead.close(); // then it dies
+                table.set(RoutingTable.roundRobin(2, 0, 2, List.of(live.endpoint)));
+                sender.finish();
+                stats = sender.stats();
+            }
+            long start = System.nanoTime();
+            context.close();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(frames(1, 256), live.received, "the dead node's frames went to the heir");
+            assertEquals(0, stats.unacknowledged(), stats.toString());
+            assertTrue(seconds < 10, "closing waited " + seconds + " s for blocks queued for the dead node");
+        }
+    }
+
+    @Test
     void blocksOfASilentNodeThatATableDropsFromALaterFrameGoToTheNewOwnerJustBeforeThatFrame() throws Exception {
         AtomicReference<RoutingTable> table = new AtomicReference<>();
         try (ScriptedNode heir = new ScriptedNode("heir", table); ScriptedNode dead = new ScriptedNode("dead", table);

@@ -268,9 +268,13 @@ class ClusterProcessTest {
     }
 
     private String[] startScan(Path output) {
+        return startScan(output, 1);
+    }
+
+    private String[] startScan(Path output, int contact) {
         return cli("scan", "start", "--scan-number", String.valueOf(scanNumber), "--scan", W + "x" + H,
                 "-o", output.toString(), "--background-threshold", "29", "--xray-threshold", "400", "--timeout", "20",
-                "--contact", contact(1));
+                "--contact", contact(contact));
     }
 
     @Test
@@ -458,27 +462,30 @@ class ClusterProcessTest {
     }
 
     /**
-     * Two nodes sharing a lease file: when the seed (the coordinator's node) dies, the other holds the lease and goes
-     * on. Without the lease the split brain resolver would keep the side of the lowest address in a 1 | 1 split,
-     * so the seed gets the lower port: the survivor would down itself.
+     * Two nodes sharing a lease file: when either dies (the seed, where the coordinator runs, or the other), the
+     * survivor holds the lease and goes on. Without the lease the split brain resolver would keep the side of the
+     * lowest address in a 1 | 1 split, so the seed gets the lower port: were it the one to die, the survivor would
+     * down itself.
      */
-    @Test
-    void aTwoNodeClusterWithALeaseFileSurvivesTheDeathOfItsSeed() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "node {0} dies")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1})
+    void aTwoNodeClusterWithALeaseFileSurvivesTheDeathOfEitherNode(int dies) throws Exception {
         List<String> lease = List.of("--lease-file", dir.resolve("cluster.lease").toString());
         int[] ports = {FreePorts.any(), FreePorts.any()};
         java.util.Arrays.sort(ports);
         startNode(0, "127.0.0.1", null, ports[0], lease);
         startNode(1, "127.0.0.1", null, ports[1], lease);
         awaitMembers(2);
+        int survivor = 1 - dies;
         Path output = dir.resolve("two-nodes.h5");
         CompletableFuture<DetectorEmulator.Result> sending = streaming(output, 150,
-                SenderSettings.DEFAULT_RETENTION_BYTES);
-        nodes.get(0).destroyForcibly(); // kill -9
+                SenderSettings.DEFAULT_RETENTION_BYTES, survivor);
+        nodes.get(dies).destroyForcibly(); // kill -9
         DetectorEmulator.Result sent = sending.join();
-        assertEveryFrameCountedOnce(output, sent, 1);
-        assertTrue(nodes.get(1).isAlive(), "the node that held the lease lives on");
-        System.out.printf("two nodes, kill -9 of the seed: the detector sent for %.1f s (%.1f s at its rate);"
-                + " %d blocks sent again%n", sent.seconds(), W * H / 150.0, sent.replayed());
+        assertEveryFrameCountedOnce(output, sent, survivor);
+        assertTrue(nodes.get(survivor).isAlive(), "the node that held the lease lives on");
+        System.out.printf("two nodes, kill -9 of node %d: the detector sent for %.1f s (%.1f s at its rate);"
+                + " %d blocks sent again%n", dies, sent.seconds(), W * H / 150.0, sent.replayed());
     }
 
     /**
@@ -518,9 +525,15 @@ class ClusterProcessTest {
     /** A scan started on the running nodes and the detector sending through node 1, past frame 300. */
     private CompletableFuture<DetectorEmulator.Result> streaming(Path output, double rate, long retentionBytes)
             throws Exception {
-        assertEquals("0", startScan(output)[0]);
+        return streaming(output, rate, retentionBytes, 1);
+    }
+
+    /** The same, the scan started and the detector sending through node {@code contact}. */
+    private CompletableFuture<DetectorEmulator.Result> streaming(Path output, double rate, long retentionBytes,
+                                                                 int contact) throws Exception {
+        assertEquals("0", startScan(output, contact)[0]);
         CountedFeed feed = new CountedFeed(scanNumber);
-        CompletableFuture<DetectorEmulator.Result> sending = send(1, rate, feed, retentionBytes);
+        CompletableFuture<DetectorEmulator.Result> sending = send(contact, rate, feed, retentionBytes);
         assertTrue(TestNodes.eventually(Duration.ofSeconds(30), () -> feed.taken.get() >= 300),
                 "the detector did not get to frame 300");
         return sending;
