@@ -60,6 +60,8 @@ class ClusterProcessTest {
     private List<String> offlineCalibrated;
     /** The number of the scan the helpers start, send and check (1 unless a test runs another). */
     private long scanNumber;
+    /** The nodes' least margin between the frames seen and a new table's switch frame (the default is 500). */
+    private int switchMarginFrames;
     private Path logs;
 
     private static SyntheticScan scan() {
@@ -93,6 +95,7 @@ class ClusterProcessTest {
     @org.junit.jupiter.api.BeforeEach
     void logsFor(org.junit.jupiter.api.TestInfo test) throws IOException {
         scanNumber = 1;
+        switchMarginFrames = 100; // the tables of joins and leaves apply within the scan's 8 s
         logs = Path.of("target", "node-logs", test.getTestMethod().orElseThrow().getName());
         java.nio.file.Files.createDirectories(logs);
     }
@@ -124,7 +127,7 @@ class ClusterProcessTest {
         // blocks of one frame have arrived seconds apart, longer than the default timeout that counts a frame as
         // incomplete. These tests check that every frame comes back whole, so they give it time to.
         List<String> command = NodeProcess.command(List.of("-Xmx512m", "-Dstemstream.stream.frame-timeout=10s",
-                "-Dstemstream.cluster.switch-margin-frames=100", "-Dstemstream.management.enabled=" + (i == 0)), args);
+                "-Dstemstream.cluster.switch-margin-frames=" + switchMarginFrames, "-Dstemstream.management.enabled=" + (i == 0)), args);
         nodes.add(new ProcessBuilder(namespace == null ? command : namespace.inside(command))
                 .redirectErrorStream(true).redirectOutput(log(i).toFile()).start());
         ingress.add(port);
@@ -413,14 +416,21 @@ class ClusterProcessTest {
         }
     }
 
-    @Test
-    void aJoiningNodeThatLeavesMidScanLosesNoFrame() throws Exception {
+    /**
+     * With the default switch margin (500 frames) at 50 frames/s, the table's switch frame comes 10 s after the
+     * leave, long after the node's 3 s leave drain has ended its input; with this class's 100 frames at 150 frames/s,
+     * within the drain.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} frames/s, switch margin {1} frames")
+    @org.junit.jupiter.params.provider.CsvSource({"50, 500", "150, 100"})
+    void aJoiningNodeThatLeavesMidScanLosesNoFrame(int rate, int switchMargin) throws Exception {
+        switchMarginFrames = switchMargin;
         Path output = dir.resolve("left.h5");
-        CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, 100);
+        CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, rate);
         nodes.get(2).destroy(); // SIGTERM: a graceful leave
         DetectorEmulator.Result sent = sending.join();
         assertEveryFrameCountedOnce(output, sent);
-        System.out.printf("SIGTERM: %d blocks sent again%n", sent.replayed());
+        System.out.printf("SIGTERM at %d frames/s: %d blocks sent again%n", rate, sent.replayed());
     }
 
     @Test
