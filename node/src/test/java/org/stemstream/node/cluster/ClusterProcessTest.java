@@ -459,16 +459,20 @@ class ClusterProcessTest {
                 sent.replayed(), sent.heldBack(), sent.longestSendSeconds(), moved.strip());
     }
 
-    @Test
-    void theCoordinatorsNodeLeavingMidScanLosesNoFrame() throws Exception {
+    /** At the rates and margins of {@link #aJoiningNodeThatLeavesMidScanLosesNoFrame}. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} frames/s, switch margin {1} frames")
+    @org.junit.jupiter.params.provider.CsvSource({"50, 500", "150, 100"})
+    void theCoordinatorsNodeLeavingMidScanLosesNoFrame(int rate, int switchMargin) throws Exception {
+        switchMarginFrames = switchMargin;
         Path output = dir.resolve("coordinator-left.h5");
-        CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, 100);
+        CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, rate);
         nodes.get(0).destroy(); // SIGTERM: the seed leaves gracefully, and the coordinator moves to the next oldest
         DetectorEmulator.Result sent = sending.join();
         assertEveryFrameCountedOnce(output, sent, 1);
         String[] status = cli("scan", "status", "1", "--contact", contact(2));
         assertTrue(status[1].contains("coordinator moved"), status[1]);
-        System.out.printf("SIGTERM of the coordinator's node: %d blocks sent again%n", sent.replayed());
+        System.out.printf("SIGTERM of the coordinator's node at %d frames/s: %d blocks sent again%n", rate,
+                sent.replayed());
     }
 
     /**
