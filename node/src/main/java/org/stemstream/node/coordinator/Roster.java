@@ -42,9 +42,9 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     private static final String SILENT = "stopped sending heartbeats";
     private static final String LEFT = "left";
     /**
-     * A roster that takes over from another (the coordinator moved) hears every live node's heartbeat and the running
-     * scans' pace within this, and publishes nothing before: a table made from the first heartbeat alone would move
-     * live nodes' partitions under frames already on their way.
+     * A roster that takes over from another (the coordinator moved) publishes nothing before it has heard every live
+     * node (a table made from the first heartbeat alone would move live nodes' partitions under frames already on
+     * their way), and waits this long for a node new to the table (its switch point needs the running scans' pace).
      */
     private static final long TAKE_OVER_SETTLE_NANOS = Duration.ofSeconds(3).toNanos();
 
@@ -266,7 +266,8 @@ final class Roster extends AbstractBehavior<CoordinatorProtocol.Command> {
     }
 
     private Behavior<CoordinatorProtocol.Command> onTick(Tick tick) {
-        if (settledAtNanos != 0 && System.nanoTime() - settledAtNanos >= 0) {
+        if (settledAtNanos != 0 && (System.nanoTime() - settledAtNanos >= 0
+                || nodes.onlyWentSinceTable() && LiveMembers.allHeard(cluster, nodes.all().keySet()))) {
             settledAtNanos = 0;
             if (!nodes.matchesTable()) {
                 // nodes that went since the last table lose their partitions at once (their frames come again

@@ -49,7 +49,7 @@ final class ScanLifecycle {
      * the idle timeout counts only from this long after the loss.
      */
     private static final long NODE_LOSS_GRACE_NANOS = 20_000_000_000L;
-    /** A resumed scan waits this long for the nodes' heartbeats before it opens on them again. */
+    /** A resumed scan waits for every live node's heartbeat, at most this long, before it opens on them again. */
     private static final long HOSTS_SETTLE_NANOS = 2_000_000_000L;
     /** ... and at most this long for its replica's batches. */
     private static final long RESTORE_TIMEOUT_NANOS = 15_000_000_000L;
@@ -241,17 +241,17 @@ final class ScanLifecycle {
             this.checkpoint = checkpoint;
         }
 
-        /** The file is open, the nodes had time to be heard, and the replica's batches came (or will not). */
-        boolean ready() {
+        /** The file is open, the live nodes were heard, and the replica's batches came (or will not). */
+        boolean ready(boolean everyLiveNodeHeard) {
             long waited = System.nanoTime() - since;
             boolean restoreDone = restored != null || checkpoint.replica() == null || waited > RESTORE_TIMEOUT_NANOS;
-            return fileOpen && waited >= HOSTS_SETTLE_NANOS && restoreDone;
+            return fileOpen && (everyLiveNodeHeard || waited >= HOSTS_SETTLE_NANOS) && restoreDone;
         }
     }
 
     /** Streams (or finalizes) on once the resumption is ready. */
     private Behavior<CoordinatorProtocol.Command> resumedOnceReady(Resumption resumption) {
-        if (!resumption.ready()) {
+        if (!resumption.ready(LiveMembers.allHeard(Cluster.get(context.getSystem()), hosts.keySet()))) {
             return Behaviors.same();
         }
         ScanCheckpoint checkpoint = resumption.checkpoint;
