@@ -225,6 +225,15 @@ class ClusterProcessTest {
         return out;
     }
 
+    /**
+     * Whether node {@code contact} answers, within a second, with a routing table that gives node {@code dead} no
+     * partition (while no coordinator runs, nothing answers).
+     */
+    private boolean partitionsMovedOff(int dead, int contact) {
+        String[] partitions = cli("partitions", "--contact", contact(contact), "--ask-timeout", "1");
+        return partitions[0].equals("0") && partitionsIn(partitions[1], dead).isEmpty();
+    }
+
     /** Waits until exactly {@code count} members own partitions (a dead one has lost its share). */
     private void awaitMembersWithPartitions(int count) throws InterruptedException {
         java.util.regex.Pattern owning = java.util.regex.Pattern.compile("\\s[1-9]\\d*\\s+[\\d.]+:\\d+");
@@ -314,10 +323,8 @@ class ClusterProcessTest {
         nodes.get(0).destroyForcibly(); // kill -9
         // the coordinator that takes over routes the dead node's partitions elsewhere (were the detector sending
         // before, the first frames would come again behind later ones; docs/cluster.md says what then)
-        assertTrue(TestNodes.eventually(Duration.ofSeconds(60), () -> {
-            String[] partitions = cli("partitions", "--contact", contact(1));
-            return partitions[0].equals("0") && partitionsIn(partitions[1], 0).isEmpty();
-        }), "the dead node's partitions did not move" + nodeLogs());
+        assertTrue(TestNodes.eventually(Duration.ofSeconds(60), () -> partitionsMovedOff(0, 1)),
+                "the dead node's partitions did not move" + nodeLogs());
         send(1, 150, new SyntheticFeed(scan(2), SyntheticDetector.NO_TRUTH)).join();
         String[] calibratedDone = cli("scan", "status", "2", "--follow", "--contact", contact(1));
         assertTrue(calibratedDone[1].contains("scan 2 done: 1200/1200 frames counted (0 incomplete, 0 missing)"),
@@ -438,25 +445,30 @@ class ClusterProcessTest {
         Path output = dir.resolve("coordinator-killed.h5");
         CompletableFuture<DetectorEmulator.Result> sending = streamingThroughThreeNodes(output, 150);
         nodes.get(0).destroyForcibly(); // kill -9 of the seed, where the coordinator and the scan's writer run
+        long killed = System.nanoTime();
+        assertTrue(TestNodes.eventually(Duration.ofSeconds(60), () -> partitionsMovedOff(0, 1)),
+                "the dead node's partitions did not move" + nodeLogs());
+        double moved = (System.nanoTime() - killed) / 1e9;
         DetectorEmulator.Result sent = sending.join();
         // the coordinator that took over wrote the file: what the dead writer had stored came from its replica,
         // what it had not, the producers sent again
         assertEveryFrameCountedOnce(output, sent, 1);
-        String moved = H5py.run("""
+        String coordinatorMoved = H5py.run("""
                 import sys, h5py
                 print(h5py.File(sys.argv[1], 'r')['metadata/electron_counting'].attrs['coordinator_moved'])
                 """, output);
-        assertTrue(moved.contains("the scan's coordinator moved to") && moved.contains("stored batches came back"),
-                moved);
+        assertTrue(coordinatorMoved.contains("the scan's coordinator moved to")
+                && coordinatorMoved.contains("stored batches came back"), coordinatorMoved);
         String[] status = cli("scan", "status", "1", "--contact", contact(2));
         assertTrue(status[1].contains("coordinator moved"), status[1]);
         try (var left = java.nio.file.Files.list(dir)) {
             assertEquals(List.of(), left.filter(p -> p.getFileName().toString().endsWith(".partial")).toList(),
                     "no temporary file is left beside the output");
         }
-        System.out.printf("kill -9 of the coordinator's node: the detector sent for %.1f s (%.1f s at its rate);"
-                + " %d blocks sent again, %d held back, longest send %.2f s; %s%n", sent.seconds(), W * H / 150.0,
-                sent.replayed(), sent.heldBack(), sent.longestSendSeconds(), moved.strip());
+        System.out.printf("kill -9 of the coordinator's node: partitions moved after %.1f s; the detector sent for"
+                + " %.1f s (%.1f s at its rate); %d blocks sent again, %d held back, longest send %.2f s; %s%n", moved,
+                sent.seconds(), W * H / 150.0, sent.replayed(), sent.heldBack(), sent.longestSendSeconds(),
+                coordinatorMoved.strip());
     }
 
     /** At the rates and margins of {@link #aJoiningNodeThatLeavesMidScanLosesNoFrame}. */
