@@ -235,8 +235,8 @@ public final class SectorSender implements AutoCloseable {
     }
 
     /**
-     * Closes the sockets: a finished sender lets what is queued for a live node go out first (at most the send
-     * timeout). A node the table dropped or that is silent gets nothing more: what was queued for it is stored
+     * Closes the sockets: a finished sender lets what is queued for the nodes of its tables go out first (at most the
+     * send timeout). A node the tables dropped gets nothing more: it was sent no end of scan, its frames are stored
      * elsewhere, and waiting for a dead node's queue would hold the detector's context open for the whole linger.
      */
     @Override
@@ -244,7 +244,7 @@ public final class SectorSender implements AutoCloseable {
         int linger = !finished ? 0 : settings.sendTimeoutMillis() < 0 ? settings.lingerMillis()
                 : Math.min(settings.lingerMillis(), settings.sendTimeoutMillis());
         links.forEach((node, link) -> {
-            link.socket().setLinger(lost(node) ? 0 : linger);
+            link.socket().setLinger(routedTo(node) ? linger : 0);
             link.socket().close();
         });
         if (routing != null) {
@@ -255,9 +255,10 @@ public final class SectorSender implements AutoCloseable {
         }
     }
 
-    /** Whether a node is gone for this sender: dropped from the routing table, or silent. */
-    private boolean lost(RoutingTable.Endpoint node) {
-        return table != null && !table.endpoints().contains(node) || acks != null && acks.silent(node);
+    /** Whether the current or the previous routing table has the node (always, without tables: direct). */
+    private boolean routedTo(RoutingTable.Endpoint node) {
+        return table == null || table.endpoints().contains(node)
+                || previous != null && previous.endpoints().contains(node);
     }
 
     // ---- routing ------------------------------------------------------------------------------------------------

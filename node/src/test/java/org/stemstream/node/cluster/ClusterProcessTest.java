@@ -127,7 +127,8 @@ class ClusterProcessTest {
         // blocks of one frame have arrived seconds apart, longer than the default timeout that counts a frame as
         // incomplete. These tests check that every frame comes back whole, so they give it time to.
         List<String> command = NodeProcess.command(List.of("-Xmx512m", "-Dstemstream.stream.frame-timeout=10s",
-                "-Dstemstream.cluster.switch-margin-frames=" + switchMarginFrames, "-Dstemstream.management.enabled=" + (i == 0)), args);
+                "-Dstemstream.cluster.switch-margin-frames=" + switchMarginFrames,
+                "-Dstemstream.management.enabled=" + (i == 0)), args);
         nodes.add(new ProcessBuilder(namespace == null ? command : namespace.inside(command))
                 .redirectErrorStream(true).redirectOutput(log(i).toFile()).start());
         ingress.add(port);
