@@ -147,7 +147,7 @@ final class AckClient implements AutoCloseable {
         socket.setSndHWM(4);
         socket.setSendTimeOut(0);
         socket.setImmediate(true); // nothing queues for a node that is not connected
-        socket.connect("tcp://" + node.host() + ":" + (node.port() + 4));
+        Connections.connect(socket, "tcp://" + node.host() + ":" + (node.port() + 4));
         return new Asked(socket);
     }
 

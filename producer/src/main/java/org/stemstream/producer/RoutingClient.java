@@ -68,7 +68,7 @@ final class RoutingClient implements AutoCloseable {
             String[] hostPort = contact.split(":");
             socket = context.createSocket(SocketType.REQ);
             socket.setLinger(0);
-            socket.connect("tcp://" + hostPort[0] + ":" + (Integer.parseInt(hostPort[1]) + 4));
+            Connections.connect(socket, "tcp://" + hostPort[0] + ":" + (Integer.parseInt(hostPort[1]) + 4));
             connected = contact;
         }
         socket.setReceiveTimeOut(timeoutMillis);

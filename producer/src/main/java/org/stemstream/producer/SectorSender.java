@@ -557,7 +557,7 @@ public final class SectorSender implements AutoCloseable {
         socket.setSendTimeOut(settings.direct() ? settings.sendTimeoutMillis() : TRY_MILLIS);
         socket.setLinger(settings.lingerMillis());
         socket.setImmediate(!settings.direct());
-        socket.connect(endpoint.sector(sector));
+        Connections.connect(socket, endpoint.sector(sector));
         link = new Link(socket, seal);
         links.put(endpoint, link);
         return link;

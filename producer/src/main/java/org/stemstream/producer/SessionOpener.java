@@ -28,7 +28,7 @@ final class SessionOpener {
             socket.setLinger(0);
             socket.setSendTimeOut(timeoutMillis);
             socket.setReceiveTimeOut(timeoutMillis);
-            socket.connect("tcp://" + address);
+            Connections.connect(socket, "tcp://" + address);
             byte[] reply = socket.send(hello.encode(), 0) ? socket.recv(0) : null;
             if (reply == null) {
                 return null;

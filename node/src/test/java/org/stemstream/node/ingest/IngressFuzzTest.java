@@ -29,6 +29,7 @@ import org.stemstream.protocol.FrameGeometry;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
+import org.stemstream.producer.Connections;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -62,7 +63,7 @@ class IngressFuzzTest {
             List<ZMQ.Socket> sockets = new ArrayList<>();
             for (int s = 0; s < FrameGeometry.SECTORS; s++) {
                 ZMQ.Socket push = context.createSocket(SocketType.PUSH);
-                push.connect("tcp://127.0.0.1:" + (port + s));
+                Connections.connect(push, "tcp://127.0.0.1:" + (port + s));
                 sockets.add(push);
             }
             for (int i = 0; i < MESSAGES_PER_SECTOR; i++) {

@@ -20,6 +20,7 @@ import org.stemstream.protocol.StoredFrames;
 import org.stemstream.protocol.cluster.ScanView;
 import org.stemstream.simulator.SyntheticDetector;
 import org.stemstream.simulator.SyntheticScan;
+import org.stemstream.producer.Connections;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -37,7 +38,7 @@ class AcknowledgementsTest {
             try {
                 socket.setLinger(0);
                 socket.setReceiveTimeOut(3_000);
-                socket.connect("tcp://127.0.0.1:" + port);
+                Connections.connect(socket, "tcp://127.0.0.1:" + port);
                 socket.send(request.getBytes(StandardCharsets.US_ASCII), 0);
                 ZMsg reply = ZMsg.recvMsg(socket);
                 if (reply != null) {
