@@ -44,9 +44,8 @@ final class ScanLifecycle {
     private static final long SAMPLE_GRACE_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long STRAGGLER_IDLE_MILLIS = 2_000;
     /**
-     * After a node is lost, data may pause while it is removed from the cluster and its workers placed elsewhere
-     * (about 15 s: the split brain resolver's 7 s, then 10 s for sharding), and the producers send its frames again:
-     * the idle timeout counts only from this long after the loss.
+     * After a node is lost, its share of the data pauses until its partitions move (about 6 s after a kill) and the
+     * producers send its frames again: the idle timeout counts only from this long after the loss.
      */
     private static final long NODE_LOSS_GRACE_NANOS = 20_000_000_000L;
     /** A resumed scan waits for every live node's heartbeat, at most this long, before it opens on them again. */
