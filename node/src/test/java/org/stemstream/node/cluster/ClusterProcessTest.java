@@ -21,6 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.stemstream.emulator.DetectorEmulator;
 import org.stemstream.emulator.FaultInjection;
 import org.stemstream.emulator.FrameFeed;
@@ -429,8 +432,8 @@ class ClusterProcessTest {
      * leave, long after the node's 3 s leave drain has ended its input; with this class's 100 frames at 150 frames/s,
      * within the drain.
      */
-    @org.junit.jupiter.params.ParameterizedTest(name = "{0} frames/s, switch margin {1} frames")
-    @org.junit.jupiter.params.provider.CsvSource({"50, 500", "150, 100"})
+    @ParameterizedTest(name = "{0} frames/s, switch margin {1} frames")
+    @CsvSource({"50, 500", "150, 100"})
     void aJoiningNodeThatLeavesMidScanLosesNoFrame(int rate, int switchMargin) throws Exception {
         switchMarginFrames = switchMargin;
         Path output = dir.resolve("left.h5");
@@ -473,8 +476,8 @@ class ClusterProcessTest {
     }
 
     /** At the rates and margins of {@link #aJoiningNodeThatLeavesMidScanLosesNoFrame}. */
-    @org.junit.jupiter.params.ParameterizedTest(name = "{0} frames/s, switch margin {1} frames")
-    @org.junit.jupiter.params.provider.CsvSource({"50, 500", "150, 100"})
+    @ParameterizedTest(name = "{0} frames/s, switch margin {1} frames")
+    @CsvSource({"50, 500", "150, 100"})
     void theCoordinatorsNodeLeavingMidScanLosesNoFrame(int rate, int switchMargin) throws Exception {
         switchMarginFrames = switchMargin;
         Path output = dir.resolve("coordinator-left.h5");
@@ -494,8 +497,8 @@ class ClusterProcessTest {
      * lowest address in a 1 | 1 split, so the seed gets the lower port: were it the one to die, the survivor would
      * down itself.
      */
-    @org.junit.jupiter.params.ParameterizedTest(name = "node {0} dies")
-    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1})
+    @ParameterizedTest(name = "node {0} dies")
+    @ValueSource(ints = {0, 1})
     void aTwoNodeClusterWithALeaseFileSurvivesTheDeathOfEitherNode(int dies) throws Exception {
         List<String> lease = List.of("--lease-file", dir.resolve("cluster.lease").toString());
         int[] ports = {FreePorts.any(), FreePorts.any()};
