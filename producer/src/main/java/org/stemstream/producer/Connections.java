@@ -5,7 +5,7 @@ import org.zeromq.ZMQ;
 /** How every socket that connects to a node connects. */
 public final class Connections {
     /**
-     * JeroMQ 0.6.0 leaves a few connections in a hundred (on loopback, measured here) with their handshake never
+     * JeroMQ 0.6.0 leaves a few connections in a hundred (on loopback; docs/benchmarks.md) with their handshake never
      * started: the node's greeting sits unread and nothing is sent, for good. A handshake not done within this is
      * dropped and the connection made again; over a network one takes milliseconds.
      */
