@@ -35,7 +35,8 @@ import org.zeromq.ZMQ;
  * cluster has not routed around it yet): a block its queue does not take at once is kept but held back, unsent, so
  * that the other nodes' frames go on instead of waiting on it. Held-back blocks go out, in order, to the node once it
  * takes blocks again, or to their frames' new owners once the table moves, as the other sectors' producers send
- * theirs: a frame's four sectors still meet at one node. A node that is only slow still answers, and still makes its producers wait.
+ * theirs: a frame's four sectors still meet at one node. A node that is only slow still answers, and still makes its
+ * producers wait.
  *
  * <p>It fetches the table every {@value #REFRESH_MILLIS} ms and follows a new one from its switch frame on. With a
  * send timeout, each block (and the first routing table, and the ends of scan) may wait that long in all, every try
@@ -512,13 +513,9 @@ public final class SectorSender implements AutoCloseable {
     private void sendEnds() throws NodesUnreachable, InterruptedException {
         Deadline deadline = Deadline.after(settings.sendTimeoutMillis());
         refresh(true, deadline);
-        Set<RoutingTable.Endpoint> known = new HashSet<>(table.endpoints());
-        if (previous != null) {
-            known.addAll(previous.endpoints());
-        }
         Set<RoutingTable.Endpoint> to = new LinkedHashSet<>(table.endpoints());
         blocksTo.forEach((endpoint, blocks) -> {
-            if (blocks > 0 && known.contains(endpoint)) {
+            if (blocks > 0 && routedTo(endpoint)) {
                 to.add(endpoint);
             }
         });

@@ -125,8 +125,8 @@ class SectorSenderTest {
             }
             assertEquals(frames(1, frames), live.received, "what the dead node had or was held back went to the heir");
             assertTrue(stats.heldBack() >= 10, stats.toString());
-            assertEquals((frames + 1) / 2, stats.heldBack() + stats.replayed(), "each of its frames went once to the heir: "
-                    + stats);
+            assertEquals((frames + 1) / 2, stats.heldBack() + stats.replayed(),
+                    "each of its frames went once to the heir: " + stats);
             assertEquals(frames, stats.sent(), stats.toString());
             assertEquals(0, stats.unacknowledged(), stats.toString());
         }

@@ -2,6 +2,7 @@ package org.stemstream.node.coordinator;
 
 import java.util.HashSet;
 import java.util.Set;
+import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -13,9 +14,10 @@ final class LiveMembers {
 
     /** Whether every up, reachable member's address is among {@code heard}. */
     static boolean allHeard(Cluster cluster, Set<String> heard) {
+        ClusterEvent.CurrentClusterState state = cluster.state();
         Set<Member> unreachable = new HashSet<>();
-        cluster.state().getUnreachable().forEach(unreachable::add);
-        for (Member m : cluster.state().getMembers()) {
+        state.getUnreachable().forEach(unreachable::add);
+        for (Member m : state.getMembers()) {
             if (m.status() == MemberStatus.up() && !unreachable.contains(m)
                     && !heard.contains(m.address().toString())) {
                 return false;
