@@ -87,6 +87,8 @@ import zmq.ZError;
  */
 public final class StemstreamNode implements AutoCloseable {
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
+    /** How long {@link #close} waits for the node to stop: its hand-over and socket stops, with room to spare. */
+    private static final long CLOSE_SECONDS = 90;
     private static final Logger LOG = LoggerFactory.getLogger(StemstreamNode.class);
 
     private final ActorSystem<Void> system;
@@ -440,6 +442,17 @@ public final class StemstreamNode implements AutoCloseable {
         } else {
             system.terminate();
         }
-        system.getWhenTerminated().toCompletableFuture().join();
+        try {
+            // the hand-over (at most 55 s) and the sockets' stop come first; a stop that never ends is an error, not
+            // a hang of whoever closes the node
+            system.getWhenTerminated().toCompletableFuture().get(CLOSE_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("node " + self + " did not stop within " + CLOSE_SECONDS
+                    + " s: its actor system has not terminated", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("node " + self + " failed to stop", e.getCause());
+        }
     }
 }
